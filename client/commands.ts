@@ -1,0 +1,188 @@
+/**
+ * The scriptable client: `register`, `login`, `logout`, `tracks`, `get`, `status` (what mpc is to mpd).
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+import { parseAddress } from "../daemon/address.ts";
+import { HttpError } from "../daemon/http_error.ts";
+import { printErr, printOut } from "../daemon/log.ts";
+import { CommandError } from "../daemon/usage_error.ts";
+import { streamVerified, TransferError } from "../media/transfer.ts";
+import { AudiodClient } from "./api.ts";
+import { readPassword } from "./password_input.ts";
+import { loadSession, saveSession } from "./session_store.ts";
+import type { Session, StatusEntry } from "./types.ts";
+import { formatBytes, formatDuration, ProgressLine, table } from "./format.ts";
+
+/** Picks the bootstrap: `--host`, else the saved session's, else an error saying what to do. */
+export async function resolveHost(
+  host: string | undefined,
+): Promise<{ host: string; session: Session | null }> {
+  const session = await loadSession();
+  if (host !== undefined) return { host: parseAddress(host), session };
+  if (session) return { host: session.host, session };
+  throw new CommandError("Cannot tell which cluster to use: pass --host ADDR (the bootstrap's address) once");
+}
+
+/** `audiod register` / `audiod login`. */
+export async function signIn(
+  mode: "register" | "login",
+  options: { host?: string; user: string; passwordStdin?: boolean },
+): Promise<void> {
+  const { host } = await resolveHost(options.host);
+  const password = await readPassword({
+    stdin: options.passwordStdin ?? false,
+    confirm: mode === "register",
+  });
+  const client = new AudiodClient(host);
+  const session = mode === "register"
+    ? await client.register(options.user, password)
+    : await client.login(options.user, password);
+  await saveSession(session);
+  const verb = mode === "register" ? "Registered and signed in" : "Signed in";
+  printOut(
+    `${verb} as ${session.user} on ${host} (session valid until ${
+      new Date(session.expiresAt).toISOString()
+    })`,
+  );
+}
+
+/** `audiod logout`: revokes the token on the server and forgets it here. */
+export async function logout(): Promise<void> {
+  const session = await loadSession();
+  if (!session || !session.token) {
+    printOut("Not signed in");
+    return;
+  }
+  try {
+    await new AudiodClient(session.host).logout(session.token);
+  } catch (error) {
+    if (!(error instanceof HttpError && error.status === 401)) throw error;
+  }
+  await saveSession({ ...session, token: "", expiresAt: 0 });
+  printOut(`Signed out ${session.user} from ${session.host}`);
+}
+
+/** `audiod tracks`. */
+export async function tracks(options: { host?: string; search?: string; json?: boolean }): Promise<void> {
+  const { host } = await resolveHost(options.host);
+  const list = await new AudiodClient(host).tracks(options.search ?? "");
+  if (options.json) {
+    printOut(JSON.stringify(list, null, 2));
+    return;
+  }
+  if (list.length === 0) {
+    printOut(options.search ? `No track matches "${options.search}"` : "The catalog is empty");
+    return;
+  }
+  printOut(table(
+    ["ID", "TITLE", "ARTIST", "ALBUM", "TIME", "SIZE", "REPLICAS"],
+    list.map((t) => [
+      t.id.slice(0, 12),
+      t.title,
+      t.artist,
+      t.album,
+      formatDuration(t.duration),
+      formatBytes(t.size),
+      String(t.replicas.length),
+    ]),
+  ));
+  printOut(`${list.length} track${list.length === 1 ? "" : "s"}`);
+}
+
+/** Parses a rate like `8M`, `500k`, `1.5G` or `1000000` (bytes per second). */
+export function parseRate(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]?)(?:i?B)?(?:\/s)?$/.exec(text.trim());
+  if (!m) {
+    throw new CommandError(`Cannot use rate "${text}": expected a number with an optional k, M or G suffix`);
+  }
+  const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as "" | "k" | "m" | "g"];
+  const rate = Number(m[1]) * unit;
+  if (rate < 1) throw new CommandError(`Cannot use rate "${text}": it must be at least 1 byte per second`);
+  return rate;
+}
+
+/** `audiod get TRACK -o FILE`: download, verify, and only then write FILE. */
+export async function get(
+  ref: string,
+  options: { host?: string; output: string; limitRate?: string },
+): Promise<void> {
+  const { host, session } = await resolveHost(options.host);
+  if (!session?.token || session.host !== host) {
+    throw new CommandError(
+      `Cannot download from ${host}: not signed in there (run audiod login --host ${host} --user NAME)`,
+    );
+  }
+  const limitRate = options.limitRate ? parseRate(options.limitRate) : undefined;
+  const client = new AudiodClient(host);
+  const track = await client.track(ref);
+  const temp = join(
+    dirname(options.output),
+    `.${basename(options.output)}.${crypto.randomUUID().slice(0, 8)}.part`,
+  );
+  const progress = new ProgressLine(`${track.title}`, track.size);
+  let file: Deno.FsFile | null = null;
+  try {
+    file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
+    for await (
+      const bytes of streamVerified(track, {
+        token: session.token,
+        ...(limitRate ? { limitRate } : {}),
+        onEvent: (e) => {
+          if (e.type === "progress") progress.update(e.verifiedBytes);
+          else {
+            progress.clear();
+            printErr(`audiod: replica ${e.replica} failed (${e.reason}); trying the next one`);
+          }
+        },
+      })
+    ) {
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    }
+    file.close();
+    file = null;
+    await Deno.rename(temp, options.output);
+    progress.done();
+    printOut(`${options.output}: ${formatBytes(track.size)}, MD5 ${track.md5} verified`);
+  } catch (error) {
+    progress.clear();
+    file?.close();
+    await Deno.remove(temp).catch(() => {});
+    if (error instanceof TransferError) throw new CommandError(error.message);
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
+      throw new CommandError(`Cannot write ${options.output}: ${(error as Error).message}`);
+    }
+    throw error;
+  }
+}
+
+/** `audiod status`. */
+export async function status(options: { host?: string; json?: boolean }): Promise<void> {
+  const { host } = await resolveHost(options.host);
+  const report = await new AudiodClient(host).status();
+  if (options.json) {
+    printOut(JSON.stringify(report, null, 2));
+    return;
+  }
+  const order = { bootstrap: 0, content: 1, auth: 2, file: 3 };
+  const rows = [...report.nodes].sort((a, b) => order[a.role] - order[b.role] || a.url.localeCompare(b.url));
+  printOut(table(
+    ["ROLE", "STATE", "URL", "HOST", "PID", "STREAMS", "IN-FLIGHT", "RATE", "TRACKS", "ID"],
+    rows.map((n: StatusEntry) => [
+      n.role,
+      n.state,
+      n.url,
+      n.host,
+      String(n.pid),
+      String(n.load.activeStreams),
+      String(n.load.inFlight),
+      `${formatBytes(n.load.bytesPerSecond)}/s`,
+      n.tracks === undefined ? "" : String(n.tracks),
+      n.id.slice(0, 8),
+    ]),
+  ));
+  printOut(`${report.tracks} track${report.tracks === 1 ? "" : "s"} in the catalog`);
+}

@@ -1,0 +1,90 @@
+/**
+ * Calls a daemon's JSON API (the bootstrap's internal routes, an auth or file instance). Turns error responses
+ * into {@linkcode HttpError}s with the server's message, and network failures into a clear
+ * {@linkcode UnreachableError}.
+ *
+ * @module
+ */
+
+import { HttpError } from "./http_error.ts";
+
+/** The address could not be reached at all. */
+export class UnreachableError extends Error {
+  readonly url: string;
+  constructor(url: string, why: string) {
+    super(`Cannot reach ${url}: ${why}`);
+    this.name = "UnreachableError";
+    this.url = url;
+  }
+}
+
+/** Options for one call. */
+export interface CallOptions {
+  body?: unknown;
+  token?: string;
+  signal?: AbortSignal;
+  /** Give up after this many milliseconds (default 10 s). */
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+/** Calls `method path` on `baseUrl` and returns the parsed JSON (undefined for 204). */
+export async function callJson<T>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<T> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  if (options.token) headers["authorization"] = `Bearer ${options.token}`;
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  let res: Response;
+  try {
+    res = await fetch(baseUrl + path, {
+      method,
+      headers,
+      signal,
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new UnreachableError(baseUrl, describeFetchError(error, timeout.aborted));
+  }
+  return await parseResponse<T>(res);
+}
+
+/** Parses a JSON response, throwing an HttpError with the server's message for non-2xx statuses. */
+export async function parseResponse<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  if (!res.ok) {
+    let code = "http_" + res.status;
+    let message = `the server answered ${res.status} ${res.statusText}`.trim();
+    try {
+      const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+      if (typeof body.error?.message === "string") message = body.error.message;
+      if (typeof body.error?.code === "string") code = body.error.code;
+    } catch { /* not our JSON: keep the status line */ }
+    const headers: Record<string, string> = {};
+    const retryAfter = res.headers.get("retry-after");
+    if (retryAfter) headers["retry-after"] = retryAfter;
+    throw new HttpError(res.status, code, message, headers);
+  }
+  if (res.status === 204 || text === "") return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new HttpError(502, "bad_gateway", "Cannot parse the server's answer: it is not JSON");
+  }
+}
+
+/** Explains why a fetch failed, in words. */
+export function describeFetchError(error: unknown, timedOut: boolean): string {
+  if (timedOut) return "no answer in time";
+  const message = error instanceof Error ? error.message : String(error);
+  if (/refused/i.test(message)) return "connection refused (is audiod running there?)";
+  if (/dns|lookup|resolve|not known/i.test(message)) return "unknown host";
+  if (/reset|closed|broken/i.test(message)) return "the connection broke";
+  return message.replace(/\s+/g, " ").slice(0, 200);
+}

@@ -1,0 +1,129 @@
+/**
+ * A small router for `Deno.serve`: method + path patterns with `:params`, 404 for unknown paths, 405 (with
+ * `Allow`) for known paths with the wrong method, and one place where errors become responses.
+ *
+ * @module
+ */
+
+import { errorResponse, HttpError } from "./http_error.ts";
+
+/** What a route handler gets besides the request. */
+export interface RouteContext {
+  params: Record<string, string>;
+  url: URL;
+  /** The caller's address, when known. */
+  remoteAddr: string;
+}
+
+/** Handles one matched route. */
+export type RouteHandler = (req: Request, ctx: RouteContext) => Response | Promise<Response>;
+
+/** A request handler as `Deno.serve` takes it. */
+export type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
+
+interface Route {
+  method: string;
+  parts: string[];
+  handler: RouteHandler;
+}
+
+/** Routes requests to handlers. */
+export class Router {
+  #routes: Route[] = [];
+  #onInternal: (error: unknown, req: Request) => void;
+
+  /** `onInternal` hears about every error that became a 500 (to log it). */
+  constructor(onInternal: (error: unknown, req: Request) => void) {
+    this.#onInternal = onInternal;
+  }
+
+  /** Adds a route; `path` like `/v1/tracks/:id`. GET routes also answer HEAD. */
+  on(method: string, path: string, handler: RouteHandler): this {
+    this.#routes.push({ method, parts: splitPath(path), handler });
+    return this;
+  }
+
+  get(path: string, handler: RouteHandler): this {
+    return this.on("GET", path, handler);
+  }
+
+  post(path: string, handler: RouteHandler): this {
+    return this.on("POST", path, handler);
+  }
+
+  delete(path: string, handler: RouteHandler): this {
+    return this.on("DELETE", path, handler);
+  }
+
+  /** The handler to give `Deno.serve`. */
+  readonly handle: Handler = async (req, info) => {
+    try {
+      return await this.#dispatch(req, info);
+    } catch (error) {
+      return errorResponse(error, (e) => this.#onInternal(e, req));
+    }
+  };
+
+  async #dispatch(req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> {
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      throw new HttpError(400, "bad_request", "Cannot parse the request URL");
+    }
+    const parts = splitPath(url.pathname);
+    const allowed = new Set<string>();
+    for (const route of this.#routes) {
+      const params = matchPath(route.parts, parts);
+      if (!params) continue;
+      const method = req.method === "HEAD" && route.method === "GET" ? "HEAD" : route.method;
+      if (method !== req.method) {
+        allowed.add(route.method);
+        if (route.method === "GET") allowed.add("HEAD");
+        continue;
+      }
+      const remote = info?.remoteAddr;
+      const remoteAddr = remote && "hostname" in remote ? remote.hostname : "";
+      return await route.handler(req, { params, url, remoteAddr });
+    }
+    if (allowed.size > 0) {
+      const allow = [...allowed].join(", ");
+      throw new HttpError(
+        405,
+        "method_not_allowed",
+        `Cannot ${req.method} ${url.pathname}: allowed are ${allow}`,
+        {
+          allow,
+        },
+      );
+    }
+    throw new HttpError(404, "not_found", `Cannot find ${truncate(url.pathname)}: no such route`);
+  }
+}
+
+function splitPath(path: string): string[] {
+  return path.split("/").filter((p) => p !== "");
+}
+
+function matchPath(pattern: string[], parts: string[]): Record<string, string> | undefined {
+  if (pattern.length !== parts.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const want = pattern[i]!;
+    const got = parts[i]!;
+    if (want.startsWith(":")) {
+      try {
+        params[want.slice(1)] = decodeURIComponent(got);
+      } catch {
+        throw new HttpError(400, "bad_request", "Cannot decode the request path: invalid percent-encoding");
+      }
+    } else if (want !== got) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+function truncate(text: string): string {
+  return text.length > 80 ? text.slice(0, 77) + "..." : text;
+}

@@ -1,0 +1,237 @@
+/**
+ * audiod: a distributed audio playback system. This file only parses arguments and hands over to a role's
+ * `run()` or to a client command.
+ *
+ * @module
+ */
+
+import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { parseAddress, parseListen } from "./daemon/address.ts";
+import { UnreachableError } from "./daemon/bootstrap_client.ts";
+import { HttpError } from "./daemon/http_error.ts";
+import { type LogFormat, printErr } from "./daemon/log.ts";
+import { defaultDataDir } from "./daemon/paths.ts";
+import { CommandError, UsageError } from "./daemon/usage_error.ts";
+
+const VERSION = "0.1.0";
+
+const logFormatOption = () =>
+  new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"] as const)
+    .default("text" as const);
+
+/** Runs a daemon until SIGINT/SIGTERM, then lets it stop cleanly. */
+async function daemon(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals > 1) {
+      printErr("audiod: stopping now (second signal)");
+      Deno.exit(130);
+    }
+    stop.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  await run(stop.signal);
+  Deno.exit(0);
+}
+
+function bootstrapOf(text: string): string {
+  return parseAddress(text);
+}
+
+function contentListen(bootstrap: string, listen: string | undefined): string {
+  if (listen) return listen;
+  const host = new URL(bootstrap).hostname;
+  const loopback = host === "localhost" || host.startsWith("127.") || host === "[::1]";
+  return loopback ? "127.0.0.1:0" : "0.0.0.0:0";
+}
+
+const program = new Command("audiod")
+  .description(
+    "A distributed audio system: serve a music collection from many machines, verified to the byte.",
+  )
+  .version(VERSION)
+  .showHelpAfterError("(run with --help for usage)")
+  .configureOutput({
+    outputError: (text, write) => write(text.replace(/^error: /, "audiod: ")),
+  })
+  .exitOverride();
+
+program.command("bootstrap")
+  .description("run the bootstrap: registry, catalog, user store and scheduler (the address everyone knows)")
+  .option("--listen <host:port>", "address to listen on (port 0 picks a free one)", "127.0.0.1:7700")
+  .option("--data <dir>", "where the user store lives", defaultDataDir())
+  .addOption(logFormatOption())
+  .addHelpText("after", "\nExample:\n  audiod bootstrap --listen 0.0.0.0:7700 --data /var/lib/audiod")
+  .action(async (o) => {
+    const listen = parseListen(o.listen);
+    const { run } = await import("./roles/bootstrap/mod.ts");
+    await daemon((signal) => run({ listen, dataDir: o.data, logFormat: o.logFormat as LogFormat }, signal));
+  });
+
+program.command("content")
+  .description("run a content node: the agent that runs auth and file instances on this machine")
+  .requiredOption("--bootstrap <addr>", "the bootstrap's address: HOST[:PORT] or a URL")
+  .requiredOption("--media <dir>", "the music folder this machine serves")
+  .option(
+    "--listen <host:port>",
+    "address to listen on (default 127.0.0.1:0 for a local bootstrap, else 0.0.0.0:0)",
+  )
+  .option(
+    "--advertise <host>",
+    "host name or IP the others reach this machine at (default: found automatically)",
+  )
+  .option("--data <dir>", "where the media index lives", defaultDataDir())
+  .addOption(logFormatOption())
+  .addHelpText("after", "\nExample:\n  audiod content --bootstrap 192.168.1.10 --media ~/Music")
+  .action(async (o) => {
+    const bootstrap = bootstrapOf(o.bootstrap);
+    const listen = parseListen(contentListen(bootstrap, o.listen));
+    const { run } = await import("./roles/content.ts");
+    await daemon((signal) =>
+      run({
+        bootstrap,
+        media: o.media,
+        listen,
+        ...(o.advertise ? { advertise: o.advertise } : {}),
+        dataDir: o.data,
+        logFormat: o.logFormat as LogFormat,
+      }, signal)
+    );
+  });
+
+program.command("auth")
+  .description("run one auth instance as its own process")
+  .requiredOption("--bootstrap <addr>", "the bootstrap's address: HOST[:PORT] or a URL")
+  .option("--listen <host:port>", "address to listen on", "127.0.0.1:0")
+  .option("--advertise <host>", "host name or IP the others reach this instance at")
+  .addOption(logFormatOption())
+  .action(async (o) => {
+    const bootstrap = bootstrapOf(o.bootstrap);
+    const listen = parseListen(o.listen);
+    const { run } = await import("./roles/auth/mod.ts");
+    await daemon((signal) =>
+      run({
+        bootstrap,
+        listen,
+        ...(o.advertise ? { advertise: o.advertise } : {}),
+        logFormat: o.logFormat as LogFormat,
+      }, signal)
+    );
+  });
+
+program.command("file")
+  .description("run one file instance as its own process")
+  .requiredOption("--bootstrap <addr>", "the bootstrap's address: HOST[:PORT] or a URL")
+  .requiredOption("--media <dir>", "the music folder to scan and serve")
+  .option("--listen <host:port>", "address to listen on", "127.0.0.1:0")
+  .option("--advertise <host>", "host name or IP the others reach this instance at")
+  .option("--data <dir>", "where the media index lives", defaultDataDir())
+  .addOption(logFormatOption())
+  .action(async (o) => {
+    const bootstrap = bootstrapOf(o.bootstrap);
+    const listen = parseListen(o.listen);
+    const { run } = await import("./roles/file/mod.ts");
+    await daemon((signal) =>
+      run({
+        bootstrap,
+        listen,
+        media: o.media,
+        dataDir: o.data,
+        ...(o.advertise ? { advertise: o.advertise } : {}),
+        logFormat: o.logFormat as LogFormat,
+      }, signal)
+    );
+  });
+
+for (const mode of ["register", "login"] as const) {
+  program.command(mode)
+    .description(mode === "register" ? "create an account and sign in" : "sign in and save the session")
+    .option("--host <addr>", "the bootstrap's address (remembered after the first time)")
+    .requiredOption("--user <name>", "user name")
+    .option("--password-stdin", "read the password from stdin (else AUDIOD_PASSWORD, else a hidden prompt)")
+    .addHelpText("after", `\nExample:\n  audiod ${mode} --host 192.168.1.10 --user alice`)
+    .action(async (o) => {
+      const { signIn } = await import("./client/commands.ts");
+      await signIn(mode, {
+        user: o.user,
+        ...(o.host ? { host: o.host } : {}),
+        ...(o.passwordStdin ? { passwordStdin: true } : {}),
+      });
+    });
+}
+
+program.command("logout")
+  .description("end the saved session (the server revokes the token)")
+  .action(async () => {
+    const { logout } = await import("./client/commands.ts");
+    await logout();
+  });
+
+program.command("tracks")
+  .description("list or search the catalog")
+  .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
+  .option("--search <query>", "only tracks whose title, artist or album match, or whose id starts with it")
+  .option("--json", "print JSON (an array of tracks with their replicas)")
+  .addHelpText("after", '\nExample:\n  audiod tracks --search "miles davis"')
+  .action(async (o) => {
+    const { tracks } = await import("./client/commands.ts");
+    await tracks({
+      ...(o.host ? { host: o.host } : {}),
+      ...(o.search ? { search: o.search } : {}),
+      json: !!o.json,
+    });
+  });
+
+program.command("get")
+  .description("download a track, verify its MD5, and only then write it")
+  .argument("<track>", "an id, an id prefix or a unique title")
+  .requiredOption("-o, --output <file>", "where to write the verified track")
+  .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
+  .option("--limit-rate <rate>", "cap the download speed, e.g. 500k or 8M (bytes per second)")
+  .addHelpText("after", "\nExample:\n  audiod get 3fa2c1 -o song.flac")
+  .action(async (track, o) => {
+    const { get } = await import("./client/commands.ts");
+    await get(track, {
+      output: o.output,
+      ...(o.host ? { host: o.host } : {}),
+      ...(o.limitRate ? { limitRate: o.limitRate } : {}),
+    });
+  });
+
+program.command("status")
+  .description("show the cluster's nodes and instances with their state and load")
+  .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
+  .option("--json", "print JSON")
+  .action(async (o) => {
+    const { status } = await import("./client/commands.ts");
+    await status({ ...(o.host ? { host: o.host } : {}), json: !!o.json });
+  });
+
+program.command("demo")
+  .description("start a bootstrap and a content node with a generated sample library, on loopback")
+  .option("--listen <host:port>", "the demo bootstrap's address", "127.0.0.1:7700")
+  .action(async (o) => {
+    const { runDemo } = await import("./client/demo.ts");
+    await daemon((signal) => runDemo({ listen: parseListen(o.listen) }, signal));
+  });
+
+try {
+  await program.parseAsync(Deno.args, { from: "user" });
+} catch (error) {
+  if (error instanceof CommanderError) {
+    Deno.exit(error.exitCode === 0 ? 0 : 2);
+  }
+  if (error instanceof UsageError) {
+    printErr(`audiod: ${error.message}`);
+    Deno.exit(2);
+  }
+  if (error instanceof CommandError || error instanceof UnreachableError || error instanceof HttpError) {
+    printErr(`audiod: ${error.message}`);
+    Deno.exit(1);
+  }
+  printErr(`audiod: ${error instanceof Error ? error.message : String(error)}`);
+  Deno.exit(1);
+}

@@ -1,0 +1,238 @@
+/**
+ * The per-instance persistent index of scanned tracks and cached chunk manifests, in SQLite.
+ *
+ * @module
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { dirname } from "node:path";
+import { type ChunkManifest, isChunkManifest } from "./chunk_manifest.ts";
+
+/** One indexed audio file: where it is, its state when hashed, its digests and its tags. */
+export interface TrackRecord {
+  /** Equal to `sha256`: the same content has the same id on every instance. */
+  id: string;
+  path: string;
+  relPath: string;
+  size: number;
+  mtimeMs: number;
+  md5: string;
+  sha256: string;
+  title: string;
+  artist: string;
+  album: string;
+  trackNo: number | null;
+  duration: number | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tracks (
+  path TEXT PRIMARY KEY,
+  rel_path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  md5 TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  title TEXT NOT NULL,
+  artist TEXT NOT NULL,
+  album TEXT NOT NULL,
+  track_no INTEGER,
+  duration REAL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tracks_sha256 ON tracks (sha256);
+CREATE TABLE IF NOT EXISTS manifests (
+  path TEXT NOT NULL,
+  chunk_size INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  md5 TEXT NOT NULL,
+  chunks BLOB NOT NULL,
+  PRIMARY KEY (path, chunk_size)
+) WITHOUT ROWID;
+`;
+
+const TRACK_COLUMNS = "path, rel_path, size, mtime_ms, md5, sha256, title, artist, album, track_no, duration";
+
+type Row = Record<string, unknown>;
+
+function toRecord(row: Row): TrackRecord {
+  const sha256 = String(row.sha256);
+  return {
+    id: sha256,
+    path: String(row.path),
+    relPath: String(row.rel_path),
+    size: Number(row.size),
+    mtimeMs: Number(row.mtime_ms),
+    md5: String(row.md5),
+    sha256,
+    title: String(row.title),
+    artist: String(row.artist),
+    album: String(row.album),
+    trackNo: row.track_no === null ? null : Number(row.track_no),
+    duration: row.duration === null ? null : Number(row.duration),
+  };
+}
+
+function hexToBytes(hex: readonly string[]): Uint8Array {
+  const bytes = new Uint8Array(hex.length * 16);
+  hex.forEach((digest, i) => {
+    for (let j = 0; j < 16; j++) bytes[i * 16 + j] = parseInt(digest.slice(j * 2, j * 2 + 2), 16);
+  });
+  return bytes;
+}
+
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+function bytesToHex(bytes: Uint8Array): string[] {
+  const digests: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) {
+    let digest = "";
+    for (let j = i; j < i + 16; j++) digest += HEX[bytes[j]!];
+    digests.push(digest);
+  }
+  return digests;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The media index of one audiod instance: a SQLite file in WAL mode with a 5 s busy timeout, so several processes
+ * can share it. Tracks are keyed by path; a lookup only hits when path, size and mtime all match.
+ */
+export class MediaIndex {
+  #db: DatabaseSync;
+  #lookup: StatementSync;
+  #upsert: StatementSync;
+  #all: StatementSync;
+  #paths: StatementSync;
+  #deleteTrack: StatementSync;
+  #deleteManifests: StatementSync;
+  #getManifest: StatementSync;
+  #putManifest: StatementSync;
+
+  /**
+   * Opens or creates the index at `dbPath` (creating parent folders and the schema).
+   * Throws `Error("Cannot open media index <path>: <why>")` when the file is corrupt, not SQLite or unreadable.
+   */
+  constructor(dbPath: string) {
+    let db: DatabaseSync | undefined;
+    try {
+      if (dbPath !== ":memory:") Deno.mkdirSync(dirname(dbPath), { recursive: true });
+      db = new DatabaseSync(dbPath);
+      db.exec("PRAGMA busy_timeout = 5000");
+      db.exec("PRAGMA journal_mode = WAL");
+      // With WAL, NORMAL cannot corrupt the database; it only skips the fsync per commit.
+      db.exec("PRAGMA synchronous = NORMAL");
+      db.exec(SCHEMA);
+      this.#lookup = db.prepare(
+        `SELECT ${TRACK_COLUMNS} FROM tracks WHERE path = ? AND size = ? AND mtime_ms = ?`,
+      );
+      this.#upsert = db.prepare(
+        `INSERT OR REPLACE INTO tracks (${TRACK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      this.#all = db.prepare(`SELECT ${TRACK_COLUMNS} FROM tracks ORDER BY path`);
+      this.#paths = db.prepare("SELECT path FROM tracks");
+      this.#deleteTrack = db.prepare("DELETE FROM tracks WHERE path = ?");
+      this.#deleteManifests = db.prepare("DELETE FROM manifests WHERE path = ?");
+      this.#getManifest = db.prepare(
+        "SELECT md5, chunks FROM manifests WHERE path = ? AND chunk_size = ? AND size = ? AND mtime_ms = ?",
+      );
+      this.#putManifest = db.prepare(
+        "INSERT OR REPLACE INTO manifests (path, chunk_size, size, mtime_ms, md5, chunks) VALUES (?, ?, ?, ?, ?, ?)",
+      );
+    } catch (error) {
+      try {
+        db?.close();
+      } catch {
+        // Already failing; the original error says why.
+      }
+      throw new Error(`Cannot open media index ${dbPath}: ${errorMessage(error)}`);
+    }
+    this.#db = db;
+  }
+
+  /** The record for `path` when it was indexed with exactly this size and mtime, else `undefined`. */
+  lookup(path: string, size: number, mtimeMs: number): TrackRecord | undefined {
+    const row = this.#lookup.get(path, size, mtimeMs) as Row | undefined;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** Inserts or replaces the record for `record.path`; the stored id is always `record.sha256`. */
+  upsert(record: TrackRecord): void {
+    this.#upsert.run(
+      record.path,
+      record.relPath,
+      record.size,
+      record.mtimeMs,
+      record.md5,
+      record.sha256,
+      record.title,
+      record.artist,
+      record.album,
+      record.trackNo,
+      record.duration,
+    );
+  }
+
+  /** Deletes the tracks (and their cached manifests) whose path is not in `paths`; returns how many tracks. */
+  removeExcept(paths: ReadonlySet<string>): number {
+    const stale = (this.#paths.all() as Row[]).map((row) => String(row.path)).filter((path) =>
+      !paths.has(path)
+    );
+    if (stale.length === 0) return 0;
+    this.#transaction(() => {
+      for (const path of stale) {
+        this.#deleteTrack.run(path);
+        this.#deleteManifests.run(path);
+      }
+    });
+    return stale.length;
+  }
+
+  /** Every indexed track, ordered by path. */
+  all(): TrackRecord[] {
+    return (this.#all.all() as Row[]).map(toRecord);
+  }
+
+  /** The cached manifest of `path` for exactly this size, mtime and chunk size, else `undefined`. */
+  getManifest(path: string, size: number, mtimeMs: number, chunkSize: number): ChunkManifest | undefined {
+    const row = this.#getManifest.get(path, chunkSize, size, mtimeMs) as Row | undefined;
+    if (row === undefined || !(row.chunks instanceof Uint8Array) || row.chunks.length % 16 !== 0) {
+      return undefined;
+    }
+    const manifest = { size, md5: String(row.md5), chunkSize, chunks: bytesToHex(row.chunks) };
+    return isChunkManifest(manifest) ? manifest : undefined;
+  }
+
+  /** Caches `manifest` for `path` as it was at `mtimeMs`; the chunk digests are stored as one BLOB. */
+  putManifest(path: string, mtimeMs: number, manifest: ChunkManifest): void {
+    if (!isChunkManifest(manifest)) {
+      throw new TypeError(`Cannot cache manifest of ${path}: it is inconsistent`);
+    }
+    this.#putManifest.run(
+      path,
+      manifest.chunkSize,
+      manifest.size,
+      mtimeMs,
+      manifest.md5,
+      hexToBytes(manifest.chunks),
+    );
+  }
+
+  /** Closes the database; the instance must not be used afterwards. */
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #transaction(body: () => void): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      body();
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * `audiod bootstrap`: the one address clients and nodes know. Keeps the registry, the catalog and the user
+ * store, and asks content nodes to spawn the instances the cluster needs.
+ *
+ * Permissions: net (listen, call content nodes), read/write (data dir), env.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { callJson } from "../../daemon/bootstrap_client.ts";
+import type { ListenAddress } from "../../daemon/address.ts";
+import { LoadMeter } from "../../daemon/load_meter.ts";
+import { createLogger, type LogFormat } from "../../daemon/log.ts";
+import { startServer } from "../../daemon/server.ts";
+import { CommandError } from "../../daemon/usage_error.ts";
+import { Catalog } from "./catalog.ts";
+import { createHandler } from "./handler.ts";
+import { Registry } from "./registry.ts";
+import { DEFAULT_POLICY, type PendingSpawn, planSpawns, settlePending } from "./scheduler.ts";
+import { UserStore } from "./user_store.ts";
+
+/** Options of `audiod bootstrap`. */
+export interface BootstrapOptions {
+  listen: ListenAddress;
+  dataDir: string;
+  logFormat: LogFormat;
+  /** Told the URL once the bootstrap serves. */
+  onListening?: (url: string) => void;
+}
+
+/** Runs the bootstrap until `signal` aborts, then stops cleanly. */
+export async function run(options: BootstrapOptions, signal: AbortSignal): Promise<void> {
+  const logger = createLogger({ role: "bootstrap", format: options.logFormat });
+  let users: UserStore;
+  try {
+    users = new UserStore(join(options.dataDir, "users.db"));
+  } catch (error) {
+    throw new CommandError(error instanceof Error ? error.message : String(error));
+  }
+  const registry = new Registry();
+  const catalog = new Catalog();
+  const meter = new LoadMeter();
+  let pending: PendingSpawn[] = [];
+  let selfUrl = "";
+
+  const handler = createHandler({
+    registry,
+    catalog,
+    users,
+    logger,
+    self: () => ({
+      id: "bootstrap",
+      role: "bootstrap",
+      url: selfUrl,
+      state: "up",
+      host: new URL(selfUrl).hostname,
+      pid: Deno.pid,
+      node: null,
+      load: meter.snapshot(),
+      lastSeenMs: 0,
+      since: startedAt,
+    }),
+    onRegistered: (m) => {
+      pending = settlePending(pending, m, Date.now(), DEFAULT_POLICY);
+      schedule();
+    },
+    onRevoked: (hash) => {
+      for (const m of registry.available("file")) {
+        callJson(m.url, "POST", "/v1/internal/revoked", { body: { tokenHash: hash }, timeoutMs: 1000 })
+          .catch((error) => logger.warn("revocation.push_failed", { instance: m.id, error }));
+      }
+    },
+  });
+  const startedAt = Date.now();
+
+  let server;
+  try {
+    server = startServer({ role: "bootstrap", listen: options.listen, handler: meter.wrap(handler), logger });
+  } catch (error) {
+    users.close();
+    throw error;
+  }
+  selfUrl = server.url;
+  options.onListening?.(server.url);
+  logger.info("store.opened", { path: join(options.dataDir, "users.db"), users: users.countUsers() });
+
+  function schedule(): void {
+    pending = settlePending(pending, null, Date.now(), DEFAULT_POLICY);
+    for (const order of planSpawns(registry.list(), pending, DEFAULT_POLICY)) {
+      const node = registry.get(order.node);
+      if (!node) continue;
+      pending.push({ ...order, at: Date.now() });
+      logger.info("instance.spawn", { node: node.id, host: node.host, role: order.role });
+      callJson(node.url, "POST", "/v1/internal/spawn", { body: { role: order.role }, timeoutMs: 5000 })
+        .catch((error) => {
+          logger.warn("instance.spawn_failed", { node: node.id, role: order.role, error });
+          pending = pending.filter((p) => !(p.node === order.node && p.role === order.role));
+        });
+    }
+  }
+
+  const tick = setInterval(() => {
+    for (const change of registry.sweep()) {
+      const m = change.member;
+      const gone = catalog.removeInstance(m.id);
+      logger.warn(change.state === "down" ? "member.down" : "member.forgotten", {
+        role: m.role,
+        id: m.id,
+        url: m.url,
+        tracksGone: gone,
+      });
+    }
+    schedule();
+  }, 500);
+  const prune = setInterval(() => users.prune(), 60_000);
+
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  logger.info("stopping", {});
+  clearInterval(tick);
+  clearInterval(prune);
+  await server.shutdown();
+  users.close();
+  logger.info("stopped", {});
+}

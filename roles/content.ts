@@ -1,0 +1,233 @@
+/**
+ * `audiod content`: the agent on a worker machine. Joins the bootstrap, runs auth and file instances as Deno
+ * Workers when the bootstrap asks, stops them when told, and reports their health.
+ *
+ * Permissions: net, read (media dir), read/write (data dir), env.
+ *
+ * @module
+ */
+
+import { type ListenAddress, urlHost } from "../daemon/address.ts";
+import { HttpError } from "../daemon/http_error.ts";
+import { LoadMeter } from "../daemon/load_meter.ts";
+import { createLogger, type LogFormat } from "../daemon/log.ts";
+import { Membership } from "../daemon/membership.ts";
+import { type Handler, Router } from "../daemon/router.ts";
+import { obj, oneOf, readJson, str } from "../daemon/schema.ts";
+import { startServer } from "../daemon/server.ts";
+import { CommandError } from "../daemon/usage_error.ts";
+import type { FromWorker, ToWorker } from "./worker.ts";
+
+/** Options of `audiod content`. */
+export interface ContentOptions {
+  bootstrap: string;
+  media: string;
+  listen: ListenAddress;
+  /** Host to put in the URLs of this node and its instances. */
+  advertise?: string;
+  dataDir: string;
+  logFormat: LogFormat;
+}
+
+/** One instance this node runs. */
+interface Hosted {
+  localId: string;
+  role: "auth" | "file";
+  worker: Worker;
+  state: "starting" | "up" | "stopping";
+  url: string | null;
+  id: string | null;
+  stopped: PromiseWithResolvers<void>;
+}
+
+/** The instances of one content node. */
+class Instances {
+  #hosted = new Map<string, Hosted>();
+  #options: ContentOptions;
+  #logger;
+  #nodeId: () => string;
+
+  constructor(options: ContentOptions, logger: ReturnType<typeof createLogger>, nodeId: () => string) {
+    this.#options = options;
+    this.#logger = logger;
+    this.#nodeId = nodeId;
+  }
+
+  list(): Hosted[] {
+    return [...this.#hosted.values()];
+  }
+
+  spawn(role: "auth" | "file", advertise: string): Hosted {
+    const localId = crypto.randomUUID().slice(0, 8);
+    const worker = new Worker(new URL("./worker.ts", import.meta.url).href, {
+      type: "module",
+      name: `${role}-${localId}`,
+    });
+    const hosted: Hosted = {
+      localId,
+      role,
+      worker,
+      state: "starting",
+      url: null,
+      id: null,
+      stopped: Promise.withResolvers(),
+    };
+    this.#hosted.set(localId, hosted);
+    const logger = this.#logger;
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      const m = event.data;
+      if (m.type === "ready") {
+        hosted.state = "up";
+        hosted.url = m.url;
+        hosted.id = m.id;
+        logger.info("instance.up", { role, local: localId, url: m.url, id: m.id });
+      } else {
+        if (m.type === "failed") logger.error("instance.failed", { role, local: localId, error: m.message });
+        else logger.info("instance.stopped", { role, local: localId });
+        this.#hosted.delete(localId);
+        hosted.stopped.resolve();
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      logger.error("instance.crashed", { role, local: localId, error: event.message });
+      this.#hosted.delete(localId);
+      worker.terminate();
+      hosted.stopped.resolve();
+    };
+    const listen = { hostname: this.#options.listen.hostname, port: 0 };
+    const common = {
+      bootstrap: this.#options.bootstrap,
+      listen,
+      advertise,
+      node: this.#nodeId(),
+      logFormat: this.#options.logFormat,
+    };
+    const start: ToWorker = role === "auth" ? { type: "start", role, options: common } : {
+      type: "start",
+      role,
+      options: { ...common, media: this.#options.media, dataDir: this.#options.dataDir },
+    };
+    worker.postMessage(start);
+    logger.info("instance.spawned", { role, local: localId });
+    return hosted;
+  }
+
+  /** Asks an instance to drain and stop; terminates it when it does not stop in time. */
+  async stop(hosted: Hosted, graceMs = 10_000): Promise<void> {
+    hosted.state = "stopping";
+    hosted.worker.postMessage({ type: "stop" } satisfies ToWorker);
+    const timer = setTimeout(() => {
+      this.#logger.warn("instance.killed", {
+        role: hosted.role,
+        local: hosted.localId,
+        after: `${graceMs}ms`,
+      });
+      hosted.worker.terminate();
+      this.#hosted.delete(hosted.localId);
+      hosted.stopped.resolve();
+    }, graceMs);
+    await hosted.stopped.promise;
+    clearTimeout(timer);
+  }
+
+  find(ref: string): Hosted | undefined {
+    return this.#hosted.get(ref) ?? this.list().find((h) => h.id === ref);
+  }
+}
+
+/** The host this machine is reached at from the bootstrap's point of view. */
+async function localAddressToward(bootstrap: string): Promise<string> {
+  const url = new URL(bootstrap);
+  const conn = await Deno.connect({
+    hostname: url.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+  });
+  try {
+    return (conn.localAddr as Deno.NetAddr).hostname;
+  } finally {
+    conn.close();
+  }
+}
+
+/** Runs a content node until `signal` aborts; then stops its instances and leaves. */
+export async function run(options: ContentOptions, signal: AbortSignal): Promise<void> {
+  const logger = createLogger({ role: "content", format: options.logFormat });
+  try {
+    const info = await Deno.stat(options.media);
+    if (!info.isDirectory) throw new Error("it is not a directory");
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound ? "it does not exist" : (error as Error).message;
+    throw new CommandError(`Cannot serve media from ${options.media}: ${why}`);
+  }
+  const wildcard = options.listen.hostname === "0.0.0.0" || options.listen.hostname === "::";
+  let advertise = options.advertise ?? (wildcard ? null : options.listen.hostname);
+  if (advertise === null) {
+    try {
+      advertise = await localAddressToward(options.bootstrap);
+    } catch {
+      throw new CommandError(
+        `Cannot reach the bootstrap at ${options.bootstrap} to learn this machine's address: start it first or pass --advertise HOST`,
+      );
+    }
+  }
+  const meter = new LoadMeter();
+  const nodeId = crypto.randomUUID();
+  const instances = new Instances(options, logger, () => nodeId);
+
+  const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
+  router
+    .get("/v1/health", () => Response.json({ ok: true, role: "content" }))
+    .get("/v1/internal/instances", () =>
+      Response.json({
+        instances: instances.list().map((h) => ({
+          local: h.localId,
+          role: h.role,
+          state: h.state,
+          url: h.url,
+          id: h.id,
+        })),
+      }))
+    .post("/v1/internal/spawn", async (req) => {
+      const body = await readJson(req, obj({ role: oneOf(["auth", "file"] as const) }));
+      if (signal.aborted) throw new HttpError(503, "stopping", "Cannot spawn: this node is stopping");
+      const hosted = instances.spawn(body.role, advertise);
+      return Response.json({ local: hosted.localId, role: hosted.role }, { status: 202 });
+    })
+    .post("/v1/internal/stop", async (req) => {
+      const body = await readJson(req, obj({ instance: str({ max: 64 }) }));
+      const hosted = instances.find(body.instance);
+      if (!hosted) {
+        throw new HttpError(404, "unknown_instance", `Cannot stop ${body.instance}: not running here`);
+      }
+      instances.stop(hosted).catch(() => {});
+      return new Response(null, { status: 202 });
+    });
+  const handler: Handler = router.handle;
+
+  const server = startServer({
+    role: "content",
+    listen: options.listen,
+    handler: meter.wrap(handler),
+    logger,
+  });
+  const url = `http://${urlHost(advertise)}:${server.port}`;
+  const membership = new Membership({
+    bootstrap: options.bootstrap,
+    info: { id: nodeId, role: "content", url, host: advertise, pid: Deno.pid, node: null },
+    logger,
+    report: () => ({ load: meter.snapshot() }),
+  });
+  membership.start().catch(() => {});
+
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  logger.info("stopping", { instances: instances.list().length });
+  await membership.drain();
+  await Promise.all(instances.list().map((h) => instances.stop(h)));
+  await membership.leave();
+  await server.shutdown();
+  logger.info("stopped", {});
+}

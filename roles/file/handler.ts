@@ -1,0 +1,196 @@
+/**
+ * The file instance's HTTP API: a track's bytes with Range, its chunk manifest, and the revocation push.
+ * Tracks are addressed by id only; no request path reaches the filesystem.
+ *
+ * @module
+ */
+
+import { bearer } from "../../daemon/bearer.ts";
+import { HttpError } from "../../daemon/http_error.ts";
+import type { LoadMeter } from "../../daemon/load_meter.ts";
+import type { Logger } from "../../daemon/log.ts";
+import { parseRange } from "../../daemon/range.ts";
+import { type Handler, Router } from "../../daemon/router.ts";
+import { obj, readJson, str } from "../../daemon/schema.ts";
+import { CHUNK_SIZE, type ChunkManifest, computeManifest } from "../../media/chunk_manifest.ts";
+import type { MediaIndex, TrackRecord } from "../../media/media_index.ts";
+import { formatOf, type Library } from "./library.ts";
+import type { TokenCheck } from "./token_check.ts";
+
+/** What the file handler needs. */
+export interface FileDeps {
+  library: Library;
+  index: MediaIndex;
+  tokens: TokenCheck;
+  meter: LoadMeter;
+  logger: Logger;
+  /** A served file no longer matches what the scan recorded: rescan soon. */
+  onStale: (record: TrackRecord) => void;
+}
+
+const MIME: Record<string, string> = {
+  mp3: "audio/mpeg",
+  flac: "audio/flac",
+  ogg: "audio/ogg",
+  opus: "audio/ogg",
+  m4a: "audio/mp4",
+  wav: "audio/wav",
+};
+
+/** Bytes read from disk per step while streaming. */
+const READ_SIZE = 256 * 1024;
+
+/** Builds the file instance's request handler. */
+export function createHandler(deps: FileDeps): Handler {
+  const { library, index, tokens, meter, logger } = deps;
+  const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
+  const computing = new Map<string, Promise<ChunkManifest>>();
+
+  const track = (id: string): TrackRecord => {
+    const record = /^[0-9a-f]{64}$/.test(id) ? library.get(id) : undefined;
+    if (!record) {
+      throw new HttpError(404, "unknown_track", `Cannot find track ${id.slice(0, 64)} on this instance`);
+    }
+    return record;
+  };
+
+  const stale = (record: TrackRecord, why: string): HttpError => {
+    logger.warn("replica.stale", { id: record.id, why });
+    deps.onStale(record);
+    return new HttpError(
+      409,
+      "replica_changed",
+      `Cannot serve track ${record.id.slice(0, 12)}: ${why}; try another replica`,
+    );
+  };
+
+  const manifestOf = (record: TrackRecord): Promise<ChunkManifest> => {
+    const cached = index.getManifest(record.path, record.size, record.mtimeMs, CHUNK_SIZE);
+    if (cached) return Promise.resolve(cached);
+    let job = computing.get(record.id);
+    if (!job) {
+      job = (async () => {
+        const manifest = await computeManifest(record.path, { chunkSize: CHUNK_SIZE });
+        if (manifest.md5 !== record.md5 || manifest.size !== record.size) {
+          throw stale(record, "its bytes no longer match the MD5 recorded at scan time");
+        }
+        index.putManifest(record.path, record.mtimeMs, manifest);
+        return manifest;
+      })().finally(() => computing.delete(record.id));
+      computing.set(record.id, job);
+    }
+    return job;
+  };
+
+  router
+    .get("/v1/health", () => Response.json({ ok: true, role: "file", tracks: library.size }))
+    .get("/v1/tracks/:id/manifest", async (req, { params }) => {
+      await tokens.verify(bearer(req));
+      const record = track(params.id!);
+      let manifest: ChunkManifest;
+      try {
+        manifest = await manifestOf(record);
+      } catch (error) {
+        if (error instanceof HttpError) throw error;
+        throw stale(record, "its file cannot be read");
+      }
+      return Response.json({ id: record.id, ...manifest });
+    })
+    .get("/v1/tracks/:id", async (req, { params }) => {
+      await tokens.verify(bearer(req));
+      const record = track(params.id!);
+      const range = parseRange(req.headers.get("range"), record.size);
+      const common: Record<string, string> = {
+        "accept-ranges": "bytes",
+        "content-type": MIME[formatOf(record.path)] ?? "application/octet-stream",
+        "x-audiod-md5": record.md5,
+        "etag": `"${record.md5}"`,
+        "cache-control": "private, max-age=0",
+      };
+      if (range.kind === "unsatisfiable") {
+        throw new HttpError(416, "bad_range", `Cannot serve that range: ${range.reason}`, {
+          "content-range": `bytes */${record.size}`,
+        });
+      }
+      const start = range.kind === "partial" ? range.start : 0;
+      const end = range.kind === "partial" ? range.end : record.size - 1;
+      const length = Math.max(0, end - start + 1);
+      const headers = {
+        ...common,
+        "content-length": String(length),
+        ...(range.kind === "partial" ? { "content-range": `bytes ${start}-${end}/${record.size}` } : {}),
+      };
+      const status = range.kind === "partial" ? 206 : 200;
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(record.path, { read: true });
+        const info = await file.stat();
+        if (info.size !== record.size || (info.mtime?.getTime() ?? 0) !== record.mtimeMs) {
+          file.close();
+          throw stale(record, "its file changed since it was scanned");
+        }
+      } catch (error) {
+        if (error instanceof HttpError) throw error;
+        throw stale(record, "its file cannot be read");
+      }
+      if (req.method === "HEAD" || length === 0) {
+        file.close();
+        return new Response(null, { status, headers });
+      }
+      return new Response(fileStream(file, start, length, meter), { status, headers });
+    })
+    .post("/v1/internal/revoked", async (req) => {
+      const body = await readJson(req, obj({ tokenHash: str({ pattern: /^[0-9a-f]{64}$/ }) }));
+      tokens.revoke(body.tokenHash);
+      return new Response(null, { status: 204 });
+    });
+  return router.handle;
+}
+
+/** Streams `length` bytes of `file` from `start`, counting them as one active stream. */
+function fileStream(
+  file: Deno.FsFile,
+  start: number,
+  length: number,
+  meter: LoadMeter,
+): ReadableStream<Uint8Array> {
+  let remaining = length;
+  let ended: (() => void) | null = null;
+  const finish = () => {
+    ended?.();
+    ended = null;
+    try {
+      file.close();
+    } catch { /* closed */ }
+  };
+  return new ReadableStream<Uint8Array>({
+    async start() {
+      ended = meter.streamStarted();
+      if (start > 0) await file.seek(start, Deno.SeekMode.Start);
+    },
+    async pull(controller) {
+      try {
+        const buffer = new Uint8Array(Math.min(READ_SIZE, remaining));
+        const n = await file.read(buffer);
+        if (n === null || n === 0) {
+          finish();
+          controller.close();
+          return;
+        }
+        remaining -= n;
+        meter.addBytes(n);
+        controller.enqueue(n === buffer.length ? buffer : buffer.subarray(0, n));
+        if (remaining <= 0) {
+          finish();
+          controller.close();
+        }
+      } catch (error) {
+        finish();
+        controller.error(error);
+      }
+    },
+    cancel() {
+      finish();
+    },
+  }, { highWaterMark: 2 });
+}

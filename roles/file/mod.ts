@@ -1,0 +1,159 @@
+/**
+ * `audiod file`: scans a media directory (hashing each file once, keyed by path, size and mtime), announces its
+ * tracks to the bootstrap, rescans for changes, and serves the bytes to signed-in listeners.
+ *
+ * Permissions: net (listen, call the bootstrap), read (media dir), read/write (data dir), env.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { join, resolve } from "node:path";
+import { callJson } from "../../daemon/bootstrap_client.ts";
+import { LoadMeter } from "../../daemon/load_meter.ts";
+import { createLogger, type LogFormat } from "../../daemon/log.ts";
+import { sleep } from "../../daemon/membership.ts";
+import { CommandError } from "../../daemon/usage_error.ts";
+import { MediaIndex } from "../../media/media_index.ts";
+import { scanMedia } from "../../media/scan.ts";
+import { type InstancePlacement, runInstance } from "../_instance.ts";
+import { createHandler } from "./handler.ts";
+import { Library, toAnnounced } from "./library.ts";
+import { TokenCheck } from "./token_check.ts";
+
+/** Options of `audiod file`. */
+export interface FileOptions extends InstancePlacement {
+  media: string;
+  dataDir: string;
+  logFormat: LogFormat;
+  /** Milliseconds between rescans of the media directory (default 5000). */
+  rescanMs?: number;
+}
+
+/** Tracks per announcement request. */
+const BATCH = 100;
+
+/** Where the index of a media directory lives inside the data dir. */
+export function indexPath(dataDir: string, media: string): string {
+  const key = createHash("sha256").update(resolve(media)).digest("hex").slice(0, 16);
+  return join(dataDir, "index", `${key}.db`);
+}
+
+/** Runs a file instance until `signal` aborts. */
+export async function run(options: FileOptions, signal: AbortSignal): Promise<void> {
+  const logger = createLogger({ role: "file", format: options.logFormat });
+  const media = resolve(options.media);
+  try {
+    const info = await Deno.stat(media);
+    if (!info.isDirectory) throw new Error("it is not a directory");
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound ? "it does not exist" : (error as Error).message;
+    throw new CommandError(`Cannot serve media from ${media}: ${why}`);
+  }
+  let index: MediaIndex;
+  try {
+    index = new MediaIndex(indexPath(options.dataDir, media));
+  } catch (error) {
+    throw new CommandError((error as Error).message);
+  }
+  const library = new Library();
+  const meter = new LoadMeter();
+  const tokens = new TokenCheck({ bootstrap: options.bootstrap });
+  let instanceId: string | null = null;
+  let rescanSoon: (() => void) | null = null;
+
+  const scan = async (): Promise<ReturnType<Library["replace"]>> => {
+    const started = performance.now();
+    const result = await scanMedia(media, index, { signal });
+    const changed = library.replace(result.tracks);
+    const fields = {
+      media,
+      tracks: library.size,
+      hashed: result.hashed,
+      reused: result.reused,
+      removed: result.removed,
+      failed: result.failed.length,
+      ms: Math.round(performance.now() - started),
+    };
+    if (result.hashed > 0 || result.removed > 0 || result.failed.length > 0 || changed.added.length > 0) {
+      logger.info("scan.done", fields);
+    } else {
+      logger.debug("scan.done", fields);
+    }
+    for (const f of result.failed) logger.warn("scan.skipped", { path: f.path, reason: f.reason });
+    return changed;
+  };
+
+  const announceAll = async (id: string) => {
+    const tracks = library.all().map(toAnnounced);
+    for (let i = 0; i === 0 || i < tracks.length; i += BATCH) {
+      await callJson(options.bootstrap, "POST", "/v1/internal/announce", {
+        body: { instance: id, replace: i === 0, tracks: tracks.slice(i, i + BATCH) },
+      });
+    }
+    logger.info("tracks.announced", { tracks: tracks.length });
+  };
+
+  const announceChanges = async (changed: ReturnType<Library["replace"]>) => {
+    if (!instanceId || (changed.added.length === 0 && changed.removed.length === 0)) return;
+    const tracks = changed.added.map(toAnnounced);
+    for (let i = 0; i === 0 || i < tracks.length; i += BATCH) {
+      await callJson(options.bootstrap, "POST", "/v1/internal/announce", {
+        body: {
+          instance: instanceId,
+          tracks: tracks.slice(i, i + BATCH),
+          ...(i === 0 ? { removed: changed.removed } : {}),
+        },
+      });
+    }
+    logger.info("tracks.changed", { added: changed.added.length, removed: changed.removed.length });
+  };
+
+  try {
+    await scan();
+  } catch (error) {
+    index.close();
+    throw new CommandError((error as Error).message);
+  }
+
+  const rescanLoop = async () => {
+    while (!signal.aborted) {
+      const wake = new AbortController();
+      rescanSoon = () => wake.abort();
+      await sleep(options.rescanMs ?? 5000, AbortSignal.any([signal, wake.signal]));
+      if (signal.aborted) break;
+      try {
+        await announceChanges(await scan());
+      } catch (error) {
+        if (!signal.aborted) logger.warn("rescan.failed", { error });
+      }
+    }
+  };
+
+  const handler = createHandler({
+    library,
+    index,
+    tokens,
+    meter,
+    logger,
+    onStale: () => rescanSoon?.(),
+  });
+  const loop = rescanLoop();
+  try {
+    await runInstance({
+      ...options,
+      role: "file",
+      handler,
+      meter,
+      logger,
+      report: () => ({ tracks: library.size }),
+      onRegistered: async (id) => {
+        instanceId = id;
+        await announceAll(id).catch((error) => logger.warn("announce.failed", { error }));
+      },
+    }, signal);
+  } finally {
+    await loop;
+    index.close();
+  }
+}
