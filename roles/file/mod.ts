@@ -62,7 +62,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
   let instanceId: string | null = null;
   let rescanSoon: (() => void) | null = null;
 
-  const scan = async (): Promise<ReturnType<Library["replace"]>> => {
+  const scan = async (initial = false): Promise<ReturnType<Library["replace"]>> => {
     const started = performance.now();
     const result = await scanMedia(media, index, { signal });
     const changed = library.replace(result.tracks);
@@ -75,7 +75,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
       failed: result.failed.length,
       ms: Math.round(performance.now() - started),
     };
-    if (result.hashed > 0 || result.removed > 0 || result.failed.length > 0 || changed.added.length > 0) {
+    if (initial || result.hashed > 0 || result.removed > 0 || result.failed.length > 0 || changed.added.length > 0) {
       logger.info("scan.done", fields);
     } else {
       logger.debug("scan.done", fields);
@@ -110,7 +110,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
   };
 
   try {
-    await scan();
+    await scan(true);
   } catch (error) {
     index.close();
     throw new CommandError((error as Error).message);

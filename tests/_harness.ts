@@ -1,0 +1,177 @@
+/**
+ * Starts real audiod processes for end-to-end tests and runs client commands, each with its own temporary
+ * config, data and cache directories.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** A temporary directory removed on dispose. */
+export async function tempDir(prefix = "audiod-test-"): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}) };
+}
+
+/** The command line that runs audiod (the uncompiled twin of `./audiod`). */
+export function audiodCommand(args: string[]): [string, string[]] {
+  return [Deno.execPath(), ["run", "-A", "--quiet", MAIN, ...args]];
+}
+
+/** A running daemon. */
+export interface Daemon extends AsyncDisposable {
+  url: string;
+  process: Deno.ChildProcess;
+  /** Everything it logged so far (stderr). */
+  logs(): string;
+  /** Log lines parsed as JSON (daemons started with --log-format json). */
+  events(): Record<string, unknown>[];
+  /** SIGTERM, then wait; returns the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+}
+
+/** Starts `audiod <args>` and waits for its "listening on" line. */
+export async function startDaemon(
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Daemon> {
+  const [cmd, cmdArgs] = audiodCommand(args);
+  const process = new Deno.Command(cmd, {
+    args: cmdArgs,
+    env: options.env ?? {},
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let stderr = "";
+  let stdout = "";
+  const decoder = new TextDecoder();
+  const listening = Promise.withResolvers<string>();
+  const pumpOut = (async () => {
+    for await (const chunk of process.stdout) {
+      stdout += decoder.decode(chunk, { stream: true });
+      const m = /audiod \w+ listening on (http:\/\/\S+)/.exec(stdout);
+      if (m) listening.resolve(m[1]!);
+    }
+  })();
+  const pumpErr = (async () => {
+    for await (const chunk of process.stderr) stderr += decoder.decode(chunk, { stream: true });
+  })();
+  const status = process.status;
+  status.then((s) => listening.reject(new Error(`audiod ${args[0]} exited with ${s.code} before listening:\n${stderr}`)));
+  const timer = setTimeout(
+    () => listening.reject(new Error(`audiod ${args[0]} did not listen in time:\n${stderr}`)),
+    options.timeoutMs ?? 20_000,
+  );
+  let url: string;
+  try {
+    url = await listening.promise;
+  } catch (error) {
+    try {
+      process.kill("SIGKILL");
+    } catch { /* gone */ }
+    await Promise.allSettled([status, pumpOut, pumpErr]);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  let stopped: Promise<number> | null = null;
+  const stop = (signal: Deno.Signal = "SIGTERM") => {
+    stopped ??= (async () => {
+      try {
+        process.kill(signal);
+      } catch { /* already gone */ }
+      const killer = setTimeout(() => {
+        try {
+          process.kill("SIGKILL");
+        } catch { /* gone */ }
+      }, 15_000);
+      const s = await status;
+      clearTimeout(killer);
+      await Promise.allSettled([pumpOut, pumpErr]);
+      return s.code;
+    })();
+    return stopped;
+  };
+  return {
+    url,
+    process,
+    logs: () => stderr,
+    events: () =>
+      stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          return {};
+        }
+      }),
+    stop,
+    [Symbol.asyncDispose]: async () => {
+      await stop();
+    },
+  };
+}
+
+/** The result of a client command. */
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `audiod <args>` to completion. */
+export async function audiod(
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string } = {},
+): Promise<CommandResult> {
+  const [cmd, cmdArgs] = audiodCommand(args);
+  const child = new Deno.Command(cmd, {
+    args: cmdArgs,
+    env: options.env ?? {},
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** Environment that keeps a test's config, data and cache inside `root`. */
+export function isolatedEnv(root: string, name: string): Record<string, string> {
+  return {
+    AUDIOD_CONFIG_DIR: join(root, name, "config"),
+    XDG_DATA_HOME: join(root, name, "data"),
+    XDG_CACHE_HOME: join(root, name, "cache"),
+    XDG_CONFIG_HOME: join(root, name, "xdg-config"),
+    HOME: join(root, name, "home"),
+    NO_COLOR: "1",
+  };
+}
+
+/** Polls `check` until it returns a value (not undefined) or the time runs out. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+}
