@@ -60,7 +60,9 @@ export async function startDaemon(
     for await (const chunk of process.stderr) stderr += decoder.decode(chunk, { stream: true });
   })();
   const status = process.status;
-  status.then((s) => listening.reject(new Error(`audiod ${args[0]} exited with ${s.code} before listening:\n${stderr}`)));
+  status.then((s) =>
+    listening.reject(new Error(`audiod ${args[0]} exited with ${s.code} before listening:\n${stderr}`))
+  );
   const timer = setTimeout(
     () => listening.reject(new Error(`audiod ${args[0]} did not listen in time:\n${stderr}`)),
     options.timeoutMs ?? 20_000,

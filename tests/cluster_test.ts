@@ -51,8 +51,22 @@ Deno.test({
       await Deno.writeFile(join(lib, "shared", "shared.wav"), shared);
     }
     const sourcesA = await makeLibrary(libA, [
-      { file: "a/one.mp3", title: "Alpha Song", artist: "Aardvark", album: "First", track: 1, frequency: 440 },
-      { file: "a/two.flac", title: "Beta Song", artist: "Aardvark", album: "First", track: 2, frequency: 550 },
+      {
+        file: "a/one.mp3",
+        title: "Alpha Song",
+        artist: "Aardvark",
+        album: "First",
+        track: 1,
+        frequency: 440,
+      },
+      {
+        file: "a/two.flac",
+        title: "Beta Song",
+        artist: "Aardvark",
+        album: "First",
+        track: 2,
+        frequency: 550,
+      },
     ]);
     const sourcesB = await makeLibrary(libB, [
       { file: "b/three.ogg", title: "Gamma Song", artist: "Café Owls", album: "Second", frequency: 660 },
@@ -89,7 +103,8 @@ Deno.test({
     let contentB = await startDaemon(contentArgs(libB, "data-b"), { env });
     try {
       const status = async () => await json<StatusReport>(await fetch(`${host}/v1/status`));
-      const count = (s: StatusReport, role: string) => s.nodes.filter((n) => n.role === role && n.state === "up").length;
+      const count = (s: StatusReport, role: string) =>
+        s.nodes.filter((n) => n.role === role && n.state === "up").length;
       await waitFor("two auth and two file instances and five tracks", async () => {
         const s = await status();
         return count(s, "auth") === 2 && count(s, "file") === 2 && s.tracks === 5 ? s : undefined;
@@ -124,7 +139,11 @@ Deno.test({
         const [first, second] = [candidates[0]!.url, candidates[1]!.url];
         assert.notEqual(first, second);
         const post = (url: string, path: string, body: unknown) =>
-          fetch(url + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+          fetch(url + path, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
         const registered = await post(first, "/v1/register", { user: "Alice", password: "correct horse 1" });
         assert.equal(registered.status, 201);
         await registered.body?.cancel();
@@ -145,18 +164,28 @@ Deno.test({
         const unknown = await json<{ error: { message: string } }>(
           await post(first, "/v1/login", { user: "nobody", password: "wrong password" }),
         );
-        assert.equal(wrong.error.message, unknown.error.message, "one message for unknown user and wrong password");
+        assert.equal(
+          wrong.error.message,
+          unknown.error.message,
+          "one message for unknown user and wrong password",
+        );
       });
 
       await t.step("login saves the session; the password comes from stdin or AUDIOD_PASSWORD", async () => {
-        const bad = await run(["login", "--host", host, "--user", "alice", "--password-stdin"], "nope nope\n");
+        const bad = await run(
+          ["login", "--host", host, "--user", "alice", "--password-stdin"],
+          "nope nope\n",
+        );
         assert.notEqual(bad.code, 0);
         assert.match(bad.stderr, /^audiod: Cannot sign in: wrong user name or password/m);
         const viaEnv = await audiod(["login", "--host", host, "--user", "alice"], {
           env: { ...client, AUDIOD_PASSWORD: "correct horse 1" },
         });
         assert.equal(viaEnv.code, 0, viaEnv.stderr);
-        const good = await run(["login", "--host", host, "--user", "alice", "--password-stdin"], "correct horse 1\n");
+        const good = await run(
+          ["login", "--host", host, "--user", "alice", "--password-stdin"],
+          "correct horse 1\n",
+        );
         assert.equal(good.code, 0, good.stderr);
         assert.match(good.stdout, /Signed in as Alice/);
       });
@@ -172,7 +201,10 @@ Deno.test({
             assert.ok(key in track, `${key} in ${track.title}`);
           }
           assert.equal(track.md5, sourceMd5[track.title], `catalog MD5 of ${track.title}`);
-          assert.ok(track.duration !== null && track.duration > 1.5 && track.duration < 10, `${track.duration}`);
+          assert.ok(
+            track.duration !== null && track.duration > 1.5 && track.duration < 10,
+            `${track.duration}`,
+          );
           assert.equal(track.replicas.length, track.title === "Shared Tone" ? 2 : 1);
         }
         const sharedTrack = catalog.find((c) => c.title === "Shared Tone")!;
@@ -180,20 +212,25 @@ Deno.test({
         assert.equal(sharedTrack.id, sha, "the id is the SHA-256 of the bytes");
       });
 
-      await t.step("tracks --search matches title, artist, album (accent-insensitive) and id prefix", async () => {
-        const titles = async (q: string) =>
-          (JSON.parse((await run(["tracks", "--search", q, "--json"])).stdout) as CatalogTrack[]).map((c) => c.title)
-            .sort();
-        assert.deepEqual(await titles("gamma"), ["Gamma Song"]);
-        assert.deepEqual(await titles("aardvark"), ["Alpha Song", "Beta Song"]);
-        assert.deepEqual(await titles("second"), ["Delta Song", "Gamma Song"]);
-        assert.deepEqual(await titles("cafe owls"), ["Delta Song", "Gamma Song"]);
-        const delta = catalog.find((c) => c.title === "Delta Song")!;
-        assert.deepEqual(await titles(delta.id.slice(0, 10)), ["Delta Song"]);
-        const none = await run(["tracks", "--search", "zzzz-no-such"]);
-        assert.equal(none.code, 0);
-        assert.match(none.stdout, /No track matches/);
-      });
+      await t.step(
+        "tracks --search matches title, artist, album (accent-insensitive) and id prefix",
+        async () => {
+          const titles = async (q: string) =>
+            (JSON.parse((await run(["tracks", "--search", q, "--json"])).stdout) as CatalogTrack[]).map((c) =>
+              c.title
+            )
+              .sort();
+          assert.deepEqual(await titles("gamma"), ["Gamma Song"]);
+          assert.deepEqual(await titles("aardvark"), ["Alpha Song", "Beta Song"]);
+          assert.deepEqual(await titles("second"), ["Delta Song", "Gamma Song"]);
+          assert.deepEqual(await titles("cafe owls"), ["Delta Song", "Gamma Song"]);
+          const delta = catalog.find((c) => c.title === "Delta Song")!;
+          assert.deepEqual(await titles(delta.id.slice(0, 10)), ["Delta Song"]);
+          const none = await run(["tracks", "--search", "zzzz-no-such"]);
+          assert.equal(none.code, 0);
+          assert.match(none.stdout, /No track matches/);
+        },
+      );
 
       await t.step("get downloads every track; each file's MD5 equals md5sum of its source", async () => {
         for (const track of catalog) {
@@ -211,7 +248,9 @@ Deno.test({
         const auth = { authorization: `Bearer ${token}` };
         const parts: Uint8Array[] = [];
         const third = Math.floor(track.size / 3);
-        for (const range of [`bytes=0-${third - 1}`, `bytes=${third}-${2 * third - 1}`, `bytes=${2 * third}-`]) {
+        for (
+          const range of [`bytes=0-${third - 1}`, `bytes=${third}-${2 * third - 1}`, `bytes=${2 * third}-`]
+        ) {
           const res = await fetch(url, { headers: { ...auth, range } });
           assert.equal(res.status, 206, range);
           assert.equal(res.headers.get("x-audiod-md5"), track.md5);
@@ -263,27 +302,34 @@ Deno.test({
       });
 
       const sharedTrack = () => catalog.find((c) => c.title === "Shared Tone")!;
-      await t.step("a replica corrupted in place after scanning is detected and the other replica used", async () => {
-        const track = sharedTrack();
-        const corruptPath = join(libA, "shared", "shared.wav");
-        await corruptInPlace(corruptPath, 1_200_000); // inside the second 1 MiB chunk
-        const fresh = await json<CatalogTrack>(await fetch(`${host}/v1/tracks/${track.id}`));
-        const replicaA = fresh.replicas.find((r) => r.node !== null && contentA.logs().includes(r.instance))!;
-        assert.ok(replicaA, "replica on node A");
-        const ordered = { ...fresh, replicas: [replicaA, ...fresh.replicas.filter((r) => r !== replicaA)] };
-        const events: TransferEvent[] = [];
-        const hash = createHash("md5");
-        for await (const bytes of streamVerified(ordered, { token, onEvent: (e) => events.push(e) })) hash.update(bytes);
-        assert.equal(hash.digest("hex"), sourceMd5["Shared Tone"]);
-        const failed = events.filter((e) => e.type === "replica-failed");
-        assert.equal(failed.length, 1);
-        assert.equal(failed[0]!.type === "replica-failed" && failed[0]!.replica, replicaA.url);
+      await t.step(
+        "a replica corrupted in place after scanning is detected and the other replica used",
+        async () => {
+          const track = sharedTrack();
+          const corruptPath = join(libA, "shared", "shared.wav");
+          await corruptInPlace(corruptPath, 1_200_000); // inside the second 1 MiB chunk
+          const fresh = await json<CatalogTrack>(await fetch(`${host}/v1/tracks/${track.id}`));
+          const replicaA = fresh.replicas.find((r) =>
+            r.node !== null && contentA.logs().includes(r.instance)
+          )!;
+          assert.ok(replicaA, "replica on node A");
+          const ordered = { ...fresh, replicas: [replicaA, ...fresh.replicas.filter((r) => r !== replicaA)] };
+          const events: TransferEvent[] = [];
+          const hash = createHash("md5");
+          for await (const bytes of streamVerified(ordered, { token, onEvent: (e) => events.push(e) })) {
+            hash.update(bytes);
+          }
+          assert.equal(hash.digest("hex"), sourceMd5["Shared Tone"]);
+          const failed = events.filter((e) => e.type === "replica-failed");
+          assert.equal(failed.length, 1);
+          assert.equal(failed[0]!.type === "replica-failed" && failed[0]!.replica, replicaA.url);
 
-        const out = join(root, "shared-after-corruption.wav");
-        const result = await run(["get", "Shared Tone", "-o", out]);
-        assert.equal(result.code, 0, result.stderr);
-        assert.equal(await md5OfFile(out), sourceMd5["Shared Tone"]);
-      });
+          const out = join(root, "shared-after-corruption.wav");
+          const result = await run(["get", "Shared Tone", "-o", out]);
+          assert.equal(result.code, 0, result.stderr);
+          assert.equal(await md5OfFile(out), sourceMd5["Shared Tone"]);
+        },
+      );
 
       await t.step("with every replica corrupt, get fails clearly and writes nothing", async () => {
         // The same chunk as on node A, so no replica can supply it.
@@ -293,7 +339,10 @@ Deno.test({
         const out = join(dir, "shared.wav");
         const result = await run(["get", sharedTrack().id, "-o", out]);
         assert.notEqual(result.code, 0);
-        assert.match(result.stderr, /^audiod: Cannot download "Shared Tone": no replica delivered verified bytes/m);
+        assert.match(
+          result.stderr,
+          /^audiod: Cannot download "Shared Tone": no replica delivered verified bytes/m,
+        );
         assert.deepEqual([...Deno.readDirSync(dir)], [], "no file and no partial file left behind");
       });
 
@@ -304,25 +353,33 @@ Deno.test({
           return s.tracks === 3 ? true : undefined;
         });
         contentB = await startDaemon(contentArgs(libB, "data-b"), { env });
-        const scan = await waitFor("node B's first scan", () =>
-          contentB.events().find((e) => e.event === "scan.done" && e.role === "file"));
+        const scan = await waitFor(
+          "node B's first scan",
+          () => contentB.events().find((e) => e.event === "scan.done" && e.role === "file"),
+        );
         assert.equal(scan.hashed, 0);
         assert.equal(scan.reused, 3);
         await waitFor("five tracks again", async () => ((await status()).tracks === 5 ? true : undefined));
       });
 
       await t.step("a token saved before logout is refused after it", async () => {
-        const session = JSON.parse(await Deno.readTextFile(join(client.AUDIOD_CONFIG_DIR!, "session.json"))) as {
+        const session = JSON.parse(
+          await Deno.readTextFile(join(client.AUDIOD_CONFIG_DIR!, "session.json")),
+        ) as {
           token: string;
         };
         const track = catalog.find((c) => c.title === "Alpha Song")!;
         const url = `${track.replicas[0]!.url}/v1/tracks/${track.id}`;
-        const before = await fetch(url, { headers: { authorization: `Bearer ${session.token}`, range: "bytes=0-0" } });
+        const before = await fetch(url, {
+          headers: { authorization: `Bearer ${session.token}`, range: "bytes=0-0" },
+        });
         assert.equal(before.status, 206);
         await before.body?.cancel();
         const out = await run(["logout"]);
         assert.equal(out.code, 0, out.stderr);
-        const after = await fetch(url, { headers: { authorization: `Bearer ${session.token}`, range: "bytes=0-0" } });
+        const after = await fetch(url, {
+          headers: { authorization: `Bearer ${session.token}`, range: "bytes=0-0" },
+        });
         assert.equal(after.status, 401);
         await after.body?.cancel();
         const get = await run(["get", "Alpha Song", "-o", join(root, "after-logout.mp3")]);

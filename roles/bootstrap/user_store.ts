@@ -162,7 +162,8 @@ export class UserStore {
       this.#q.deleteSession!.run(hash);
       return undefined;
     }
-    if (now - row.lastSeen > 10_000) this.#q.touch!.run(now, hash);
+    // Renew the idle timer, writing at most every tenth of the idle timeout (at most every 10 s).
+    if (now - row.lastSeen >= Math.min(10_000, this.#timing.idleMs / 10)) this.#q.touch!.run(now, hash);
     return { userId: Number(row.userId), user: row.user, expiresAt: Number(row.expiresAt), tokenHash: hash };
   }
 

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { type AnnouncedTrack, Catalog, foldText } from "./catalog.ts";
+
+function track(id: string, title: string, extra: Partial<AnnouncedTrack> = {}): AnnouncedTrack {
+  return {
+    id: id.padEnd(64, "0"),
+    md5: "0".repeat(32),
+    size: 100,
+    title,
+    artist: "Artist",
+    album: "Album",
+    trackNo: null,
+    duration: 1,
+    format: "wav",
+    ...extra,
+  };
+}
+
+Deno.test("Catalog merges the same track from two instances into one entry with two replicas", () => {
+  const catalog = new Catalog();
+  catalog.announce("i1", [track("aa", "Song")]);
+  catalog.announce("i2", [track("aa", "Song"), track("bb", "Other")]);
+  assert.equal(catalog.size, 2);
+  assert.deepEqual([...catalog.get("aa".padEnd(64, "0"))!.replicas].sort(), ["i1", "i2"]);
+  assert.equal(catalog.removeInstance("i2"), 1, "only the track no one else holds disappears");
+  assert.deepEqual([...catalog.get("aa".padEnd(64, "0"))!.replicas], ["i1"]);
+});
+
+Deno.test("Catalog.announce() with replace drops what the instance announced before", () => {
+  const catalog = new Catalog();
+  catalog.announce("i1", [track("aa", "Old")]);
+  catalog.announce("i1", [track("bb", "New")], { replace: true });
+  assert.deepEqual(catalog.all().map((e) => e.title), ["New"]);
+  catalog.announce("i1", [], { removed: ["bb".padEnd(64, "0")] });
+  assert.equal(catalog.size, 0);
+});
+
+Deno.test("Catalog.search() matches every word across title, artist and album, ignoring case and accents", () => {
+  const catalog = new Catalog();
+  catalog.announce("i1", [
+    track("a1", "Déjà Vu", { artist: "Beyoncé", album: "B'Day" }),
+    track("b2", "Halo", { artist: "Beyoncé", album: "I Am" }),
+    track("c3", "Vu", { artist: "Other", album: "X" }),
+  ]);
+  const titles = (q: string) => catalog.search(q).map((e) => e.title).sort();
+  assert.deepEqual(titles("beyonce"), ["Déjà Vu", "Halo"]);
+  assert.deepEqual(titles("DEJA beyonce"), ["Déjà Vu"]);
+  assert.deepEqual(titles("b2"), ["Halo"], "id prefix");
+  assert.deepEqual(titles(""), ["Déjà Vu", "Halo", "Vu"]);
+  assert.equal(foldText("Ÿes Ñö"), "yes no");
+});
+
+Deno.test("Catalog.resolve() finds by id, unique prefix or title, and reports ambiguity", () => {
+  const catalog = new Catalog();
+  catalog.announce("i1", [track("abcd1", "Same"), track("abcd2", "Same"), track("ffff", "Unique")]);
+  assert.equal(catalog.resolve("unique").kind, "found");
+  assert.equal(catalog.resolve("Same").kind, "ambiguous");
+  assert.equal(catalog.resolve("abcd").kind, "ambiguous");
+  const found = catalog.resolve("abcd1");
+  assert.equal(found.kind === "found" && found.entry.title, "Same");
+  assert.equal(catalog.resolve("nothing").kind, "none");
+});
