@@ -20,8 +20,20 @@ const logFormatOption = () =>
     .default("text" as const);
 
 /** Runs a daemon until SIGINT/SIGTERM, then lets it stop cleanly. */
-async function daemon(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+async function daemon(
+  run: (signal: AbortSignal) => Promise<void>,
+  options: { exitOnStdinEof?: boolean } = {},
+): Promise<void> {
   const stop = new AbortController();
+  if (options.exitOnStdinEof) {
+    // Started over SSH: when the session ends, stdin closes and the node stops instead of lingering.
+    (async () => {
+      try {
+        for await (const _ of Deno.stdin.readable) { /* discard */ }
+      } catch { /* closed */ }
+      stop.abort();
+    })();
+  }
   let signals = 0;
   const onSignal = () => {
     signals++;
@@ -35,6 +47,10 @@ async function daemon(run: (signal: AbortSignal) => Promise<void>): Promise<void
   Deno.addSignalListener("SIGTERM", onSignal);
   await run(stop.signal);
   Deno.exit(0);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function bootstrapOf(text: string): string {
@@ -63,12 +79,36 @@ program.command("bootstrap")
   .description("run the bootstrap: registry, catalog, user store and scheduler (the address everyone knows)")
   .option("--listen <host:port>", "address to listen on (port 0 picks a free one)", "127.0.0.1:7700")
   .option("--data <dir>", "where the user store lives", defaultDataDir())
+  .option("--ssh <user@host[:port]>", "start a content node on this host over SSH (repeatable)", collect, [])
+  .option("--ssh-media <dir>", "the media directory on the --ssh hosts", "Music")
+  .option(
+    "--ssh-arg <arg>",
+    "an option for ssh and scp, e.g. --ssh-arg=-i --ssh-arg=KEY (repeatable)",
+    collect,
+    [],
+  )
+  .option("--remote-audiod <command>", "the command that runs audiod on the --ssh hosts", "audiod")
   .addOption(logFormatOption())
-  .addHelpText("after", "\nExample:\n  audiod bootstrap --listen 0.0.0.0:7700 --data /var/lib/audiod")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  audiod bootstrap --listen 0.0.0.0:7700 --data /var/lib/audiod\n" +
+      "  audiod bootstrap --listen 0.0.0.0:7700 --ssh pi@10.0.0.5 --ssh pi@10.0.0.6 --ssh-media /srv/music",
+  )
   .action(async (o) => {
     const listen = parseListen(o.listen);
     const { run } = await import("./roles/bootstrap/mod.ts");
-    await daemon((signal) => run({ listen, dataDir: o.data, logFormat: o.logFormat as LogFormat }, signal));
+    if (o.ssh.length > 0) {
+      const { parseSshTarget } = await import("./roles/bootstrap/ssh_launcher.ts");
+      o.ssh.forEach(parseSshTarget); // bad targets are usage errors before anything starts
+    }
+    await daemon((signal) =>
+      run({
+        listen,
+        dataDir: o.data,
+        logFormat: o.logFormat as LogFormat,
+        ssh: { targets: o.ssh, media: o.sshMedia, sshArgs: o.sshArg, remoteAudiod: o.remoteAudiod },
+      }, signal)
+    );
   });
 
 program.command("content")
@@ -85,6 +125,7 @@ program.command("content")
   )
   .option("--data <dir>", "where the media index lives", defaultDataDir())
   .addOption(logFormatOption())
+  .addOption(new Option("--exit-on-stdin-eof", "stop when stdin closes (used by remote launches)").hideHelp())
   .addHelpText("after", "\nExample:\n  audiod content --bootstrap 192.168.1.10 --media ~/Music")
   .action(async (o) => {
     const bootstrap = bootstrapOf(o.bootstrap);
@@ -98,8 +139,7 @@ program.command("content")
         ...(o.advertise ? { advertise: o.advertise } : {}),
         dataDir: o.data,
         logFormat: o.logFormat as LogFormat,
-      }, signal)
-    );
+      }, signal), { exitOnStdinEof: !!o.exitOnStdinEof });
   });
 
 program.command("auth")

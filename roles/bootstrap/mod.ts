@@ -19,6 +19,9 @@ import { createHandler } from "./handler.ts";
 import { Registry } from "./registry.ts";
 import { DEFAULT_POLICY, type PendingSpawn, planSpawns, settlePending } from "./scheduler.ts";
 import { UserStore } from "./user_store.ts";
+import { parseSshTarget, RemoteNode } from "./ssh_launcher.ts";
+import type { Logger } from "../../daemon/log.ts";
+import { urlHost } from "../../daemon/address.ts";
 
 /** Options of `audiod bootstrap`. */
 export interface BootstrapOptions {
@@ -27,6 +30,24 @@ export interface BootstrapOptions {
   logFormat: LogFormat;
   /** Told the URL once the bootstrap serves. */
   onListening?: (url: string) => void;
+  /** Content nodes to start on remote hosts over SSH. */
+  ssh?: SshOptions;
+}
+
+/** `--ssh` and its companions. */
+export interface SshOptions {
+  /** `user@host[:port]` targets. */
+  targets: string[];
+  /** Media directory on those hosts. */
+  media: string;
+  /** Extra ssh/scp options such as `-i KEY`. */
+  sshArgs: string[];
+  /** Command that runs audiod there. */
+  remoteAudiod: string;
+  /** Extra arguments for the remote `audiod content`. */
+  contentArgs?: string[];
+  /** Environment for the remote command. */
+  remoteEnv?: Record<string, string>;
 }
 
 /** Runs the bootstrap until `signal` aborts, then stops cleanly. */
@@ -83,6 +104,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   }
   selfUrl = server.url;
   options.onListening?.(server.url);
+  const remotes = await startRemotes(options.ssh, server, logger);
   logger.info("store.opened", { path: join(options.dataDir, "users.db"), users: users.countUsers() });
 
   function schedule(): void {
@@ -122,7 +144,45 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   logger.info("stopping", {});
   clearInterval(tick);
   clearInterval(prune);
+  await Promise.all(remotes.map((r) => r.stop()));
   await server.shutdown();
   users.close();
   logger.info("stopped", {});
+}
+
+/** Starts the remote content nodes, each told the bootstrap's address as its host reaches it. */
+async function startRemotes(
+  ssh: SshOptions | undefined,
+  server: { url: string; hostname: string; port: number },
+  logger: Logger,
+): Promise<RemoteNode[]> {
+  if (!ssh || ssh.targets.length === 0) return [];
+  const wildcard = server.hostname === "0.0.0.0" || server.hostname === "::";
+  const nodes: RemoteNode[] = [];
+  for (const text of ssh.targets) {
+    const target = parseSshTarget(text);
+    let bootstrap = server.url;
+    if (wildcard) {
+      try {
+        const conn = await Deno.connect({ hostname: target.host, port: target.port ?? 22 });
+        bootstrap = `http://${urlHost((conn.localAddr as Deno.NetAddr).hostname)}:${server.port}`;
+        conn.close();
+      } catch (error) {
+        logger.warn("remote.unreachable", { host: target.host, error });
+      }
+    }
+    const node = new RemoteNode({
+      target,
+      sshArgs: ssh.sshArgs,
+      remoteAudiod: ssh.remoteAudiod,
+      media: ssh.media,
+      bootstrap,
+      contentArgs: ssh.contentArgs ?? [],
+      ...(ssh.remoteEnv ? { remoteEnv: ssh.remoteEnv } : {}),
+      logger,
+    });
+    node.start();
+    nodes.push(node);
+  }
+  return nodes;
 }

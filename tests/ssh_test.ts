@@ -1,0 +1,138 @@
+/**
+ * Remote launch over SSH against a real sshd on a loopback port with throwaway keys: the bootstrap starts a
+ * content node there, its tracks reach the catalog, and after kill -9 it is started again.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { hasCommand, makeLibrary } from "./fixtures.ts";
+import type { StatusReport } from "../client/types.ts";
+
+const SSHD = "/usr/sbin/sshd";
+const canRun = Deno.uid?.() === 0 && (await Deno.stat(SSHD).then(() => true, () => false)) &&
+  await hasCommand("ssh-keygen");
+
+async function freePort(): Promise<number> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
+  if (!out.success) throw new Error(`${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+Deno.test({
+  name: "bootstrap --ssh starts a content node on another host, and starts it again after kill -9",
+  ignore: !canRun,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using temp = await tempDir();
+    const root = temp.path;
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(root, "host_key")]);
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(root, "user_key")]);
+    await Deno.copyFile(join(root, "user_key.pub"), join(root, "authorized_keys"));
+    await Deno.mkdir("/run/sshd", { recursive: true });
+    const port = await freePort();
+    await Deno.writeTextFile(
+      join(root, "sshd_config"),
+      [
+        `Port ${port}`,
+        "ListenAddress 127.0.0.1",
+        `HostKey ${join(root, "host_key")}`,
+        `AuthorizedKeysFile ${join(root, "authorized_keys")}`,
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "PermitRootLogin prohibit-password",
+        "StrictModes no",
+        "UsePAM no",
+        `PidFile ${join(root, "sshd.pid")}`,
+        "LogLevel ERROR",
+      ].join("\n") + "\n",
+    );
+    const sshd = new Deno.Command(SSHD, {
+      args: ["-D", "-e", "-f", join(root, "sshd_config")],
+      stderr: "piped",
+    })
+      .spawn();
+    try {
+      await waitFor("sshd to listen", async () => {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        conn.close();
+        return true;
+      });
+      const remoteLib = join(root, "remote-music");
+      await makeLibrary(remoteLib, [
+        { file: "far/away.wav", title: "Far Away", artist: "Remote Band", album: "Over SSH", seconds: 1 },
+        { file: "far/close.wav", title: "Come Closer", artist: "Remote Band", album: "Over SSH", seconds: 1 },
+      ]);
+      const main = new URL("../main.ts", import.meta.url).pathname;
+      const remoteEnv = isolatedEnv(root, "remote");
+      const remoteAudiod =
+        `env XDG_DATA_HOME=${remoteEnv.XDG_DATA_HOME} HOME=${root} ${Deno.execPath()} run -A ${main}`;
+      const sshArgs = [
+        "-i",
+        join(root, "user_key"),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+      ];
+      await using bootstrap = await startDaemon([
+        "bootstrap",
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        join(root, "boot"),
+        "--ssh",
+        `root@127.0.0.1:${port}`,
+        "--ssh-media",
+        remoteLib,
+        "--remote-audiod",
+        remoteAudiod,
+        ...sshArgs.map((a) => `--ssh-arg=${a}`),
+      ], { env: isolatedEnv(root, "bootstrap") });
+      const status = async () => await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
+      const first = await waitFor("the remote node and its two tracks", async () => {
+        const s = await status();
+        const node = s.nodes.find((n) => n.role === "content" && n.state === "up");
+        return node && s.tracks === 2 ? node : undefined;
+      }, 60_000);
+      assert.equal(first.host, "127.0.0.1");
+      assert.ok(first.pid > 0 && first.pid !== bootstrap.process.pid, "a process of its own");
+      assert.match(
+        bootstrap.logs(),
+        /remote .*host=root@127\.0\.0\.1:\d+ .*listening/,
+        "output relayed, by host",
+      );
+
+      Deno.kill(first.pid, "SIGKILL");
+      const second = await waitFor("the remote node to be started again", async () => {
+        const s = await status();
+        const node = s.nodes.find((n) => n.role === "content" && n.state === "up" && n.pid !== first.pid);
+        return node && s.tracks === 2 ? node : undefined;
+      }, 60_000);
+      assert.notEqual(second.pid, first.pid);
+
+      assert.equal(await bootstrap.stop(), 0);
+      await waitFor("the remote node to stop with its SSH session", () => {
+        try {
+          Deno.kill(second.pid, "SIGCONT");
+          return undefined;
+        } catch {
+          return true;
+        }
+      }, 20_000);
+    } finally {
+      sshd.kill("SIGTERM");
+      await sshd.status;
+      await sshd.stderr.cancel().catch(() => {});
+    }
+  },
+});
