@@ -13,7 +13,7 @@ const SSHD = "/usr/sbin/sshd";
 const canRun = Deno.uid?.() === 0 && (await Deno.stat(SSHD).then(() => true, () => false)) &&
   await hasCommand("ssh-keygen");
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -37,7 +37,7 @@ Deno.test({
     await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(root, "user_key")]);
     await Deno.copyFile(join(root, "user_key.pub"), join(root, "authorized_keys"));
     await Deno.mkdir("/run/sshd", { recursive: true });
-    const port = await freePort();
+    const port = freePort();
     await Deno.writeTextFile(
       join(root, "sshd_config"),
       [
