@@ -60,7 +60,9 @@ export class MpvIpc {
         const retry = error instanceof Deno.errors.NotFound || error instanceof Deno.errors.ConnectionRefused;
         if (!retry) throw error;
         if (gone) throw new Error("Cannot connect to mpv: it exited before opening its IPC socket");
-        if (Date.now() > deadline) throw new Error(`Cannot connect to mpv: no IPC socket at ${path} after 10 s`);
+        if (Date.now() > deadline) {
+          throw new Error(`Cannot connect to mpv: no IPC socket at ${path} after 10 s`);
+        }
         await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS));
       }
     }
@@ -70,7 +72,9 @@ export class MpvIpc {
   async command(command: unknown[]): Promise<unknown> {
     if (this.#closed) throw new Error("Cannot talk to mpv: its IPC connection is closed");
     const id = this.#nextId++;
-    const answer = new Promise<unknown>((resolve, reject) => this.#pending.set(id, { command, resolve, reject }));
+    const answer = new Promise<unknown>((resolve, reject) =>
+      this.#pending.set(id, { command, resolve, reject })
+    );
     const line = new TextEncoder().encode(JSON.stringify({ command, request_id: id }) + "\n");
     try {
       let at = 0;

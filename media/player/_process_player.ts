@@ -76,7 +76,12 @@ export class ProcessPlayer {
       await this.#child?.write(bytes);
       return;
     }
-    await this.#spoolWrite(bytes);
+    try {
+      await this.#spoolWrite(bytes);
+    } catch (error) {
+      // stop() closed the temp file under us.
+      if (!this.#stopped) throw error;
+    }
   }
 
   /** No more bytes: closes stdin, or starts the program on the now complete temp file. */

@@ -114,11 +114,17 @@ export async function createPlayer(
   }
   if (chosen === "null") return { player: createNullPlayer(options, deps.clock), chosen, note };
   if (chosen === "afplay" && os !== "darwin") {
-    throw new PlayerMissingError(chosen, `Cannot start afplay: it comes with macOS only (${INSTALL_HINTS.mpv})`);
+    throw new PlayerMissingError(
+      chosen,
+      `Cannot start afplay: it comes with macOS only (${INSTALL_HINTS.mpv})`,
+    );
   }
   const command = await which(chosen);
   if (!command) {
-    throw new PlayerMissingError(chosen, `Cannot start ${chosen}: it is not installed (${INSTALL_HINTS[chosen]})`);
+    throw new PlayerMissingError(
+      chosen,
+      `Cannot start ${chosen}: it is not installed (${INSTALL_HINTS[chosen]})`,
+    );
   }
   if (!canPlay(chosen, options.format)) {
     throw new PlayerMissingError(

@@ -69,7 +69,10 @@ export class MpvPlayer implements PlayerBackend {
       ],
       ...(deps.env ? { env: deps.env } : {}),
       onStart: (child) => {
-        this.#ipc = MpvIpc.connect(socketPath, { gone: child.exit, onEvent: (event) => this.#onEvent(event) });
+        this.#ipc = MpvIpc.connect(socketPath, {
+          gone: child.exit,
+          onEvent: (event) => this.#onEvent(event),
+        });
         this.#ipc.catch(() => {});
       },
     });

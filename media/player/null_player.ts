@@ -64,7 +64,9 @@ export class NullPlayer implements PlayerBackend {
   constructor(options: PlayerOptions, clock: Partial<PlayerClock> = {}) {
     this.#clock = { ...realClock, ...clock };
     const { size, duration } = options;
-    this.bytesPerSecond = duration !== null && duration > 0 && size > 0 ? size / duration : FALLBACK_BYTES_PER_SECOND;
+    this.bytesPerSecond = duration !== null && duration > 0 && size > 0
+      ? size / duration
+      : FALLBACK_BYTES_PER_SECOND;
     this.#volume = clampVolume(options.volume);
     this.#anchorTime = this.#clock.now();
     this.done = new Promise((resolve) => this.#resolveDone = resolve);

@@ -5,7 +5,13 @@
  * @module
  */
 import { ProcessPlayer, type ProcessPlayerSpec } from "./_process_player.ts";
-import { clampVolume, type PlayerBackend, type PlayerCapabilities, type PlayerName, type PlayerOptions } from "./types.ts";
+import {
+  clampVolume,
+  type PlayerBackend,
+  type PlayerCapabilities,
+  type PlayerName,
+  type PlayerOptions,
+} from "./types.ts";
 
 /** Names of the players this module runs. */
 export type SimplePlayerName = Exclude<PlayerName, "mpv" | "null">;
@@ -17,7 +23,8 @@ export interface SimplePlayerDeps {
 }
 
 /** ffplay exits 0 even when it could not open the input or the audio device. */
-const FFPLAY_FAILURE = /Failed to open file|audio open failed|Invalid data found|No such file|Could not open/i;
+const FFPLAY_FAILURE =
+  /Failed to open file|audio open failed|Invalid data found|No such file|Could not open/i;
 
 /** How each program is run: its arguments for stdin (`input` null) or a file, and what it can do. */
 function specFor(
@@ -49,7 +56,9 @@ function specFor(
     case "paplay":
       // Without a file, paplay reads the WAV from stdin through libsndfile; 65536 is 100 %.
       return {
-        args: (input) => [`--volume=${Math.round(volume / 100 * 65536)}`, ...extra, ...(input ? [input] : [])],
+        args: (
+          input,
+        ) => [`--volume=${Math.round(volume / 100 * 65536)}`, ...extra, ...(input ? [input] : [])],
       };
     case "aplay":
       return { args: (input) => ["-q", ...extra, input ?? "-"] };

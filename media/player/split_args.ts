@@ -53,7 +53,9 @@ export function splitArgs(line: string): string[] {
       if (!closed) throw new Error('Cannot split player arguments: a " is never closed');
     } else if (c === "\\") {
       const next = line[i + 1];
-      if (next === undefined) throw new Error("Cannot split player arguments: the line ends in a lone backslash");
+      if (next === undefined) {
+        throw new Error("Cannot split player arguments: the line ends in a lone backslash");
+      }
       // A backslash-newline is a line continuation, as in sh.
       if (next !== "\n") current += next;
       started = started || next !== "\n";

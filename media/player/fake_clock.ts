@@ -1,5 +1,5 @@
 /**
- * A clock for tests: time moves only when the test says so.
+ * A clock for tests of anything that plays by a {@linkcode PlayerClock}: time moves only when the test says so.
  *
  * @module
  */
