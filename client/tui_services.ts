@@ -1,0 +1,151 @@
+/**
+ * The real {@linkcode TuiServices}: the player TUI's seam to the cluster (through {@linkcode AudiodClient}), the
+ * verified transfer, the playback engine, the track cache and the settings file.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { parseAddress } from "../daemon/address.ts";
+import { callJson, UnreachableError } from "../daemon/bootstrap_client.ts";
+import { HttpError } from "../daemon/http_error.ts";
+import { defaultConfigDir } from "../daemon/paths.ts";
+import { playbackEventOf, startPlayback } from "../media/playback.ts";
+import type { PlayerName } from "../media/player/mod.ts";
+import { TrackCache } from "../media/track_cache.ts";
+import { streamVerified, TransferError } from "../media/transfer.ts";
+import {
+  DEFAULT_SETTINGS,
+  SessionExpiredError,
+  type TuiServices,
+  type TuiSettings,
+} from "../tui/services.ts";
+import { AudiodClient } from "./api.ts";
+import { saveSession } from "./session_store.ts";
+import type { CatalogTrack, Session } from "./types.ts";
+
+/** Options for {@linkcode createTuiServices}. */
+export interface TuiServicesOptions {
+  player: PlayerName | "auto";
+  playerArgs: string[];
+  configDir?: string;
+  cache?: TrackCache;
+}
+
+/** Turns client errors into the messages the TUI shows, and a refused token into {@linkcode SessionExpiredError}. */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 401) throw new SessionExpiredError();
+    throw error;
+  }
+}
+
+/** Builds the services the TUI runs on. */
+export function createTuiServices(options: TuiServicesOptions): TuiServices {
+  const configDir = options.configDir ?? defaultConfigDir();
+  const settingsPath = join(configDir, "tui.json");
+  const cache = options.cache ?? new TrackCache();
+  const checked = new Map<string, number>();
+
+  const checkSession = async (session: Session) => {
+    // Ask the bootstrap at most every 30 s whether the token is still good.
+    const last = checked.get(session.token) ?? 0;
+    if (Date.now() - last < 30_000) return;
+    await guard(() => new AudiodClient(session.host).session(session.token));
+    checked.set(session.token, Date.now());
+  };
+
+  return {
+    async probe(address) {
+      const host = parseAddress(address);
+      try {
+        await callJson(host, "GET", "/v1/health", { timeoutMs: 5000 });
+      } catch (error) {
+        if (error instanceof UnreachableError) throw error;
+        throw new Error(`Cannot use ${host}: it does not answer like an audiod bootstrap`);
+      }
+      return host;
+    },
+    async login(host, user, password) {
+      const session = await new AudiodClient(host).login(user, password);
+      await saveSession(session, configDir);
+      return session;
+    },
+    async register(host, user, password) {
+      const session = await new AudiodClient(host).register(user, password);
+      await saveSession(session, configDir);
+      return session;
+    },
+    async logout(session) {
+      await new AudiodClient(session.host).logout(session.token).catch(() => {});
+      await saveSession({ ...session, token: "", expiresAt: 0 }, configDir);
+    },
+    async tracks(session) {
+      await checkSession(session);
+      return await guard(() => new AudiodClient(session.host).tracks());
+    },
+    async status(session) {
+      await checkSession(session);
+      return await guard(() => new AudiodClient(session.host).status());
+    },
+    play(session, track, { volume, onEvent }) {
+      const client = new AudiodClient(session.host);
+      const source = async function* (signal: AbortSignal): AsyncGenerator<Uint8Array> {
+        if (await cache.has(track.id, track.md5)) {
+          yield* cache.read(track.id, track.md5);
+          return;
+        }
+        // Fresh replicas: the list the library shows may be minutes old.
+        let current: CatalogTrack = track;
+        try {
+          current = await client.track(track.id);
+        } catch { /* use what we have */ }
+        try {
+          yield* streamVerified(current, {
+            token: session.token,
+            signal,
+            onEvent: (e) => {
+              const shown = playbackEventOf(e);
+              if (shown) onEvent(shown);
+            },
+          });
+        } catch (error) {
+          if (error instanceof TransferError && error.unauthorized) throw new SessionExpiredError();
+          throw error;
+        }
+      };
+      return startPlayback(track, {
+        source,
+        player: options.player,
+        playerArgs: options.playerArgs,
+        volume,
+        onEvent,
+        cache,
+      });
+    },
+    settings: {
+      async load(): Promise<TuiSettings> {
+        try {
+          const value = JSON.parse(await Deno.readTextFile(settingsPath)) as Partial<TuiSettings>;
+          return {
+            recentServers: Array.isArray(value.recentServers)
+              ? value.recentServers.filter((s): s is string => typeof s === "string").slice(0, 10)
+              : [],
+            volume: typeof value.volume === "number" ? Math.min(100, Math.max(0, value.volume)) : 100,
+            ...(typeof value.lastUser === "string" ? { lastUser: value.lastUser } : {}),
+          };
+        } catch {
+          return { ...DEFAULT_SETTINGS };
+        }
+      },
+      async save(settings) {
+        await Deno.mkdir(configDir, { recursive: true });
+        const temp = `${settingsPath}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+        await Deno.writeTextFile(temp, JSON.stringify(settings, null, 2) + "\n");
+        await Deno.rename(temp, settingsPath);
+      },
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import assert from "node:assert/strict";
+import type { Session } from "../client/types.ts";
+import { FakeServices, makeTracks, TEST_CONTROLLER, waitFor } from "./_test_utils.tsx";
+import { TuiController } from "./controller.ts";
+import { SessionExpiredError } from "./services.ts";
+import { initialState, type StartOptions } from "./state/app.ts";
+import { Store } from "./store.ts";
+
+const SESSION: Session = {
+  host: "http://h:7700",
+  user: "alice",
+  token: "t",
+  expiresAt: Date.now() + 3_600_000,
+};
+
+function setup(services: FakeServices, start: Omit<StartOptions, "now"> = {}) {
+  const store = new Store(initialState({ ...start, now: Date.now() }));
+  const controller = new TuiController(services, store, TEST_CONTROLLER);
+  let exited = 0;
+  controller.setExit(() => exited++);
+  return {
+    store,
+    controller,
+    exited: () => exited,
+    [Symbol.dispose]: () => controller.dispose(),
+  };
+}
+
+Deno.test("start() resumes a saved session and loads the library", async () => {
+  const services = new FakeServices({ tracks: makeTracks(12), settings: { recentServers: [], volume: 35 } });
+  using app = setup(services, { session: SESSION });
+  await app.controller.start();
+  const state = app.store.getState();
+  assert.equal(state.library.status, "ready");
+  assert.equal(state.library.tracks.length, 12);
+  assert.equal(state.playback.volume, 35);
+});
+
+Deno.test("start() probes the host given; when it does not answer the connect screen says why", async () => {
+  const services = new FakeServices();
+  services.unreachable.add("10.9.9.9");
+  using app = setup(services, { host: "10.9.9.9" });
+  await app.controller.start();
+  const state = app.store.getState();
+  assert.equal(state.screen, "connect");
+  assert.equal(state.connect.busy, false);
+  assert.match(state.connect.error ?? "", /Cannot reach 10\.9\.9\.9/);
+  services.unreachable.clear();
+  await app.controller.connect("10.9.9.9");
+  assert.equal(app.store.getState().screen, "signIn");
+  assert.deepEqual(services.saved.at(-1)?.recentServers, ["http://10.9.9.9"]);
+});
+
+Deno.test("submitSignIn() shows the server's message when signing in fails", async () => {
+  const services = new FakeServices();
+  using app = setup(services, { host: "h" });
+  await app.controller.start();
+  app.store.dispatch({ type: "signIn/type", text: "alice" });
+  app.store.dispatch({ type: "signIn/field", by: 1 });
+  app.store.dispatch({ type: "signIn/type", text: "wrong" });
+  await app.controller.submitSignIn();
+  assert.equal(app.store.getState().signIn.error, "Wrong user or password");
+  services.loginError = new Error("Too many attempts: try again in 30 s");
+  await app.controller.submitSignIn();
+  assert.equal(app.store.getState().signIn.error, "Too many attempts: try again in 30 s");
+  services.loginError = null;
+  app.store.dispatch({ type: "signIn/erase" });
+  app.store.dispatch({ type: "signIn/erase" });
+  app.store.dispatch({ type: "signIn/erase" });
+  app.store.dispatch({ type: "signIn/erase" });
+  app.store.dispatch({ type: "signIn/erase" });
+  app.store.dispatch({ type: "signIn/type", text: "secret" });
+  await app.controller.submitSignIn();
+  assert.equal(app.store.getState().screen, "library");
+  assert.equal(app.store.getState().library.status, "ready");
+  assert.equal(services.saved.at(-1)?.lastUser, "alice");
+});
+
+Deno.test("an expired session while loading the library goes back to sign-in with a message", async () => {
+  const services = new FakeServices();
+  services.expired = true;
+  using app = setup(services, { session: SESSION });
+  await app.controller.start();
+  const state = app.store.getState();
+  assert.equal(state.screen, "signIn");
+  assert.match(state.signIn.message ?? "", /expired/);
+});
+
+Deno.test("an unreachable server while loading the library is shown, and r-style reload retries", async () => {
+  const services = new FakeServices();
+  services.tracksError = new Error("connection refused");
+  using app = setup(services, { session: SESSION });
+  await app.controller.start();
+  assert.equal(app.store.getState().library.error, "Cannot load the library: connection refused");
+  services.tracksError = null;
+  await app.controller.loadLibrary();
+  assert.equal(app.store.getState().library.status, "ready");
+});
+
+Deno.test("playing drives the engine: volume, events, auto-advance, and stopping the previous track", async () => {
+  const tracks = makeTracks(3);
+  const services = new FakeServices({ tracks, settings: { recentServers: [], volume: 60 } });
+  using app = setup(services, { session: SESSION });
+  await app.controller.start();
+  app.store.dispatch({ type: "queue/add", track: tracks[1]! });
+  app.store.dispatch({ type: "player/playNow", track: tracks[0]! });
+  await waitFor(() => services.plays.length === 1, "play()");
+  const first = services.plays[0]!;
+  assert.equal(first.options.volume, 60);
+  first.emit({ type: "started", player: "mpv", note: "" });
+  first.emit({ type: "progress", verifiedBytes: 10, size: 100 });
+  first.emit({ type: "progress", verifiedBytes: 50, size: 100 });
+  first.emit({ type: "verified", md5: tracks[0]!.md5 });
+  let state = app.store.getState();
+  assert.equal(state.playback.status, "playing");
+  assert.equal(state.playback.verifiedBytes, 50, "pending progress is delivered before the next event");
+  assert.equal(state.playback.verification.state, "verified");
+
+  app.store.dispatch({ type: "playback/volume", by: -10 });
+  await waitFor(() => first.volume === 50, "setVolume(50)");
+  await waitFor(() => services.saved.at(-1)?.volume === 50, "volume saved");
+
+  await app.controller.togglePause();
+  assert.equal(first.paused, true);
+  assert.equal(app.store.getState().playback.status, "paused");
+  await app.controller.seekBy(5);
+  assert.deepEqual(first.seeks, [5]);
+
+  first.emit({ type: "ended" });
+  await waitFor(() => services.plays.length === 2, "the next track to start");
+  assert.equal(services.plays[1]?.track, tracks[1]);
+  assert.equal(services.plays[1]?.options.volume, 50);
+
+  app.store.dispatch({ type: "player/playNow", track: tracks[2]! });
+  await waitFor(() => services.plays.length === 3, "the chosen track to start");
+  assert.equal(services.plays[1]?.stopped, true, "the previous track was stopped first");
+  state = app.store.getState();
+  assert.equal(state.playback.track, tracks[2]);
+});
+
+Deno.test("a player that cannot pause or change volume says so instead of failing", async () => {
+  const services = new FakeServices({
+    capabilities: { pause: false, seek: false, volume: false, position: false },
+  });
+  using app = setup(services, { session: SESSION });
+  await app.controller.start();
+  app.store.dispatch({ type: "player/playNow", track: services.tracksList[0]! });
+  await waitFor(() => services.plays.length === 1, "play()");
+  services.playing!.emit({ type: "started", player: "aplay", note: "WAV only" });
+  await app.controller.togglePause();
+  assert.equal(app.store.getState().notice?.text, "aplay cannot pause");
+  app.store.dispatch({ type: "playback/volume", by: -5 });
+  assert.match(app.store.getState().notice?.text ?? "", /aplay cannot change the volume/);
+});
+
+Deno.test("a play() that throws becomes a playback error, not a crash", async () => {
+  const services = new FakeServices();
+  services.play = () => {
+    throw new Error("No player found: install mpv");
+  };
+  using app = setup(services, { session: SESSION });
+  await app.controller.start();
+  app.store.dispatch({ type: "player/playNow", track: services.tracksList[0]! });
+  await waitFor(() => app.store.getState().playback.status === "error", "the error");
+  assert.equal(app.store.getState().playback.error, "No player found: install mpv");
+});
+
+Deno.test("a playback that fails because the session expired goes back to sign-in", async () => {
+  const services = new FakeServices();
+  using app = setup(services, { session: SESSION });
+  await app.controller.start();
+  app.store.dispatch({ type: "player/playNow", track: services.tracksList[0]! });
+  await waitFor(() => services.plays.length === 1, "play()");
+  services.plays[0]!.fail(new SessionExpiredError());
+  await waitFor(() => app.store.getState().screen === "signIn", "the sign-in screen");
+  assert.equal(app.store.getState().playback.status, "error");
+  assert.match(app.store.getState().signIn.message ?? "", /expired/);
+});
+
+Deno.test("the cluster is polled while its screen is in front, and only then", async () => {
+  const services = new FakeServices();
+  using app = setup(services, { session: SESSION });
+  await app.controller.start();
+  app.store.dispatch({ type: "app/screen", screen: "cluster" });
+  const polls = () => services.calls.filter((c) => c.startsWith("status")).length;
+  await waitFor(() => polls() >= 3, "three polls");
+  assert.notEqual(app.store.getState().cluster.updatedAt, null);
+  app.store.dispatch({ type: "app/screen", screen: "library" });
+  const after = polls();
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.ok(polls() <= after + 1, "polling stopped");
+});
+
+Deno.test("quit() stops the player before exiting", async () => {
+  const services = new FakeServices();
+  using app = setup(services, { session: SESSION });
+  await app.controller.start();
+  app.store.dispatch({ type: "player/playNow", track: services.tracksList[0]! });
+  await waitFor(() => services.plays.length === 1, "play()");
+  await app.controller.quit();
+  assert.equal(services.plays[0]?.stopped, true);
+  assert.equal(app.exited(), 1);
+  assert.equal(app.store.getState().quitting, true);
+});

@@ -1,0 +1,262 @@
+/**
+ * Every key binding of the player, defined once with its help text. Screens ask {@linkcode actionFor} which action
+ * a key press means in the scopes they own; the help overlay is generated from {@linkcode KEY_BINDINGS}.
+ *
+ * @module
+ */
+
+import type { Key } from "ink";
+
+/** A key the terminal can send that is not a printable character. */
+export type SpecialKey =
+  | "up"
+  | "down"
+  | "left"
+  | "right"
+  | "pageUp"
+  | "pageDown"
+  | "home"
+  | "end"
+  | "return"
+  | "escape"
+  | "tab"
+  | "shiftTab"
+  | "backspace"
+  | "delete"
+  | "space";
+
+/** One way of pressing a binding: a printable character, a special key, or Ctrl with a letter. */
+export type KeySpec = { char: string } | { special: SpecialKey } | { ctrl: string };
+
+/** Where a binding applies. A screen activates a few scopes; bindings of active scopes never share a key. */
+export type KeyScope =
+  | "always"
+  | "player"
+  | "list"
+  | "library"
+  | "search"
+  | "queue"
+  | "cluster"
+  | "form"
+  | "help";
+
+/** One row of the key table. */
+export interface KeyBinding {
+  readonly action: string;
+  readonly scope: KeyScope;
+  readonly keys: readonly KeySpec[];
+  readonly help: string;
+}
+
+const ch = (char: string): KeySpec => ({ char });
+const sp = (special: SpecialKey): KeySpec => ({ special });
+const ctrl = (letter: string): KeySpec => ({ ctrl: letter });
+
+/** The key table. */
+export const KEY_BINDINGS = [
+  { action: "forceQuit", scope: "always", keys: [ctrl("c")], help: "quit from anywhere" },
+
+  { action: "togglePause", scope: "player", keys: [sp("space")], help: "pause / resume" },
+  { action: "seekBack", scope: "player", keys: [sp("left")], help: "seek back 5 s" },
+  { action: "seekForward", scope: "player", keys: [sp("right")], help: "seek forward 5 s" },
+  { action: "volumeUp", scope: "player", keys: [ch("+"), ch("=")], help: "volume up 5%" },
+  { action: "volumeDown", scope: "player", keys: [ch("-")], help: "volume down 5%" },
+  { action: "next", scope: "player", keys: [ch("n")], help: "next track in the queue" },
+  { action: "previous", scope: "player", keys: [ch("p")], help: "previous track in the queue" },
+  { action: "stop", scope: "player", keys: [ch("s")], help: "stop playback" },
+  { action: "nextScreen", scope: "player", keys: [sp("tab")], help: "next screen: library, queue, cluster" },
+  { action: "previousScreen", scope: "player", keys: [sp("shiftTab")], help: "previous screen" },
+  { action: "help", scope: "player", keys: [ch("?")], help: "show / hide this help" },
+  { action: "signOut", scope: "player", keys: [ch("L")], help: "sign out" },
+  { action: "quit", scope: "player", keys: [ch("q")], help: "quit (stops playback first)" },
+
+  { action: "down", scope: "list", keys: [ch("j"), sp("down")], help: "move down" },
+  { action: "up", scope: "list", keys: [ch("k"), sp("up")], help: "move up" },
+  { action: "top", scope: "list", keys: [ch("g"), sp("home")], help: "go to the top" },
+  { action: "bottom", scope: "list", keys: [ch("G"), sp("end")], help: "go to the bottom" },
+  { action: "pageDown", scope: "list", keys: [sp("pageDown")], help: "one page down" },
+  { action: "pageUp", scope: "list", keys: [sp("pageUp")], help: "one page up" },
+  { action: "play", scope: "list", keys: [sp("return")], help: "play the selected track" },
+
+  { action: "search", scope: "library", keys: [ch("/")], help: "search title, artist and album" },
+  { action: "enqueue", scope: "library", keys: [ch("a")], help: "add the selected track to the queue" },
+  { action: "sort", scope: "library", keys: [ch("o")], help: "sort: title, artist, album, duration" },
+  { action: "details", scope: "library", keys: [ch("i")], help: "show / hide the track details" },
+  { action: "clearFilter", scope: "library", keys: [sp("escape")], help: "clear the filter" },
+  { action: "reload", scope: "library", keys: [ch("r")], help: "reload the library (retry)" },
+
+  {
+    action: "keepFilter",
+    scope: "search",
+    keys: [sp("return")],
+    help: "keep the filter, go to the 1st match",
+  },
+  { action: "cancelSearch", scope: "search", keys: [sp("escape")], help: "clear the search" },
+  {
+    action: "eraseSearch",
+    scope: "search",
+    keys: [sp("backspace"), sp("delete")],
+    help: "erase a character",
+  },
+
+  { action: "remove", scope: "queue", keys: [ch("x"), sp("delete")], help: "remove from the queue" },
+
+  { action: "refresh", scope: "cluster", keys: [ch("r")], help: "refresh now" },
+
+  { action: "submit", scope: "form", keys: [sp("return")], help: "connect / next field / sign in" },
+  { action: "nextField", scope: "form", keys: [sp("tab"), sp("down")], help: "next field or recent server" },
+  {
+    action: "previousField",
+    scope: "form",
+    keys: [sp("shiftTab"), sp("up")],
+    help: "previous field or recent server",
+  },
+  { action: "toggleMode", scope: "form", keys: [ctrl("r")], help: "switch between log in and register" },
+  { action: "back", scope: "form", keys: [sp("escape")], help: "back to the server address" },
+  { action: "erase", scope: "form", keys: [sp("backspace"), sp("delete")], help: "erase a character" },
+
+  { action: "closeHelp", scope: "help", keys: [ch("?"), sp("escape"), ch("q")], help: "close this help" },
+  {
+    action: "helpNext",
+    scope: "help",
+    keys: [ch("j"), sp("down"), sp("pageDown")],
+    help: "next page of keys",
+  },
+  {
+    action: "helpPrevious",
+    scope: "help",
+    keys: [ch("k"), sp("up"), sp("pageUp")],
+    help: "previous page of keys",
+  },
+] as const satisfies readonly KeyBinding[];
+
+type Binding = (typeof KEY_BINDINGS)[number];
+
+/** Every action of the key table. */
+export type KeyAction = Binding["action"];
+
+/** The actions bound in scope `S`. */
+export type ActionIn<S extends KeyScope> = Binding extends infer B
+  ? B extends { scope: S; action: infer A } ? A : never
+  : never;
+
+/** Title of each scope in the help overlay. */
+export const SCOPE_TITLES: Record<KeyScope, string> = {
+  always: "Anywhere",
+  player: "Playback and screens",
+  list: "Lists",
+  library: "Library",
+  search: "While searching (type to filter)",
+  queue: "Queue",
+  cluster: "Cluster",
+  form: "Connect and sign in",
+  help: "Help",
+};
+
+const SPECIAL_LABELS: Record<SpecialKey, string> = {
+  up: "↑",
+  down: "↓",
+  left: "←",
+  right: "→",
+  pageUp: "PgUp",
+  pageDown: "PgDn",
+  home: "Home",
+  end: "End",
+  return: "Enter",
+  escape: "Esc",
+  tab: "Tab",
+  shiftTab: "Shift+Tab",
+  backspace: "Backspace",
+  delete: "Del",
+  space: "Space",
+};
+
+/** How a key is written in the help: `j`, `↓`, `Ctrl+C`. */
+export function keyLabel(spec: KeySpec): string {
+  if ("char" in spec) return spec.char;
+  if ("special" in spec) return SPECIAL_LABELS[spec.special];
+  return `Ctrl+${spec.ctrl.toUpperCase()}`;
+}
+
+/** All the keys of a binding, as written in the help: `j/↓`. */
+export function bindingLabel(binding: KeyBinding): string {
+  return binding.keys.map(keyLabel).join("/");
+}
+
+function specialPressed(special: SpecialKey, input: string, key: Key): boolean {
+  switch (special) {
+    case "up":
+      return key.upArrow;
+    case "down":
+      return key.downArrow;
+    case "left":
+      return key.leftArrow;
+    case "right":
+      return key.rightArrow;
+    case "pageUp":
+      return key.pageUp;
+    case "pageDown":
+      return key.pageDown;
+    case "home":
+      return key.home;
+    case "end":
+      return key.end;
+    case "return":
+      return key.return;
+    case "escape":
+      return key.escape;
+    case "tab":
+      return key.tab && !key.shift;
+    case "shiftTab":
+      return key.tab && key.shift;
+    case "backspace":
+      return key.backspace;
+    case "delete":
+      return key.delete;
+    case "space":
+      return input === " " && !key.ctrl && !key.meta;
+  }
+}
+
+/** Whether a key press (as ink's `useInput` reports it) is `spec`. */
+export function keyMatches(spec: KeySpec, input: string, key: Key): boolean {
+  if ("char" in spec) return input === spec.char && !key.ctrl && !key.meta;
+  if ("special" in spec) return specialPressed(spec.special, input, key);
+  return key.ctrl && input.toLowerCase() === spec.ctrl;
+}
+
+/** The bindings of some scopes, in table order. */
+export function bindingsIn(scopes: readonly KeyScope[]): KeyBinding[] {
+  return KEY_BINDINGS.filter((binding) => scopes.includes(binding.scope));
+}
+
+/** Which action a key press means in `scopes`, or null when none. */
+export function actionFor<S extends KeyScope>(
+  scopes: readonly S[],
+  input: string,
+  key: Key,
+): ActionIn<S> | null {
+  for (const binding of KEY_BINDINGS) {
+    if (!(scopes as readonly KeyScope[]).includes(binding.scope)) continue;
+    if (binding.keys.some((spec) => keyMatches(spec, input, key))) return binding.action as ActionIn<S>;
+  }
+  return null;
+}
+
+/** Printable text typed into a field: the input without control characters, or "" for keys that are not text. */
+export function typedText(input: string, key: Key): string {
+  if (key.ctrl || key.meta || key.return || key.tab || key.escape) return "";
+  // deno-lint-ignore no-control-regex
+  return input.replace(/[\u0000-\u001f\u007f]/g, "");
+}
+
+/** The scopes active in each situation; {@linkcode KEY_BINDINGS} never binds one key twice within a set. */
+export const ACTIVE_SCOPES = {
+  connect: ["always", "form"],
+  signIn: ["always", "form"],
+  library: ["always", "player", "list", "library"],
+  search: ["always", "search"],
+  queue: ["always", "player", "list", "queue"],
+  cluster: ["always", "player", "cluster"],
+  help: ["always", "help"],
+} as const satisfies Record<string, readonly KeyScope[]>;

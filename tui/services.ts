@@ -1,0 +1,99 @@
+/**
+ * The one seam between the player TUI and the rest of audiod: everything the UI needs from the network, the
+ * playback engine and the settings file comes through a {@linkcode TuiServices}.
+ *
+ * @module
+ */
+
+import type { CatalogTrack, Session, StatusReport } from "../client/types.ts";
+
+/** What the playback engine reports while it plays one track. */
+export type PlaybackEvent =
+  | { type: "started"; player: string; note: string }
+  | { type: "progress"; verifiedBytes: number; size: number }
+  | { type: "position"; seconds: number; duration: number | null; paused: boolean }
+  | { type: "verified"; md5: string }
+  | { type: "warning"; message: string }
+  | { type: "ended" }
+  | { type: "error"; message: string };
+
+/** Which controls the chosen player backend supports. */
+export interface PlaybackCapabilities {
+  pause: boolean;
+  seek: boolean;
+  volume: boolean;
+  position: boolean;
+}
+
+/** One track being played. `stop()` must be safe to call more than once and after the track ended. */
+export interface PlaybackHandle {
+  togglePause(): Promise<void>;
+  seekBy(seconds: number): Promise<void>;
+  setVolume(percent: number): Promise<void>;
+  stop(): Promise<void>;
+  readonly capabilities: PlaybackCapabilities;
+  /** Settles when playback is over (ended, stopped or failed). */
+  readonly done: Promise<void>;
+}
+
+/** What the TUI remembers between runs. */
+export interface TuiSettings {
+  /** Base URLs, most recent first. */
+  recentServers: string[];
+  /** Percent, 0 to 100. */
+  volume: number;
+  lastUser?: string;
+}
+
+/** Settings used when none were saved yet (or they cannot be read). */
+export const DEFAULT_SETTINGS: TuiSettings = { recentServers: [], volume: 100 };
+
+/** Options of {@linkcode TuiServices.play}. */
+export interface PlayOptions {
+  /** Percent, 0 to 100. */
+  volume: number;
+  onEvent: (event: PlaybackEvent) => void;
+}
+
+/** Thrown by the services when the session's token is no longer accepted. */
+export class SessionExpiredError extends Error {
+  constructor(message = "Your session expired: sign in again") {
+    super(message);
+    this.name = "SessionExpiredError";
+  }
+}
+
+/** Everything the TUI needs from the outside. Errors thrown carry user-facing messages. */
+export interface TuiServices {
+  /** Normalizes "1.2.3.4", "host:7700", "http://…" and checks the bootstrap answers; returns the base URL or throws Error with a user-facing message. */
+  probe(address: string): Promise<string>;
+  login(host: string, user: string, password: string): Promise<Session>;
+  register(host: string, user: string, password: string): Promise<Session>;
+  logout(session: Session): Promise<void>;
+  /** Throws {@linkcode SessionExpiredError} when the token is no longer valid. */
+  tracks(session: Session): Promise<CatalogTrack[]>;
+  /** Throws {@linkcode SessionExpiredError} when the token is no longer valid. */
+  status(session: Session): Promise<StatusReport>;
+  /** Starts playing at once; problems after this returns arrive as `error` events or a rejected `done`. */
+  play(session: Session, track: CatalogTrack, options: PlayOptions): PlaybackHandle;
+  settings: {
+    load(): Promise<TuiSettings>;
+    save(settings: TuiSettings): Promise<void>;
+  };
+}
+
+/** Options of `runTui`. */
+export interface TuiOptions {
+  /** Server address given on the command line: probed at once, skipping the connect screen when it answers. */
+  host?: string;
+  /** User name to prefill on the sign-in screen. */
+  user?: string;
+  /** A saved session: skips connect and sign-in while it is valid. */
+  session?: Session;
+}
+
+/** The user-facing message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
