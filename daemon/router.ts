@@ -27,9 +27,18 @@ interface Route {
   handler: RouteHandler;
 }
 
+interface Guard {
+  prefix: string[];
+  check: (req: Request) => void;
+}
+
+/** What a Host header may hold: a name or address and an optional port, nothing that could reshape the URL. */
+const HOST = /^(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
 /** Routes requests to handlers. */
 export class Router {
   #routes: Route[] = [];
+  #guards: Guard[] = [];
   #onInternal: (error: unknown, req: Request) => void;
 
   /** `onInternal` hears about every error that became a 500 (to log it). */
@@ -55,6 +64,15 @@ export class Router {
     return this.on("DELETE", path, handler);
   }
 
+  /**
+   * Runs `check` before anything else for every request under `prefix` (matched on the same normalized path
+   * segments routes are), whether or not a route matches: `check` throws an HttpError to refuse.
+   */
+  guard(prefix: string, check: (req: Request) => void): this {
+    this.#guards.push({ prefix: splitPath(prefix), check });
+    return this;
+  }
+
   /** The handler to give `Deno.serve`. */
   readonly handle: Handler = async (req, info) => {
     try {
@@ -71,7 +89,14 @@ export class Router {
     } catch {
       throw new HttpError(400, "bad_request", "Cannot parse the request URL");
     }
+    const host = req.headers.get("host");
+    if (host !== null && !HOST.test(host)) {
+      throw new HttpError(400, "bad_request", "Cannot accept the Host header: expected HOST or HOST:PORT");
+    }
     const parts = splitPath(url.pathname);
+    for (const guard of this.#guards) {
+      if (guard.prefix.every((p, i) => parts[i] === p)) guard.check(req);
+    }
     const allowed = new Set<string>();
     for (const route of this.#routes) {
       const params = matchPath(route.parts, parts);

@@ -7,7 +7,7 @@
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { createHash } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { HttpError } from "../../daemon/http_error.ts";
 
@@ -56,7 +56,12 @@ export class UserStore {
     this.#now = options.now ?? Date.now;
     this.#timing = options.timing ?? DEFAULT_SESSION_TIMING;
     try {
-      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      if (path !== ":memory:") {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        // SQLite would take an empty file for a new store: a truncated store must not come back empty.
+        const size = fileSize(path);
+        if (size === 0) throw new Error("it is empty (0 bytes), which a store audiod wrote never is");
+      }
       this.#db = new DatabaseSync(path);
       this.#db.exec("PRAGMA busy_timeout = 5000");
       this.#db.exec("PRAGMA journal_mode = WAL");
@@ -82,6 +87,8 @@ export class UserStore {
         );
         CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
       `);
+      // Password hashes and token hashes: readable by the owner only (the WAL files inherit the mode).
+      if (path !== ":memory:") chmodSync(path, 0o600);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new Error(
@@ -102,6 +109,9 @@ export class UserStore {
       ),
       touch: db.prepare("UPDATE sessions SET last_seen = ? WHERE token_hash = ?"),
       deleteSession: db.prepare("DELETE FROM sessions WHERE token_hash = ?"),
+      sessionsOf: db.prepare("SELECT token_hash AS hash FROM sessions WHERE user_id = ?"),
+      deleteSessionsOf: db.prepare("DELETE FROM sessions WHERE user_id = ? AND token_hash != ?"),
+      deleteUser: db.prepare("DELETE FROM users WHERE id = ?"),
       deleteExpired: db.prepare("DELETE FROM sessions WHERE expires_at <= ? OR last_seen <= ?"),
       countUsers: db.prepare("SELECT count(*) AS n FROM users"),
     };
@@ -132,13 +142,53 @@ export class UserStore {
     this.#q.setHash!.run(hash, userId);
   }
 
+  /**
+   * Sets a new password hash and ends every session of the user but `keepToken`'s (the one that asked);
+   * returns the hashes of the ended sessions, for the revocation push.
+   */
+  changePassword(userId: number, hash: string, keepToken: string): string[] {
+    const keep = tokenHash(keepToken);
+    return this.#transaction(() => {
+      const ended = this.#sessionsOf(userId).filter((h) => h !== keep);
+      this.#q.setHash!.run(hash, userId);
+      this.#q.deleteSessionsOf!.run(userId, keep);
+      return ended;
+    });
+  }
+
+  /** Deletes an account and its sessions; returns the hashes of the ended sessions. */
+  deleteUser(userId: number): string[] {
+    return this.#transaction(() => {
+      const ended = this.#sessionsOf(userId);
+      this.#q.deleteSessionsOf!.run(userId, "");
+      this.#q.deleteUser!.run(userId);
+      return ended;
+    });
+  }
+
+  #sessionsOf(userId: number): string[] {
+    return (this.#q.sessionsOf!.all(userId) as { hash: string }[]).map((r) => r.hash);
+  }
+
+  #transaction<T>(work: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = work();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
   /** Number of accounts. */
   countUsers(): number {
     return Number((this.#q.countUsers!.get() as { n: number }).n);
   }
 
   /** Starts a session and returns its token (shown once, never stored). */
-  createSession(userId: number): { token: string; expiresAt: number } {
+  createSession(userId: number): { token: string; expiresAt: number; issuedAt: number } {
     const bytes = crypto.getRandomValues(new Uint8Array(32));
     const token = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(
       /=+$/,
@@ -147,7 +197,23 @@ export class UserStore {
     const now = this.#now();
     const expiresAt = now + this.#timing.lifetimeMs;
     this.#q.insertSession!.run(tokenHash(token), userId, now, now, expiresAt);
-    return { token, expiresAt };
+    return { token, expiresAt, issuedAt: now };
+  }
+
+  /**
+   * Trades a valid token for a new one with a fresh lifetime and revokes the old one (a client renews before
+   * its token expires, so playback is never cut off). Undefined when the token is not valid now.
+   */
+  renew(
+    token: string,
+  ): { user: string; token: string; expiresAt: number; issuedAt: number; revoked: string } | undefined {
+    return this.#transaction(() => {
+      const session = this.verify(token);
+      if (!session) return undefined;
+      const fresh = this.createSession(session.userId);
+      this.#q.deleteSession!.run(session.tokenHash);
+      return { user: session.user, ...fresh, revoked: session.tokenHash };
+    });
   }
 
   /** The session a token belongs to, if it is valid now; renews its idle timer. */
@@ -184,5 +250,13 @@ export class UserStore {
     try {
       this.#db.close();
     } catch { /* already closed */ }
+  }
+}
+
+function fileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
   }
 }
