@@ -19,6 +19,17 @@ const logFormatOption = () =>
   new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"] as const)
     .default("text" as const);
 
+// Security options every daemon takes: TLS, the CA its calls trust, and (nodes, instances) the join secret.
+const tlsCertOption = () =>
+  new Option("--tls-cert <file>", "serve HTTPS with this certificate (PEM, with --tls-key)");
+const tlsKeyOption = () => new Option("--tls-key <file>", "the private key of --tls-cert (PEM)");
+const caOption = () => new Option("--ca <file>", "trust this CA certificate (PEM) for https (or AUDIOD_CA)");
+const joinSecretOption = () =>
+  new Option(
+    "--join-secret-file <file>",
+    "the cluster's join secret: the bootstrap's <data dir>/join-secret (or AUDIOD_JOIN_SECRET)",
+  );
+
 /** Runs a daemon until SIGINT/SIGTERM, then lets it stop cleanly. */
 async function daemon(
   run: (signal: AbortSignal) => Promise<void>,
@@ -88,6 +99,12 @@ program.command("bootstrap")
     [],
   )
   .option("--remote-audiod <command>", "the command that runs audiod on the --ssh hosts", "audiod")
+  .option("--session-idle <duration>", "sign a session out after this long unused", "30m")
+  .option("--session-lifetime <duration>", "sign a session out this long after sign-in at the latest", "12h")
+  .option("--sign-in-rate <n/period>", "sign-in attempts allowed per client address", "20/min")
+  .addOption(tlsCertOption())
+  .addOption(tlsKeyOption())
+  .addOption(caOption())
   .addOption(logFormatOption())
   .addHelpText(
     "after",
@@ -97,6 +114,8 @@ program.command("bootstrap")
   .action(async (o) => {
     const listen = parseListen(o.listen);
     const { run } = await import("./roles/bootstrap/mod.ts");
+    const { bootstrapSecurity } = await import("./daemon/security_options.ts");
+    const security = await bootstrapSecurity(o);
     if (o.ssh.length > 0) {
       const { parseSshTarget } = await import("./roles/bootstrap/ssh_launcher.ts");
       o.ssh.forEach(parseSshTarget); // bad targets are usage errors before anything starts
@@ -107,6 +126,7 @@ program.command("bootstrap")
         dataDir: o.data,
         logFormat: o.logFormat as LogFormat,
         ssh: { targets: o.ssh, media: o.sshMedia, sshArgs: o.sshArg, remoteAudiod: o.remoteAudiod },
+        ...security,
       }, signal)
     );
   });
@@ -125,12 +145,18 @@ program.command("content")
   )
   .option("--data <dir>", "where the media index lives", defaultDataDir())
   .addOption(logFormatOption())
+  .addOption(joinSecretOption())
+  .addOption(tlsCertOption())
+  .addOption(tlsKeyOption())
+  .addOption(caOption())
   .addOption(new Option("--exit-on-stdin-eof", "stop when stdin closes (used by remote launches)").hideHelp())
   .addHelpText("after", "\nExample:\n  audiod content --bootstrap 192.168.1.10 --media ~/Music")
   .action(async (o) => {
     const bootstrap = bootstrapOf(o.bootstrap);
     const listen = parseListen(contentListen(bootstrap, o.listen));
     const { run } = await import("./roles/content.ts");
+    const { memberSecurity } = await import("./daemon/security_options.ts");
+    const security = await memberSecurity(o);
     await daemon((signal) =>
       run({
         bootstrap,
@@ -139,6 +165,7 @@ program.command("content")
         ...(o.advertise ? { advertise: o.advertise } : {}),
         dataDir: o.data,
         logFormat: o.logFormat as LogFormat,
+        ...security,
       }, signal), { exitOnStdinEof: !!o.exitOnStdinEof });
   });
 
@@ -147,17 +174,24 @@ program.command("auth")
   .requiredOption("--bootstrap <addr>", "the bootstrap's address: HOST[:PORT] or a URL")
   .option("--listen <host:port>", "address to listen on", "127.0.0.1:0")
   .option("--advertise <host>", "host name or IP the others reach this instance at")
+  .addOption(joinSecretOption())
+  .addOption(tlsCertOption())
+  .addOption(tlsKeyOption())
+  .addOption(caOption())
   .addOption(logFormatOption())
   .action(async (o) => {
     const bootstrap = bootstrapOf(o.bootstrap);
     const listen = parseListen(o.listen);
     const { run } = await import("./roles/auth/mod.ts");
+    const { memberSecurity } = await import("./daemon/security_options.ts");
+    const security = await memberSecurity({ ...o, data: defaultDataDir() });
     await daemon((signal) =>
       run({
         bootstrap,
         listen,
         ...(o.advertise ? { advertise: o.advertise } : {}),
         logFormat: o.logFormat as LogFormat,
+        ...security,
       }, signal)
     );
   });
@@ -169,11 +203,17 @@ program.command("file")
   .option("--listen <host:port>", "address to listen on", "127.0.0.1:0")
   .option("--advertise <host>", "host name or IP the others reach this instance at")
   .option("--data <dir>", "where the media index lives", defaultDataDir())
+  .addOption(joinSecretOption())
+  .addOption(tlsCertOption())
+  .addOption(tlsKeyOption())
+  .addOption(caOption())
   .addOption(logFormatOption())
   .action(async (o) => {
     const bootstrap = bootstrapOf(o.bootstrap);
     const listen = parseListen(o.listen);
     const { run } = await import("./roles/file/mod.ts");
+    const { memberSecurity } = await import("./daemon/security_options.ts");
+    const security = await memberSecurity(o);
     await daemon((signal) =>
       run({
         bootstrap,
@@ -182,6 +222,7 @@ program.command("file")
         dataDir: o.data,
         ...(o.advertise ? { advertise: o.advertise } : {}),
         logFormat: o.logFormat as LogFormat,
+        ...security,
       }, signal)
     );
   });
@@ -192,6 +233,7 @@ for (const mode of ["register", "login"] as const) {
     .option("--host <addr>", "the bootstrap's address (remembered after the first time)")
     .requiredOption("--user <name>", "user name")
     .option("--password-stdin", "read the password from stdin (else AUDIOD_PASSWORD, else a hidden prompt)")
+    .addOption(caOption())
     .addHelpText("after", `\nExample:\n  audiod ${mode} --host 192.168.1.10 --user alice`)
     .action(async (o) => {
       const { signIn } = await import("./client/commands.ts");
@@ -199,15 +241,41 @@ for (const mode of ["register", "login"] as const) {
         user: o.user,
         ...(o.host ? { host: o.host } : {}),
         ...(o.passwordStdin ? { passwordStdin: true } : {}),
+        ...(o.ca ? { ca: o.ca } : {}),
       });
     });
 }
 
 program.command("logout")
   .description("end the saved session (the server revokes the token)")
-  .action(async () => {
+  .addOption(caOption())
+  .action(async (o) => {
     const { logout } = await import("./client/commands.ts");
-    await logout();
+    await logout(o.ca ? { ca: o.ca } : {});
+  });
+
+program.command("passwd")
+  .description("change the signed-in account's password; its other sessions end")
+  .option(
+    "--password-stdin",
+    "read the current and the new password from stdin, one a line (else AUDIOD_PASSWORD and AUDIOD_NEW_PASSWORD)",
+  )
+  .addOption(caOption())
+  .action(async (o) => {
+    const { passwd } = await import("./client/commands.ts");
+    await passwd({ ...(o.passwordStdin ? { passwordStdin: true } : {}), ...(o.ca ? { ca: o.ca } : {}) });
+  });
+
+program.command("delete-account")
+  .description("delete the signed-in account (asks for its password) and end all its sessions")
+  .option("--password-stdin", "read the password from stdin (else AUDIOD_PASSWORD, else a hidden prompt)")
+  .addOption(caOption())
+  .action(async (o) => {
+    const { deleteAccount } = await import("./client/commands.ts");
+    await deleteAccount({
+      ...(o.passwordStdin ? { passwordStdin: true } : {}),
+      ...(o.ca ? { ca: o.ca } : {}),
+    });
   });
 
 program.command("tracks")
@@ -215,6 +283,7 @@ program.command("tracks")
   .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
   .option("--search <query>", "only tracks whose title, artist or album match, or whose id starts with it")
   .option("--json", "print JSON (an array of tracks with their replicas)")
+  .addOption(caOption())
   .addHelpText("after", '\nExample:\n  audiod tracks --search "miles davis"')
   .action(async (o) => {
     const { tracks } = await import("./client/commands.ts");
@@ -222,6 +291,7 @@ program.command("tracks")
       ...(o.host ? { host: o.host } : {}),
       ...(o.search ? { search: o.search } : {}),
       json: !!o.json,
+      ...(o.ca ? { ca: o.ca } : {}),
     });
   });
 
@@ -231,6 +301,7 @@ program.command("get")
   .requiredOption("-o, --output <file>", "where to write the verified track")
   .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
   .option("--limit-rate <rate>", "cap the download speed, e.g. 500k or 8M (bytes per second)")
+  .addOption(caOption())
   .addHelpText("after", "\nExample:\n  audiod get 3fa2c1 -o song.flac")
   .action(async (track, o) => {
     const { get } = await import("./client/commands.ts");
@@ -238,6 +309,7 @@ program.command("get")
       output: o.output,
       ...(o.host ? { host: o.host } : {}),
       ...(o.limitRate ? { limitRate: o.limitRate } : {}),
+      ...(o.ca ? { ca: o.ca } : {}),
     });
   });
 
@@ -245,9 +317,10 @@ program.command("status")
   .description("show the cluster's nodes and instances with their state and load")
   .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
   .option("--json", "print JSON")
+  .addOption(caOption())
   .action(async (o) => {
     const { status } = await import("./client/commands.ts");
-    await status({ ...(o.host ? { host: o.host } : {}), json: !!o.json });
+    await status({ ...(o.host ? { host: o.host } : {}), json: !!o.json, ...(o.ca ? { ca: o.ca } : {}) });
   });
 
 program.command("demo")

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { callJson, UnreachableError } from "../daemon/bootstrap_client.ts";
+import { callJson, type CallOptions, UnreachableError } from "../daemon/bootstrap_client.ts";
 import { HttpError } from "../daemon/http_error.ts";
 import type { CatalogTrack, Load, Session, StatusReport } from "./types.ts";
 
@@ -16,31 +16,56 @@ export interface Candidate {
   load: Load;
 }
 
+/** What sign-in and renewal answer. */
+interface SessionAnswer {
+  user: string;
+  token: string;
+  expiresAt: number;
+  issuedAt?: number;
+}
+
 /** Talks to one cluster through its bootstrap. */
 export class AudiodClient {
   /** Base URL of the bootstrap. */
   readonly host: string;
 
-  constructor(host: string) {
+  #httpClient: Deno.HttpClient | undefined;
+
+  /** `httpClient` trusts the cluster's CA (`--ca`) when the cluster uses TLS with a private CA. */
+  constructor(host: string, options: { httpClient?: Deno.HttpClient } = {}) {
     this.host = host;
+    this.#httpClient = options.httpClient;
+  }
+
+  /** The HTTP client for calls and downloads (undefined: the default one). */
+  get httpClient(): Deno.HttpClient | undefined {
+    return this.#httpClient;
+  }
+
+  #call<T>(base: string, method: string, path: string, options: CallOptions = {}): Promise<T> {
+    return callJson<T>(base, method, path, {
+      ...options,
+      ...(this.#httpClient ? { httpClient: this.#httpClient } : {}),
+    });
   }
 
   status(): Promise<StatusReport> {
-    return callJson<StatusReport>(this.host, "GET", "/v1/status");
+    return this.#call<StatusReport>(this.host, "GET", "/v1/status");
   }
 
   async tracks(query = ""): Promise<CatalogTrack[]> {
     const q = query ? `?q=${encodeURIComponent(query)}` : "";
-    return (await callJson<{ tracks: CatalogTrack[] }>(this.host, "GET", `/v1/tracks${q}`)).tracks;
+    return (await this.#call<{ tracks: CatalogTrack[] }>(this.host, "GET", `/v1/tracks${q}`)).tracks;
   }
 
   /** One track by id, id prefix or unique title. */
   track(ref: string): Promise<CatalogTrack> {
-    return callJson<CatalogTrack>(this.host, "GET", `/v1/tracks/${encodeURIComponent(ref)}`);
+    return this.#call<CatalogTrack>(this.host, "GET", `/v1/tracks/${encodeURIComponent(ref)}`);
   }
 
   async candidates(role: "auth" | "file"): Promise<Candidate[]> {
-    return (await callJson<{ candidates: Candidate[] }>(this.host, "GET", `/v1/services/${role}`)).candidates;
+    return (await this.#call<{ candidates: Candidate[] }>(this.host, "GET", `/v1/services/${role}`))
+      .candidates;
   }
 
   register(user: string, password: string): Promise<Session> {
@@ -53,16 +78,57 @@ export class AudiodClient {
 
   /** Revokes the token on the server. */
   async logout(token: string): Promise<void> {
-    await this.#onAuth((url) => callJson(url, "POST", "/v1/logout", { token }));
+    await this.#onAuth((url) => this.#call(url, "POST", "/v1/logout", { token }));
+  }
+
+  /** Trades a valid token for a new one with a fresh lifetime; the old one is revoked. */
+  async renew(token: string): Promise<Session> {
+    return this.#session(
+      await this.#onAuth((url) => this.#call<SessionAnswer>(url, "POST", "/v1/renew", { token })),
+    );
+  }
+
+  /**
+   * The session, renewed when less than a tenth of its lifetime is left (so playback is never cut off by its
+   * expiry); the same session otherwise.
+   */
+  async fresh(session: Session, now = Date.now()): Promise<Session> {
+    if (!session.token || !session.issuedAt || now >= session.expiresAt) return session;
+    const lifetime = session.expiresAt - session.issuedAt;
+    return session.expiresAt - now < lifetime / 10 ? await this.renew(session.token) : session;
+  }
+
+  /** Changes the password; the server ends every other session of the account. */
+  changePassword(token: string, oldPassword: string, newPassword: string): Promise<{ revoked: number }> {
+    return this.#onAuth((url) =>
+      this.#call<{ revoked: number }>(url, "POST", "/v1/password", {
+        token,
+        body: { oldPassword, newPassword },
+      })
+    );
+  }
+
+  /** Deletes the account and ends all its sessions. */
+  deleteAccount(token: string, password: string): Promise<{ revoked: number }> {
+    return this.#onAuth((url) =>
+      this.#call<{ revoked: number }>(url, "DELETE", "/v1/account", { token, body: { password } })
+    );
   }
 
   async #signIn(path: string, user: string, password: string): Promise<Session> {
-    const answer = await this.#onAuth((url) =>
-      callJson<{ user: string; token: string; expiresAt: number }>(url, "POST", path, {
-        body: { user, password },
-      })
+    return this.#session(
+      await this.#onAuth((url) => this.#call<SessionAnswer>(url, "POST", path, { body: { user, password } })),
     );
-    return { host: this.host, user: answer.user, token: answer.token, expiresAt: answer.expiresAt };
+  }
+
+  #session(answer: SessionAnswer): Session {
+    return {
+      host: this.host,
+      user: answer.user,
+      token: answer.token,
+      expiresAt: answer.expiresAt,
+      ...(typeof answer.issuedAt === "number" ? { issuedAt: answer.issuedAt } : {}),
+    };
   }
 
   /** Runs `call` on the least loaded auth instance, trying the next on a connection error or 5xx. */

@@ -1,5 +1,7 @@
 /**
- * The scriptable client: `register`, `login`, `logout`, `tracks`, `get`, `status` (what mpc is to mpd).
+ * The scriptable client: `register`, `login`, `logout`, `passwd`, `delete-account`, `tracks`, `get`, `status`
+ * (what mpc is to mpd). Every command takes `--ca FILE` (or AUDIOD_CA) for a cluster whose TLS certificates a
+ * private CA signed.
  *
  * @module
  */
@@ -8,10 +10,11 @@ import { basename, dirname, join } from "node:path";
 import { parseAddress } from "../daemon/address.ts";
 import { HttpError } from "../daemon/http_error.ts";
 import { printErr, printOut } from "../daemon/log.ts";
+import { httpClientFor, readCa } from "../daemon/tls.ts";
 import { CommandError } from "../daemon/usage_error.ts";
 import { streamVerified, TransferError } from "../media/transfer.ts";
 import { AudiodClient } from "./api.ts";
-import { readPassword } from "./password_input.ts";
+import { readPassword, readPasswordChange } from "./password_input.ts";
 import { loadSession, saveSession } from "./session_store.ts";
 import type { Session, StatusEntry } from "./types.ts";
 import { formatBytes, formatDuration, ProgressLine, table } from "./format.ts";
@@ -26,17 +29,30 @@ export async function resolveHost(
   throw new CommandError("Cannot tell which cluster to use: pass --host ADDR (the bootstrap's address) once");
 }
 
+/** A client for `host` that trusts `--ca FILE` (else AUDIOD_CA) besides the system's roots. */
+export async function clientFor(host: string, ca?: string): Promise<AudiodClient> {
+  const httpClient = httpClientFor(await readCa(ca));
+  return new AudiodClient(host, httpClient ? { httpClient } : {});
+}
+
+/** The saved session when it holds a token, else an error saying how to sign in. */
+async function signedIn(toDo: string): Promise<Session> {
+  const session = await loadSession();
+  if (!session?.token) throw new CommandError(`Cannot ${toDo}: not signed in (run audiod login first)`);
+  return session;
+}
+
 /** `audiod register` / `audiod login`. */
 export async function signIn(
   mode: "register" | "login",
-  options: { host?: string; user: string; passwordStdin?: boolean },
+  options: { host?: string; user: string; passwordStdin?: boolean; ca?: string },
 ): Promise<void> {
   const { host } = await resolveHost(options.host);
   const password = await readPassword({
     stdin: options.passwordStdin ?? false,
     confirm: mode === "register",
   });
-  const client = new AudiodClient(host);
+  const client = await clientFor(host, options.ca);
   const session = mode === "register"
     ? await client.register(options.user, password)
     : await client.login(options.user, password);
@@ -50,14 +66,14 @@ export async function signIn(
 }
 
 /** `audiod logout`: revokes the token on the server and forgets it here. */
-export async function logout(): Promise<void> {
+export async function logout(options: { ca?: string } = {}): Promise<void> {
   const session = await loadSession();
   if (!session || !session.token) {
     printOut("Not signed in");
     return;
   }
   try {
-    await new AudiodClient(session.host).logout(session.token);
+    await (await clientFor(session.host, options.ca)).logout(session.token);
   } catch (error) {
     if (!(error instanceof HttpError && error.status === 401)) throw error;
   }
@@ -65,10 +81,34 @@ export async function logout(): Promise<void> {
   printOut(`Signed out ${session.user} from ${session.host}`);
 }
 
+/** `audiod passwd`: changes the password; the server ends every other session of the account. */
+export async function passwd(options: { passwordStdin?: boolean; ca?: string } = {}): Promise<void> {
+  const session = await signedIn("change the password");
+  const { current, next } = await readPasswordChange({ stdin: options.passwordStdin ?? false });
+  const client = await clientFor(session.host, options.ca);
+  const { revoked } = await client.changePassword(session.token, current, next);
+  printOut(
+    `Changed the password of ${session.user} on ${session.host}; ${revoked} other session${
+      revoked === 1 ? "" : "s"
+    } ended`,
+  );
+}
+
+/** `audiod delete-account`: deletes the signed-in account (the password confirms it) and ends its sessions. */
+export async function deleteAccount(options: { passwordStdin?: boolean; ca?: string } = {}): Promise<void> {
+  const session = await signedIn("delete the account");
+  const password = await readPassword({ stdin: options.passwordStdin ?? false, confirm: false });
+  await (await clientFor(session.host, options.ca)).deleteAccount(session.token, password);
+  await saveSession({ host: session.host, user: "", token: "", expiresAt: 0 });
+  printOut(`Deleted the account ${session.user} on ${session.host} and ended all its sessions`);
+}
+
 /** `audiod tracks`. */
-export async function tracks(options: { host?: string; search?: string; json?: boolean }): Promise<void> {
+export async function tracks(
+  options: { host?: string; search?: string; json?: boolean; ca?: string },
+): Promise<void> {
   const { host } = await resolveHost(options.host);
-  const list = await new AudiodClient(host).tracks(options.search ?? "");
+  const list = await (await clientFor(host, options.ca)).tracks(options.search ?? "");
   if (options.json) {
     printOut(JSON.stringify(list, null, 2));
     return;
@@ -107,16 +147,20 @@ export function parseRate(text: string): number {
 /** `audiod get TRACK -o FILE`: download, verify, and only then write FILE. */
 export async function get(
   ref: string,
-  options: { host?: string; output: string; limitRate?: string },
+  options: { host?: string; output: string; limitRate?: string; ca?: string },
 ): Promise<void> {
-  const { host, session } = await resolveHost(options.host);
+  const { host, session: saved } = await resolveHost(options.host);
+  let session = saved;
   if (!session?.token || session.host !== host) {
     throw new CommandError(
       `Cannot download from ${host}: not signed in there (run audiod login --host ${host} --user NAME)`,
     );
   }
   const limitRate = options.limitRate ? parseRate(options.limitRate) : undefined;
-  const client = new AudiodClient(host);
+  const client = await clientFor(host, options.ca);
+  // Renew a token near its expiry first, so a long download is not cut off.
+  const fresh = await client.fresh(session);
+  if (fresh !== session) await saveSession(session = fresh);
   const track = await client.track(ref);
   const temp = join(
     dirname(options.output),
@@ -130,6 +174,7 @@ export async function get(
       const bytes of streamVerified(track, {
         token: session.token,
         ...(limitRate ? { limitRate } : {}),
+        ...(client.httpClient ? { httpClient: client.httpClient } : {}),
         onEvent: (e) => {
           if (e.type === "progress") progress.update(e.verifiedBytes);
           else {
@@ -160,9 +205,9 @@ export async function get(
 }
 
 /** `audiod status`. */
-export async function status(options: { host?: string; json?: boolean }): Promise<void> {
+export async function status(options: { host?: string; json?: boolean; ca?: string }): Promise<void> {
   const { host } = await resolveHost(options.host);
-  const report = await new AudiodClient(host).status();
+  const report = await (await clientFor(host, options.ca)).status();
   if (options.json) {
     printOut(JSON.stringify(report, null, 2));
     return;

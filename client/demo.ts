@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import type { ListenAddress } from "../daemon/address.ts";
 import { HttpError } from "../daemon/http_error.ts";
+import { JOIN_SECRET_FILE, resolveJoinSecret } from "../daemon/join_secret.ts";
 import { printOut } from "../daemon/log.ts";
 import { sleep } from "../daemon/membership.ts";
 import { defaultDataDir } from "../daemon/paths.ts";
@@ -48,8 +49,11 @@ export async function runDemo(options: { listen: ListenAddress }, signal: AbortS
     bootstrap = start({ hostname: options.listen.hostname, port: 0 });
     host = await bootstrap.ready;
   }
+  // The content node joins with the secret the bootstrap wrote on its first start, as a real node would.
+  const joinSecret = await resolveJoinSecret({ file: join(root, "bootstrap", JOIN_SECRET_FILE) });
   const contentRun = runContent({
     bootstrap: host,
+    joinSecret,
     media: library,
     listen: { hostname: "127.0.0.1", port: 0 },
     dataDir: join(root, "content"),

@@ -23,6 +23,7 @@ export async function loadSession(configDir?: string): Promise<Session | null> {
       user: typeof value.user === "string" ? value.user : "",
       token: typeof value.token === "string" ? value.token : "",
       expiresAt: typeof value.expiresAt === "number" ? value.expiresAt : 0,
+      ...(typeof value.issuedAt === "number" ? { issuedAt: value.issuedAt } : {}),
     };
   } catch {
     return null;

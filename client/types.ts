@@ -89,4 +89,6 @@ export interface Session {
   token: string;
   /** Unix ms after which the token is no longer accepted (absolute lifetime). */
   expiresAt: number;
+  /** Unix ms when the token was issued: clients renew it when less than a tenth of its lifetime is left. */
+  issuedAt?: number;
 }

@@ -7,6 +7,7 @@
  */
 
 import { HttpError } from "./http_error.ts";
+import { JOIN_SECRET_HEADER } from "./join_secret.ts";
 
 /** The address could not be reached at all. */
 export class UnreachableError extends Error {
@@ -18,8 +19,17 @@ export class UnreachableError extends Error {
   }
 }
 
+/**
+ * How a daemon reaches its peers: the cluster's join secret for their internal routes, and an HTTP client
+ * trusting the cluster's CA for https peers.
+ */
+export interface PeerAccess {
+  joinSecret?: string;
+  httpClient?: Deno.HttpClient;
+}
+
 /** Options for one call. */
-export interface CallOptions {
+export interface CallOptions extends PeerAccess {
   body?: unknown;
   token?: string;
   signal?: AbortSignal;
@@ -38,6 +48,7 @@ export async function callJson<T>(
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers["content-type"] = "application/json";
   if (options.token) headers["authorization"] = `Bearer ${options.token}`;
+  if (options.joinSecret) headers[JOIN_SECRET_HEADER] = options.joinSecret;
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let res: Response;
@@ -47,6 +58,7 @@ export async function callJson<T>(
       headers,
       signal,
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      ...(options.httpClient ? { client: options.httpClient } : {}),
     });
   } catch (error) {
     if (options.signal?.aborted) throw error;
@@ -82,7 +94,22 @@ export async function parseResponse<T>(res: Response): Promise<T> {
 /** Explains why a fetch failed, in words. */
 export function describeFetchError(error: unknown, timedOut: boolean): string {
   if (timedOut) return "no answer in time";
-  const message = error instanceof Error ? error.message : String(error);
+  let message = error instanceof Error ? error.message : String(error);
+  // fetch says "fetch failed" and keeps the reason in its cause.
+  for (let e = error, depth = 0; e instanceof Error && e.cause !== undefined && depth < 4; depth++) {
+    e = e.cause;
+    message += ` ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (/NotValidForName/i.test(message)) {
+    return "its TLS certificate is not made out to that name (use the host name or address it names)";
+  }
+  if (/Expired/i.test(message) && /certificate/i.test(message)) return "its TLS certificate expired";
+  if (/UnknownIssuer|invalid peer certificate/i.test(message)) {
+    return "its TLS certificate is not trusted here (pass --ca FILE with the CA that signed it, or AUDIOD_CA)";
+  }
+  if (/invalid HTTP version|InvalidContentType|corrupt message/i.test(message)) {
+    return "it does not speak that protocol (https to an http port, or http to an https one?)";
+  }
   if (/refused/i.test(message)) return "connection refused (is audiod running there?)";
   if (/dns|lookup|resolve|not known/i.test(message)) return "unknown host";
   if (/reset|closed|broken/i.test(message)) return "the connection broke";

@@ -1,12 +1,13 @@
 /**
  * The membership client every node and instance runs: register with the bootstrap, renew the lease with a
  * heartbeat that carries the current load, re-register when the bootstrap forgot us (it restarted), and leave
- * cleanly on shutdown.
+ * cleanly on shutdown. A bootstrap that refuses us (a wrong join secret, a registration it will never accept)
+ * ends the membership: {@linkcode Membership.refused} tells why, and the member should stop.
  *
  * @module
  */
 
-import { callJson, UnreachableError } from "./bootstrap_client.ts";
+import { callJson, type PeerAccess, UnreachableError } from "./bootstrap_client.ts";
 import { HttpError } from "./http_error.ts";
 import type { Logger } from "./log.ts";
 import type { Load, Role } from "../client/types.ts";
@@ -39,6 +40,8 @@ export interface HeartbeatExtra {
 /** Options for {@linkcode Membership}. */
 export interface MembershipOptions {
   bootstrap: string;
+  /** The join secret (and CA) every call to the bootstrap carries. */
+  peer: PeerAccess;
   info: MemberInfo;
   logger: Logger;
   /** Current load and extras, read at every heartbeat. */
@@ -56,6 +59,7 @@ export class Membership {
   #stopped = new AbortController();
   #loop: Promise<void> | null = null;
   #registered: PromiseWithResolvers<string> = Promise.withResolvers();
+  #refused: PromiseWithResolvers<string> = Promise.withResolvers();
 
   constructor(options: MembershipOptions) {
     this.#options = options;
@@ -66,10 +70,18 @@ export class Membership {
     return this.#id;
   }
 
-  /** Starts registering and heartbeating in the background; resolves once the first registration succeeded. */
+  /**
+   * Starts registering and heartbeating in the background; resolves once the first registration succeeded,
+   * rejects when the bootstrap refused us.
+   */
   start(): Promise<string> {
     this.#loop ??= this.#run();
     return this.#registered.promise;
+  }
+
+  /** Settles with a message saying why, once the bootstrap refused us for good (the member should stop). */
+  get refused(): Promise<string> {
+    return this.#refused.promise;
   }
 
   /** Stops heartbeating and tells the bootstrap we left (best effort). */
@@ -78,6 +90,7 @@ export class Membership {
     await this.#loop?.catch(() => {});
     if (this.#id) {
       await callJson(this.#options.bootstrap, "DELETE", `/v1/internal/members/${this.#id}`, {
+        ...this.#options.peer,
         timeoutMs: 2000,
       })
         .catch(() => {});
@@ -88,6 +101,7 @@ export class Membership {
   async drain(): Promise<void> {
     if (!this.#id) return;
     await callJson(this.#options.bootstrap, "POST", `/v1/internal/members/${this.#id}/draining`, {
+      ...this.#options.peer,
       timeoutMs: 2000,
     })
       .catch(() => {});
@@ -103,6 +117,7 @@ export class Membership {
       if (this.#id === null) {
         try {
           const reg = await callJson<Registration>(this.#options.bootstrap, "POST", "/v1/internal/members", {
+            ...this.#options.peer,
             body: this.#options.info,
             signal,
             timeoutMs: 5000,
@@ -116,6 +131,7 @@ export class Membership {
           this.#registered.resolve(reg.id);
         } catch (error) {
           if (signal.aborted) break;
+          if (this.#refuse(error)) break;
           if (!warned) {
             logger.warn("join.failed", {
               bootstrap: this.#options.bootstrap,
@@ -134,6 +150,7 @@ export class Membership {
       if (signal.aborted) break;
       try {
         await callJson(this.#options.bootstrap, "POST", `/v1/internal/members/${this.#id}/heartbeat`, {
+          ...this.#options.peer,
           body: this.#options.report(),
           signal,
           timeoutMs: Math.max(heartbeatMs * 2, 2000),
@@ -142,6 +159,7 @@ export class Membership {
         warned = false;
       } catch (error) {
         if (signal.aborted) break;
+        if (this.#refuse(error)) break;
         if (error instanceof HttpError && error.status === 404) {
           logger.warn("bootstrap.forgot", { id: this.#id, action: "re-registering" });
           this.#id = null;
@@ -151,6 +169,28 @@ export class Membership {
         }
       }
     }
+  }
+
+  /**
+   * Ends the membership when the bootstrap refused us for a reason retrying cannot fix: the join secret (401,
+   * 403) or a registration it will never accept (400). Unreachable bootstraps and 5xx are retried.
+   */
+  #refuse(error: unknown): boolean {
+    if (!(error instanceof HttpError) || ![400, 401, 403].includes(error.status)) return false;
+    const { bootstrap } = this.#options;
+    const message = error.code === "join_secret_wrong"
+      ? `Cannot join the cluster at ${bootstrap}: it refused our join secret (compare --join-secret-file or ` +
+        `AUDIOD_JOIN_SECRET with the bootstrap's <data dir>/join-secret)`
+      : error.code === "join_secret_missing"
+      ? `Cannot join the cluster at ${bootstrap}: it wants the join secret (pass --join-secret-file FILE or ` +
+        `AUDIOD_JOIN_SECRET)`
+      : `Cannot join the cluster at ${bootstrap}: ${error.message}`;
+    this.#options.logger.error("join.refused", { bootstrap, status: error.status, error: error.message });
+    this.#stopped.abort();
+    this.#refused.resolve(message);
+    this.#registered.reject(new Error(message));
+    this.#registered.promise.catch(() => {});
+    return true;
   }
 }
 

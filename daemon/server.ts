@@ -1,6 +1,6 @@
 /**
  * Starts a daemon's HTTP server and prints the one line scripts wait for:
- * `audiod <role> listening on http://HOST:PORT`.
+ * `audiod <role> listening on http://HOST:PORT` (https with `--tls-cert` and `--tls-key`).
  *
  * @module
  */
@@ -8,11 +8,12 @@
 import { type ListenAddress, urlHost } from "./address.ts";
 import type { Handler } from "./router.ts";
 import { type Logger, printOut } from "./log.ts";
+import type { TlsPem } from "./tls.ts";
 import { CommandError } from "./usage_error.ts";
 
 /** A running server. */
 export interface RunningServer {
-  /** `http://HOST:PORT` with the real port. */
+  /** `http://HOST:PORT` (or https) with the real port. */
   url: string;
   hostname: string;
   port: number;
@@ -30,6 +31,8 @@ export interface StartServerOptions {
   logger: Logger;
   /** Print the "listening on" line (default true). */
   announce?: boolean;
+  /** Serve HTTPS with this certificate and key. */
+  tls?: TlsPem;
 }
 
 /** Starts serving `handler` on `listen`. */
@@ -40,6 +43,7 @@ export function startServer(options: StartServerOptions): RunningServer {
     server = Deno.serve({
       hostname: listen.hostname,
       port: listen.port,
+      ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
       onListen: () => {},
       onError: (error) => {
         logger.error("request.failed", { error });
@@ -56,10 +60,15 @@ export function startServer(options: StartServerOptions): RunningServer {
       : error instanceof Error
       ? error.message
       : String(error);
+    const network = error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AddrNotAvailable ||
+      error instanceof Deno.errors.PermissionDenied;
+    if (options.tls && !network) {
+      throw new CommandError(`Cannot serve HTTPS with the given --tls-cert and --tls-key: ${why}`);
+    }
     throw new CommandError(`Cannot listen on ${urlHost(listen.hostname)}:${listen.port}: ${why}`);
   }
   const addr = server.addr;
-  const url = `http://${urlHost(addr.hostname)}:${addr.port}`;
+  const url = `${options.tls ? "https" : "http"}://${urlHost(addr.hostname)}:${addr.port}`;
   if (options.announce ?? true) printOut(`audiod ${options.role} listening on ${url}`);
   logger.info("listening", { url });
   return {

@@ -36,6 +36,14 @@ export interface StreamOptions {
   onEvent?: (event: TransferEvent) => void;
   /** Cap on the download rate in bytes per second. */
   limitRate?: number;
+  /** The HTTP client to fetch with, e.g. one trusting the cluster's CA (`--ca`). */
+  httpClient?: Deno.HttpClient;
+}
+
+/** What every request of a transfer carries. */
+interface Access {
+  token: string;
+  httpClient?: Deno.HttpClient;
 }
 
 class ReplicaFailure extends Error {}
@@ -45,7 +53,11 @@ export async function* streamVerified(
   track: CatalogTrack,
   options: StreamOptions,
 ): AsyncGenerator<Uint8Array> {
-  const { token, signal } = options;
+  const { signal } = options;
+  const access: Access = {
+    token: options.token,
+    ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+  };
   const from = options.from ?? 0;
   if (!Number.isSafeInteger(from) || from < 0 || from > track.size) {
     throw new TransferError(`Cannot start at byte ${from}: the track has ${track.size} bytes`);
@@ -69,12 +81,12 @@ export async function* streamVerified(
     if (offset >= track.size && manifest) break;
     signal?.throwIfAborted();
     try {
-      manifest ??= await fetchManifest(track, replica, token, signal);
+      manifest ??= await fetchManifest(track, replica, access, signal);
       // Chunks are verified whole, so resume at the start of the chunk holding `offset`.
       const chunkIndex = Math.floor(offset / manifest.chunkSize);
       const rangeStart = chunkIndex * manifest.chunkSize;
       if (rangeStart >= track.size) break;
-      const res = await get(`${replica.url}/v1/tracks/${track.id}`, token, signal, `bytes=${rangeStart}-`);
+      const res = await get(`${replica.url}/v1/tracks/${track.id}`, access, signal, `bytes=${rangeStart}-`);
       if (res.status !== 206) {
         await res.body?.cancel();
         throw new ReplicaFailure(`answered ${res.status} to a range request`);
@@ -119,13 +131,17 @@ export async function* streamVerified(
 
 async function get(
   url: string,
-  token: string,
+  access: Access,
   signal: AbortSignal | undefined,
   range?: string,
 ): Promise<Response> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  const headers: Record<string, string> = { authorization: `Bearer ${access.token}` };
   if (range) headers.range = range;
-  const res = await fetch(url, { headers, ...(signal ? { signal } : {}) });
+  const res = await fetch(url, {
+    headers,
+    ...(signal ? { signal } : {}),
+    ...(access.httpClient ? { client: access.httpClient } : {}),
+  });
   if (res.status === 401) {
     await res.body?.cancel();
     throw new TransferError(
@@ -139,10 +155,10 @@ async function get(
 async function fetchManifest(
   track: CatalogTrack,
   replica: Replica,
-  token: string,
+  access: Access,
   signal: AbortSignal | undefined,
 ): Promise<ChunkManifest> {
-  const res = await get(`${replica.url}/v1/tracks/${track.id}/manifest`, token, signal);
+  const res = await get(`${replica.url}/v1/tracks/${track.id}/manifest`, access, signal);
   if (!res.ok) {
     let message = `answered ${res.status} for the manifest`;
     try {

@@ -1,16 +1,21 @@
 /**
  * What every role instance (auth, file) does around its handler: listen, join the bootstrap, heartbeat its
- * load, and on shutdown drain, leave and close.
+ * load, and on shutdown drain, leave and close. A bootstrap that refuses the instance's join secret stops it
+ * with an error saying why.
  *
  * @module
  */
 
-import type { ListenAddress } from "../daemon/address.ts";
+import { type ListenAddress, urlHost } from "../daemon/address.ts";
+import { type PeerAccess } from "../daemon/bootstrap_client.ts";
+import { requireJoinSecret } from "../daemon/join_secret.ts";
 import { LoadMeter } from "../daemon/load_meter.ts";
 import type { Logger } from "../daemon/log.ts";
 import { type HeartbeatExtra, Membership } from "../daemon/membership.ts";
-import type { Handler } from "../daemon/router.ts";
+import type { Handler, Router } from "../daemon/router.ts";
 import { startServer } from "../daemon/server.ts";
+import { httpClientFor, type TlsPem } from "../daemon/tls.ts";
+import { CommandError } from "../daemon/usage_error.ts";
 
 /** Where an instance runs and whom it joins. */
 export interface InstancePlacement {
@@ -22,6 +27,23 @@ export interface InstancePlacement {
   node?: string | null;
   /** Told once the instance serves and joined. */
   onReady?: (ready: { url: string; id: string }) => void;
+  /** The cluster's join secret: sent with every internal call, demanded on this instance's internal routes. */
+  joinSecret: string;
+  /** CA certificates (PEM) to trust when calling https peers, besides the system's. */
+  caCerts?: string[];
+  /** Serve HTTPS with this certificate and key. */
+  tls?: TlsPem;
+}
+
+/** How an instance reaches its peers: the join secret, and a client trusting the cluster's CA. */
+export function peerAccess(placement: Pick<InstancePlacement, "joinSecret" | "caCerts">): PeerAccess {
+  const httpClient = httpClientFor(placement.caCerts);
+  return { joinSecret: placement.joinSecret, ...(httpClient ? { httpClient } : {}) };
+}
+
+/** Makes every internal route of `router` demand the join secret. */
+export function guardInternal(router: Router, joinSecret: string): Router {
+  return router.guard("/v1/internal", (req) => requireJoinSecret(req, joinSecret));
 }
 
 /** Options for {@linkcode runInstance}. */
@@ -30,6 +52,8 @@ export interface RunInstanceOptions extends InstancePlacement {
   handler: Handler;
   meter: LoadMeter;
   logger: Logger;
+  /** How to reach the bootstrap. */
+  peer: PeerAccess;
   /** Extra heartbeat fields (e.g. how many tracks a file instance serves). */
   report?: () => Omit<HeartbeatExtra, "load">;
   /** After each (re-)registration. */
@@ -44,11 +68,13 @@ export async function runInstance(options: RunInstanceOptions, signal: AbortSign
     listen: options.listen,
     handler: meter.wrap(options.handler),
     logger,
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   const advertised = options.advertise ?? server.hostname;
-  const url = `http://${advertised.includes(":") ? `[${advertised}]` : advertised}:${server.port}`;
+  const url = `${options.tls ? "https" : "http"}://${urlHost(advertised)}:${server.port}`;
   const membership = new Membership({
     bootstrap: options.bootstrap,
+    peer: options.peer,
     info: {
       id: crypto.randomUUID(),
       role: options.role,
@@ -63,10 +89,17 @@ export async function runInstance(options: RunInstanceOptions, signal: AbortSign
   });
   const joined = membership.start();
   joined.then((id) => options.onReady?.({ url, id }), () => {});
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  const refused = await Promise.race([
+    new Promise<null>((resolve) => {
+      if (signal.aborted) return resolve(null);
+      signal.addEventListener("abort", () => resolve(null), { once: true });
+    }),
+    membership.refused,
+  ]);
+  if (refused !== null) {
+    await server.shutdown();
+    throw new CommandError(refused);
+  }
   logger.info("draining", {});
   await membership.drain();
   await membership.leave();

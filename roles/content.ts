@@ -1,6 +1,7 @@
 /**
  * `audiod content`: the agent on a worker machine. Joins the bootstrap, runs auth and file instances as Deno
- * Workers when the bootstrap asks, stops them when told, and reports their health.
+ * Workers when the bootstrap asks, stops them when told, and reports their health. It and its instances carry the
+ * cluster's join secret: a bootstrap that refuses it stops the node with an error saying why.
  *
  * Permissions: net, read (media dir), read/write (data dir), env.
  *
@@ -8,13 +9,16 @@
  */
 
 import { type ListenAddress, urlHost } from "../daemon/address.ts";
+import { type PeerAccess } from "../daemon/bootstrap_client.ts";
 import { HttpError } from "../daemon/http_error.ts";
+import { requireJoinSecret } from "../daemon/join_secret.ts";
 import { LoadMeter } from "../daemon/load_meter.ts";
 import { createLogger, type LogFormat } from "../daemon/log.ts";
 import { Membership } from "../daemon/membership.ts";
 import { type Handler, Router } from "../daemon/router.ts";
 import { obj, oneOf, readJson, str } from "../daemon/schema.ts";
 import { startServer } from "../daemon/server.ts";
+import { httpClientFor, type TlsPem } from "../daemon/tls.ts";
 import { CommandError } from "../daemon/usage_error.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 
@@ -27,6 +31,12 @@ export interface ContentOptions {
   advertise?: string;
   dataDir: string;
   logFormat: LogFormat;
+  /** The cluster's join secret (the bootstrap's `<data dir>/join-secret`). */
+  joinSecret: string;
+  /** CA certificates (PEM) to trust when calling an https bootstrap; handed to the instances too. */
+  caCerts?: string[];
+  /** Serve HTTPS (the node and its instances) with this certificate and key. */
+  tls?: TlsPem;
 }
 
 /** One instance this node runs. */
@@ -102,6 +112,9 @@ class Instances {
       advertise,
       node: this.#nodeId(),
       logFormat: this.#options.logFormat,
+      joinSecret: this.#options.joinSecret,
+      ...(this.#options.caCerts ? { caCerts: this.#options.caCerts } : {}),
+      ...(this.#options.tls ? { tls: this.#options.tls } : {}),
     };
     const start: ToWorker = role === "auth" ? { type: "start", role, options: common } : {
       type: "start",
@@ -176,6 +189,7 @@ export async function run(options: ContentOptions, signal: AbortSignal): Promise
   const instances = new Instances(options, logger, () => nodeId);
 
   const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
+  router.guard("/v1/internal", (req) => requireJoinSecret(req, options.joinSecret));
   router
     .get("/v1/health", () => Response.json({ ok: true, role: "content" }))
     .get("/v1/internal/instances", () =>
@@ -210,24 +224,32 @@ export async function run(options: ContentOptions, signal: AbortSignal): Promise
     listen: options.listen,
     handler: meter.wrap(handler),
     logger,
+    ...(options.tls ? { tls: options.tls } : {}),
   });
-  const url = `http://${urlHost(advertise)}:${server.port}`;
+  const url = `${options.tls ? "https" : "http"}://${urlHost(advertise)}:${server.port}`;
+  const httpClient = httpClientFor(options.caCerts);
+  const peer: PeerAccess = { joinSecret: options.joinSecret, ...(httpClient ? { httpClient } : {}) };
   const membership = new Membership({
     bootstrap: options.bootstrap,
+    peer,
     info: { id: nodeId, role: "content", url, host: advertise, pid: Deno.pid, node: null },
     logger,
     report: () => ({ load: meter.snapshot() }),
   });
   membership.start().catch(() => {});
 
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  const refused = await Promise.race([
+    new Promise<null>((resolve) => {
+      if (signal.aborted) return resolve(null);
+      signal.addEventListener("abort", () => resolve(null), { once: true });
+    }),
+    membership.refused,
+  ]);
   logger.info("stopping", { instances: instances.list().length });
   await membership.drain();
   await Promise.all(instances.list().map((h) => instances.stop(h)));
   await membership.leave();
   await server.shutdown();
+  if (refused !== null) throw new CommandError(refused);
   logger.info("stopped", {});
 }

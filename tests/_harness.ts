@@ -9,6 +9,28 @@ import { join } from "node:path";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
+/** The join secret file of every bootstrap started here, by its URL. */
+const joinSecrets = new Map<string, string>();
+
+/** The join secret file a bootstrap started by {@linkcode startDaemon} wrote. */
+export function joinSecretFileOf(bootstrapUrl: string): string {
+  const path = joinSecrets.get(bootstrapUrl);
+  if (!path) throw new Error(`No bootstrap at ${bootstrapUrl} was started by this harness`);
+  return path;
+}
+
+/**
+ * A node or instance joining a bootstrap this harness started gets its join secret file, unless the test
+ * chose (`--join-secret-file` or AUDIOD_JOIN_SECRET in `env`, even empty).
+ */
+function withJoinSecret(args: string[], env: Record<string, string>): string[] {
+  if (!["content", "auth", "file"].includes(args[0] ?? "")) return args;
+  if (args.includes("--join-secret-file") || "AUDIOD_JOIN_SECRET" in env) return args;
+  const at = args.indexOf("--bootstrap");
+  const file = at >= 0 ? joinSecrets.get(args[at + 1] ?? "") : undefined;
+  return file ? [...args, "--join-secret-file", file] : args;
+}
+
 /** A temporary directory removed on dispose. */
 export async function tempDir(prefix = "audiod-test-"): Promise<{ path: string } & AsyncDisposable> {
   const path = await Deno.makeTempDir({ prefix });
@@ -37,7 +59,7 @@ export async function startDaemon(
   args: string[],
   options: { env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<Daemon> {
-  const [cmd, cmdArgs] = audiodCommand(args);
+  const [cmd, cmdArgs] = audiodCommand(withJoinSecret(args, options.env ?? {}));
   const process = new Deno.Command(cmd, {
     args: cmdArgs,
     env: options.env ?? {},
@@ -52,7 +74,7 @@ export async function startDaemon(
   const pumpOut = (async () => {
     for await (const chunk of process.stdout) {
       stdout += decoder.decode(chunk, { stream: true });
-      const m = /audiod \w+ listening on (http:\/\/\S+)/.exec(stdout);
+      const m = /audiod \w+ listening on (https?:\/\/\S+)/.exec(stdout);
       if (m) listening.resolve(m[1]!);
     }
   })();
@@ -79,6 +101,8 @@ export async function startDaemon(
   } finally {
     clearTimeout(timer);
   }
+  const secretLine = /join secret (?:written to|in) (\S+)/.exec(stdout);
+  if (args[0] === "bootstrap" && secretLine) joinSecrets.set(url, secretLine[1]!);
   let stopped: Promise<number> | null = null;
   const stop = (signal: Deno.Signal = "SIGTERM") => {
     stopped ??= (async () => {
@@ -156,6 +180,25 @@ export function isolatedEnv(root: string, name: string): Record<string, string> 
     HOME: join(root, name, "home"),
     NO_COLOR: "1",
   };
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (for a daemon that must come back on the same port). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** The exit code of a process that should end by itself within `timeoutMs`, or null when it did not. */
+export async function exitCodeWithin(process: Deno.ChildProcess, timeoutMs: number): Promise<number | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), timeoutMs));
+  try {
+    return await Promise.race([process.status.then((s) => s.code), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Polls `check` until it returns a value (not undefined) or the time runs out. */

@@ -98,6 +98,9 @@ Deno.test({
       join(root, data),
       "--log-format",
       "json",
+      // The secret the bootstrap wrote on its first start: without it no node may join.
+      "--join-secret-file",
+      join(root, "boot", "join-secret"),
     ];
     await using contentA = await startDaemon(contentArgs(libA, "data-a"), { env });
     let contentB = await startDaemon(contentArgs(libB, "data-b"), { env });

@@ -7,22 +7,24 @@
  * @module
  */
 
-import { callJson, UnreachableError } from "../../daemon/bootstrap_client.ts";
+import { callJson, type PeerAccess, UnreachableError } from "../../daemon/bootstrap_client.ts";
 import { bearer } from "../../daemon/bearer.ts";
 import { HttpError } from "../../daemon/http_error.ts";
 import { LoadMeter } from "../../daemon/load_meter.ts";
 import { createLogger, type LogFormat, type Logger } from "../../daemon/log.ts";
 import { type Handler, Router } from "../../daemon/router.ts";
 import { obj, readJson, str } from "../../daemon/schema.ts";
-import { type InstancePlacement, runInstance } from "../_instance.ts";
+import { guardInternal, type InstancePlacement, peerAccess, runInstance } from "../_instance.ts";
 import { burnVerify, hashPassword, needsRehash, verifyPassword } from "./password.ts";
 
 /** Usernames: letters, digits, `.`, `_`, `-`; 1 to 64 characters, starting with a letter or digit. */
 export const USERNAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u;
 
+const password = () => str({ min: 1, max: 1024 });
+
 const credentials = obj({
   user: str({ max: 64, pattern: USERNAME, hint: "use 1-64 letters, digits, '.', '_' or '-'" }),
-  password: str({ min: 1, max: 1024 }),
+  password: password(),
 });
 
 const WRONG = "Cannot sign in: wrong user name or password";
@@ -31,21 +33,31 @@ const WRONG = "Cannot sign in: wrong user name or password";
 export interface AuthDeps {
   bootstrap: string;
   logger: Logger;
+  /** The join secret (and CA) for calls to the bootstrap's internal routes. */
+  peer: PeerAccess;
 }
 
 interface SessionAnswer {
   user: string;
   token: string;
   expiresAt: number;
+  issuedAt: number;
 }
 
-/** Builds the auth instance's request handler. */
+/** What a sign-in attempt is for; the bootstrap limits them per address and (but registrations) per account. */
+type AttemptKind = "login" | "register" | "password" | "delete";
+
+/**
+ * Builds the auth instance's request handler: register, login, logout, renew, password change and account
+ * deletion. Accounts, sessions and the sign-in limits live in the bootstrap (shared by every auth instance).
+ */
 export function createHandler(deps: AuthDeps): Handler {
-  const { bootstrap, logger } = deps;
+  const { bootstrap, logger, peer } = deps;
   const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
+  guardInternal(router, peer.joinSecret ?? "");
   const store = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     try {
-      return await callJson<T>(bootstrap, method, path, body === undefined ? {} : { body });
+      return await callJson<T>(bootstrap, method, path, { ...peer, ...(body === undefined ? {} : { body }) });
     } catch (error) {
       if (error instanceof UnreachableError) {
         throw new HttpError(503, "store_unavailable", "Cannot reach the account store: try again shortly", {
@@ -55,37 +67,55 @@ export function createHandler(deps: AuthDeps): Handler {
       throw error;
     }
   };
+  const userPath = (user: string) => `/v1/internal/users/${encodeURIComponent(user)}`;
+  /** Asks the bootstrap whether this attempt is within the limits (429 with Retry-After when not). */
+  const attempt = (kind: AttemptKind, address: string, user: string) =>
+    store("POST", "/v1/internal/sign-in/attempt", { kind, address: address || "unknown", user });
+  const failed = (user: string) => store("POST", "/v1/internal/sign-in/failed", { user });
+  /** The account behind a token, or a 401. */
+  const owner = async (token: string): Promise<string> =>
+    (await store<{ user: string }>("POST", "/v1/internal/sessions/verify", { token })).user;
+  /** The stored hash of `user`, or null for an unknown user. */
+  const lookup = async (user: string): Promise<{ user: string; hash: string } | null> => {
+    try {
+      return await store<{ user: string; hash: string }>("GET", userPath(user));
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 404) return null;
+      throw error;
+    }
+  };
+  /** Checks `user`'s password, counting a failure against the account; false when wrong or unknown. */
+  const check = async (user: string, given: string): Promise<{ user: string; hash: string } | null> => {
+    const record = await lookup(user);
+    const ok = record ? await verifyPassword(given, record.hash) : await burnVerify(given);
+    if (record && ok) return record;
+    await failed(user);
+    return null;
+  };
 
   router
     .get("/v1/health", () => Response.json({ ok: true, role: "auth" }))
-    .post("/v1/register", async (req) => {
+    .post("/v1/register", async (req, { remoteAddr }) => {
       const { user, password } = await readJson(req, credentials);
       checkPassword(password);
+      await attempt("register", remoteAddr, user);
       const hash = await hashPassword(password);
       const created = await store<{ user: string }>("POST", "/v1/internal/users", { user, hash });
       const session = await store<SessionAnswer>("POST", "/v1/internal/sessions", { user: created.user });
       logger.info("register.ok", { user: created.user });
       return Response.json(session, { status: 201 });
     })
-    .post("/v1/login", async (req) => {
+    .post("/v1/login", async (req, { remoteAddr }) => {
       const { user, password } = await readJson(req, credentials);
-      let record: { user: string; hash: string } | null = null;
-      try {
-        record = await store<{ user: string; hash: string }>(
-          "GET",
-          `/v1/internal/users/${encodeURIComponent(user)}`,
-        );
-      } catch (error) {
-        if (!(error instanceof HttpError && error.status === 404)) throw error;
-      }
-      const ok = record ? await verifyPassword(password, record.hash) : await burnVerify(password);
-      if (!record || !ok) {
+      await attempt("login", remoteAddr, user);
+      const record = await check(user, password);
+      if (!record) {
         logger.info("login.failed", { reason: "wrong user or password" });
         throw new HttpError(401, "bad_credentials", WRONG);
       }
       if (needsRehash(record.hash)) {
         const hash = await hashPassword(password);
-        await store("POST", `/v1/internal/users/${encodeURIComponent(record.user)}/hash`, { hash });
+        await store("POST", `${userPath(record.user)}/hash`, { hash });
         logger.info("password.rehashed", { user: record.user });
       }
       const session = await store<SessionAnswer>("POST", "/v1/internal/sessions", { user: record.user });
@@ -96,6 +126,45 @@ export function createHandler(deps: AuthDeps): Handler {
       const token = bearer(req);
       await store("POST", "/v1/internal/sessions/revoke", { token });
       return new Response(null, { status: 204 });
+    })
+    .post("/v1/renew", async (req) => {
+      const token = bearer(req);
+      const session = await store<SessionAnswer>("POST", "/v1/internal/sessions/renew", { token });
+      logger.info("session.renewed", { user: session.user });
+      return Response.json(session, { status: 201 });
+    })
+    .post("/v1/password", async (req, { remoteAddr }) => {
+      const token = bearer(req);
+      const body = await readJson(req, obj({ oldPassword: password(), newPassword: password() }));
+      checkPassword(body.newPassword);
+      const user = await owner(token);
+      await attempt("password", remoteAddr, user);
+      if (!await check(user, body.oldPassword)) {
+        throw new HttpError(
+          401,
+          "bad_credentials",
+          "Cannot change the password: the current password is wrong",
+        );
+      }
+      const hash = await hashPassword(body.newPassword);
+      const answer = await store<{ revoked: number }>("POST", `${userPath(user)}/password`, {
+        hash,
+        keep: token,
+      });
+      logger.info("password.changed", { user, revoked: answer.revoked });
+      return Response.json({ user, revoked: answer.revoked });
+    })
+    .delete("/v1/account", async (req, { remoteAddr }) => {
+      const token = bearer(req);
+      const body = await readJson(req, obj({ password: password() }));
+      const user = await owner(token);
+      await attempt("delete", remoteAddr, user);
+      if (!await check(user, body.password)) {
+        throw new HttpError(401, "bad_credentials", "Cannot delete the account: the password is wrong");
+      }
+      const answer = await store<{ revoked: number }>("DELETE", userPath(user));
+      logger.info("account.deleted", { user, revoked: answer.revoked });
+      return Response.json({ user, revoked: answer.revoked });
     });
   return router.handle;
 }
@@ -119,6 +188,7 @@ export interface AuthOptions extends InstancePlacement {
 export async function run(options: AuthOptions, signal: AbortSignal): Promise<void> {
   const logger = createLogger({ role: "auth", format: options.logFormat });
   const meter = new LoadMeter();
-  const handler = createHandler({ bootstrap: options.bootstrap, logger });
-  await runInstance({ ...options, role: "auth", handler, meter, logger }, signal);
+  const peer = peerAccess(options);
+  const handler = createHandler({ bootstrap: options.bootstrap, logger, peer });
+  await runInstance({ ...options, role: "auth", handler, meter, logger, peer }, signal);
 }

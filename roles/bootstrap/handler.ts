@@ -1,11 +1,12 @@
 /**
- * The bootstrap's HTTP API. Public: status, catalog, service candidates. Internal (members only): join,
- * heartbeat, announce, and the shared account store the auth instances use.
+ * The bootstrap's HTTP API. Public: status, catalog, service candidates. Internal (callers with the join secret
+ * only): join, heartbeat, announce, and the shared account store and sign-in limits the auth instances use.
  *
  * @module
  */
 
 import { HttpError } from "../../daemon/http_error.ts";
+import { requireJoinSecret } from "../../daemon/join_secret.ts";
 import type { Logger } from "../../daemon/log.ts";
 import { type Handler, Router } from "../../daemon/router.ts";
 import {
@@ -23,7 +24,8 @@ import {
 import type { CatalogTrack, Replica, StatusEntry, StatusReport } from "../../client/types.ts";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import type { Member, Registry } from "./registry.ts";
-import type { UserStore } from "./user_store.ts";
+import { addressKey, type SignInLimits } from "./sign_in_limits.ts";
+import { userKey, type UserStore } from "./user_store.ts";
 
 /** What the bootstrap handler works on. */
 export interface BootstrapDeps {
@@ -31,14 +33,20 @@ export interface BootstrapDeps {
   catalog: Catalog;
   users: UserStore;
   logger: Logger;
+  /** The cluster's join secret, demanded on every internal route. */
+  joinSecret: string;
+  /** Failed sign-ins per account, attempts per address. */
+  limits: SignInLimits;
+  /** The bootstrap serves HTTPS: members must too, so secrets and tokens never travel in clear. */
+  httpsOnly?: boolean;
   /** The bootstrap's own row in `status`. */
   self: () => StatusEntry;
   /** A member registered (the scheduler settles its pending spawn). */
   onRegistered?: (member: Member) => void;
   /** A member left or was replaced: its tracks are gone. */
   onGone?: (member: Member) => void;
-  /** A token was revoked: tell the file instances. */
-  onRevoked?: (tokenHash: string) => void;
+  /** Tokens were revoked: tell the file instances (answered once they were told, or gave up). */
+  onRevoked?: (tokenHashes: string[]) => Promise<void> | void;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -66,10 +74,39 @@ const trackSchema = obj({
 const userSchema = str({ min: 1, max: 64 });
 const tokenSchema = str({ min: 16, max: 512 });
 
+/** What each kind of sign-in attempt is called in a refusal. */
+const ATTEMPT_VERB = {
+  login: "sign in",
+  register: "register",
+  password: "change the password",
+  delete: "delete the account",
+} as const;
+
+function tooMany(kind: keyof typeof ATTEMPT_VERB, waitMs: number): HttpError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new HttpError(
+    429,
+    "too_many_attempts",
+    `Cannot ${ATTEMPT_VERB[kind]}: too many attempts, try again in ${seconds} s`,
+    { "retry-after": String(seconds) },
+  );
+}
+
 /** Builds the bootstrap's request handler. */
 export function createHandler(deps: BootstrapDeps): Handler {
-  const { registry, catalog, users, logger } = deps;
+  const { registry, catalog, users, logger, limits } = deps;
   const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
+  router.guard("/v1/internal", (req) => requireJoinSecret(req, deps.joinSecret));
+  const revoked = async (hashes: string[]) => {
+    if (hashes.length === 0) return;
+    logger.info("session.revoked", { sessions: hashes.length });
+    await deps.onRevoked?.(hashes);
+  };
+  const userNamed = (name: string) => {
+    const user = users.findUser(userSchema(name, "name"));
+    if (!user) throw new HttpError(404, "unknown_user", "Cannot find that user");
+    return user;
+  };
 
   const member = (id: string): Member => {
     const m = registry.get(id);
@@ -165,6 +202,13 @@ export function createHandler(deps: BootstrapDeps): Handler {
           node: optional(nullable(str({ min: 8, max: 64, pattern: /^[A-Za-z0-9_-]+$/ }))),
         }),
       );
+      if (deps.httpsOnly && !body.url.startsWith("https://")) {
+        throw new HttpError(
+          400,
+          "tls_required",
+          `Cannot register ${body.url}: this cluster uses TLS, so serve HTTPS too (--tls-cert and --tls-key)`,
+        );
+      }
       const { member: m, replaced } = registry.register({ ...body, node: body.node ?? null });
       if (replaced) {
         catalog.removeInstance(replaced.id);
@@ -228,8 +272,36 @@ export function createHandler(deps: BootstrapDeps): Handler {
       return Response.json({ tracks: m.tracks });
     });
 
-  // Internal routes: the shared account store.
+  // Internal routes: the shared account store and the sign-in limits.
   router
+    .post("/v1/internal/sign-in/attempt", async (req) => {
+      const body = await readJson(
+        req,
+        obj({
+          kind: oneOf(["login", "register", "password", "delete"] as const),
+          address: str({ max: 64 }),
+          user: userSchema,
+        }),
+      );
+      if (body.kind !== "register") {
+        const wait = limits.accountWait(userKey(body.user));
+        if (wait > 0) {
+          logger.warn("sign_in.limited", { limit: "account", user: body.user, waitMs: wait });
+          throw tooMany(body.kind, wait);
+        }
+      }
+      const wait = limits.takeAddress(addressKey(body.address));
+      if (wait > 0) {
+        logger.warn("sign_in.limited", { limit: "address", address: body.address, waitMs: wait });
+        throw tooMany(body.kind, wait);
+      }
+      return new Response(null, { status: 204 });
+    })
+    .post("/v1/internal/sign-in/failed", async (req) => {
+      const body = await readJson(req, obj({ user: userSchema }));
+      limits.recordFailure(userKey(body.user));
+      return new Response(null, { status: 204 });
+    })
     .post("/v1/internal/users", async (req) => {
       const body = await readJson(req, obj({ user: userSchema, hash: str({ max: 512 }) }));
       const user = users.createUser(body.user, body.hash);
@@ -237,43 +309,68 @@ export function createHandler(deps: BootstrapDeps): Handler {
       return Response.json({ user: user.name }, { status: 201 });
     })
     .get("/v1/internal/users/:name", (_req, { params }) => {
-      const user = users.findUser(userSchema(params.name, "name"));
-      if (!user) throw new HttpError(404, "unknown_user", "Cannot find that user");
+      const user = userNamed(params.name!);
       return Response.json({ user: user.name, hash: user.hash });
+    })
+    .delete("/v1/internal/users/:name", async (_req, { params }) => {
+      const user = userNamed(params.name!);
+      const ended = users.deleteUser(user.id);
+      limits.clearFailures(userKey(user.name));
+      logger.info("user.deleted", { user: user.name, sessions: ended.length });
+      await revoked(ended);
+      return Response.json({ revoked: ended.length });
     })
     .post("/v1/internal/users/:name/hash", async (req, { params }) => {
       const body = await readJson(req, obj({ hash: str({ max: 512 }) }));
-      const user = users.findUser(userSchema(params.name, "name"));
-      if (!user) throw new HttpError(404, "unknown_user", "Cannot find that user");
-      users.setHash(user.id, body.hash);
+      users.setHash(userNamed(params.name!).id, body.hash);
       return new Response(null, { status: 204 });
+    })
+    .post("/v1/internal/users/:name/password", async (req, { params }) => {
+      const body = await readJson(req, obj({ hash: str({ max: 512 }), keep: tokenSchema }));
+      const user = userNamed(params.name!);
+      const ended = users.changePassword(user.id, body.hash, body.keep);
+      logger.info("user.password_changed", { user: user.name, sessionsEnded: ended.length });
+      await revoked(ended);
+      return Response.json({ revoked: ended.length });
     })
     .post("/v1/internal/sessions", async (req) => {
       const body = await readJson(req, obj({ user: userSchema }));
       const user = users.findUser(body.user);
       if (!user) throw new HttpError(404, "unknown_user", "Cannot find that user");
+      limits.clearFailures(userKey(user.name));
       const session = users.createSession(user.id);
       return Response.json({ user: user.name, ...session }, { status: 201 });
     })
     .post("/v1/internal/sessions/verify", async (req) => {
       const body = await readJson(req, obj({ token: tokenSchema }));
       const session = users.verify(body.token);
-      if (!session) {
-        throw new HttpError(401, "bad_token", "Cannot accept the token: it is unknown, expired or revoked");
-      }
+      if (!session) throw badToken();
       return Response.json({ user: session.user, expiresAt: session.expiresAt });
+    })
+    .post("/v1/internal/sessions/renew", async (req) => {
+      const body = await readJson(req, obj({ token: tokenSchema }));
+      const renewed = users.renew(body.token);
+      if (!renewed) throw badToken();
+      const { revoked: old, ...session } = renewed;
+      await revoked([old]);
+      return Response.json(session, { status: 201 });
     })
     .post("/v1/internal/sessions/revoke", async (req) => {
       const body = await readJson(req, obj({ token: tokenSchema }));
       const hash = users.revoke(body.token);
-      if (hash) {
-        logger.info("session.revoked", {});
-        deps.onRevoked?.(hash);
-      }
+      if (hash) await revoked([hash]);
       return new Response(null, { status: 204 });
     });
 
   return router.handle;
+}
+
+function badToken(): HttpError {
+  return new HttpError(
+    401,
+    "bad_token",
+    "Cannot accept the token: it is unknown, expired or revoked (sign in again with audiod login)",
+  );
 }
 
 /** Lower is better: the least outstanding work first. */

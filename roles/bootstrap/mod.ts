@@ -2,23 +2,29 @@
  * `audiod bootstrap`: the one address clients and nodes know. Keeps the registry, the catalog and the user
  * store, and asks content nodes to spawn the instances the cluster needs.
  *
+ * On first start it writes the cluster's join secret to `<data dir>/join-secret` (mode 0600); every internal
+ * route demands it, and the bootstrap sends it when it calls content nodes and file instances.
+ *
  * Permissions: net (listen, call content nodes), read/write (data dir), env.
  *
  * @module
  */
 
 import { join } from "node:path";
-import { callJson } from "../../daemon/bootstrap_client.ts";
+import { callJson, type PeerAccess } from "../../daemon/bootstrap_client.ts";
 import type { ListenAddress } from "../../daemon/address.ts";
 import { LoadMeter } from "../../daemon/load_meter.ts";
-import { createLogger, type LogFormat } from "../../daemon/log.ts";
+import { ensureJoinSecret } from "../../daemon/join_secret.ts";
+import { createLogger, type LogFormat, printOut } from "../../daemon/log.ts";
 import { startServer } from "../../daemon/server.ts";
+import { httpClientFor, type TlsPem } from "../../daemon/tls.ts";
 import { CommandError } from "../../daemon/usage_error.ts";
 import { Catalog } from "./catalog.ts";
 import { createHandler } from "./handler.ts";
 import { Registry } from "./registry.ts";
 import { DEFAULT_POLICY, type PendingSpawn, planSpawns, settlePending } from "./scheduler.ts";
-import { UserStore } from "./user_store.ts";
+import { type Rate, SignInLimits } from "./sign_in_limits.ts";
+import { type SessionTiming, UserStore } from "./user_store.ts";
 import { parseSshTarget, RemoteNode } from "./ssh_launcher.ts";
 import type { Logger } from "../../daemon/log.ts";
 import { urlHost } from "../../daemon/address.ts";
@@ -30,6 +36,14 @@ export interface BootstrapOptions {
   logFormat: LogFormat;
   /** Told the URL once the bootstrap serves. */
   onListening?: (url: string) => void;
+  /** Idle timeout and absolute lifetime of sessions (default 30 min and 12 h). */
+  sessionTiming?: SessionTiming;
+  /** Sign-in attempts per client address (default 20 per minute). */
+  signInRate?: Rate;
+  /** Serve HTTPS with this certificate and key; members must then serve HTTPS too. */
+  tls?: TlsPem;
+  /** CA certificates (PEM) to trust when calling https members. */
+  caCerts?: string[];
   /** Content nodes to start on remote hosts over SSH. */
   ssh?: SshOptions;
 }
@@ -55,10 +69,33 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   const logger = createLogger({ role: "bootstrap", format: options.logFormat });
   let users: UserStore;
   try {
-    users = new UserStore(join(options.dataDir, "users.db"));
+    users = new UserStore(join(options.dataDir, "users.db"), {
+      ...(options.sessionTiming ? { timing: options.sessionTiming } : {}),
+    });
   } catch (error) {
     throw new CommandError(error instanceof Error ? error.message : String(error));
   }
+  let secret;
+  try {
+    secret = await ensureJoinSecret(options.dataDir);
+  } catch (error) {
+    users.close();
+    throw error;
+  }
+  printOut(
+    `audiod bootstrap join secret ${secret.created ? "written to" : "in"} ${secret.path} ` +
+      "(nodes need it: --join-secret-file FILE or AUDIOD_JOIN_SECRET)",
+  );
+  if (secret.exposed) {
+    logger.warn("join_secret.exposed", { path: secret.path, fix: `chmod 600 ${secret.path}` });
+  }
+  const httpClient = httpClientFor(options.caCerts);
+  const peer: PeerAccess = { joinSecret: secret.secret, ...(httpClient ? { httpClient } : {}) };
+  const limits = new SignInLimits(
+    options.signInRate
+      ? { addressBurst: options.signInRate.burst, addressPeriodMs: options.signInRate.periodMs }
+      : {},
+  );
   const registry = new Registry();
   const catalog = new Catalog();
   const meter = new LoadMeter();
@@ -70,6 +107,9 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
     catalog,
     users,
     logger,
+    joinSecret: secret.secret,
+    limits,
+    httpsOnly: !!options.tls,
     self: () => ({
       id: "bootstrap",
       role: "bootstrap",
@@ -86,25 +126,41 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       pending = settlePending(pending, m, Date.now(), DEFAULT_POLICY);
       schedule();
     },
-    onRevoked: (hash) => {
-      for (const m of registry.available("file")) {
-        callJson(m.url, "POST", "/v1/internal/revoked", { body: { tokenHash: hash }, timeoutMs: 1000 })
-          .catch((error) => logger.warn("revocation.push_failed", { instance: m.id, error }));
+    onRevoked: async (hashes) => {
+      // Every file instance that may still serve (draining ones too) hears at once; they also re-check
+      // cached tokens every second, so a lost push delays a revocation by a second at most.
+      const targets = registry.list().filter((m) => m.role === "file" && m.state !== "down");
+      const pushes = [];
+      for (let i = 0; i < hashes.length; i += 500) {
+        const body = { tokenHashes: hashes.slice(i, i + 500) };
+        for (const m of targets) {
+          pushes.push(
+            callJson(m.url, "POST", "/v1/internal/revoked", { ...peer, body, timeoutMs: 1000 })
+              .catch((error) => logger.warn("revocation.push_failed", { instance: m.id, error })),
+          );
+        }
       }
+      await Promise.all(pushes);
     },
   });
   const startedAt = Date.now();
 
   let server;
   try {
-    server = startServer({ role: "bootstrap", listen: options.listen, handler: meter.wrap(handler), logger });
+    server = startServer({
+      role: "bootstrap",
+      listen: options.listen,
+      handler: meter.wrap(handler),
+      logger,
+      ...(options.tls ? { tls: options.tls } : {}),
+    });
   } catch (error) {
     users.close();
     throw error;
   }
   selfUrl = server.url;
   options.onListening?.(server.url);
-  const remotes = await startRemotes(options.ssh, server, logger);
+  const remotes = await startRemotes(options.ssh, server, logger, secret.secret);
   logger.info("store.opened", { path: join(options.dataDir, "users.db"), users: users.countUsers() });
 
   function schedule(): void {
@@ -114,7 +170,11 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       if (!node) continue;
       pending.push({ ...order, at: Date.now() });
       logger.info("instance.spawn", { node: node.id, host: node.host, role: order.role });
-      callJson(node.url, "POST", "/v1/internal/spawn", { body: { role: order.role }, timeoutMs: 5000 })
+      callJson(node.url, "POST", "/v1/internal/spawn", {
+        ...peer,
+        body: { role: order.role },
+        timeoutMs: 5000,
+      })
         .catch((error) => {
           logger.warn("instance.spawn_failed", { node: node.id, role: order.role, error });
           pending = pending.filter((p) => !(p.node === order.node && p.role === order.role));
@@ -155,6 +215,7 @@ async function startRemotes(
   ssh: SshOptions | undefined,
   server: { url: string; hostname: string; port: number },
   logger: Logger,
+  joinSecret: string,
 ): Promise<RemoteNode[]> {
   if (!ssh || ssh.targets.length === 0) return [];
   const wildcard = server.hostname === "0.0.0.0" || server.hostname === "::";
@@ -165,7 +226,8 @@ async function startRemotes(
     if (wildcard) {
       try {
         const conn = await Deno.connect({ hostname: target.host, port: target.port ?? 22 });
-        bootstrap = `http://${urlHost((conn.localAddr as Deno.NetAddr).hostname)}:${server.port}`;
+        const scheme = new URL(server.url).protocol;
+        bootstrap = `${scheme}//${urlHost((conn.localAddr as Deno.NetAddr).hostname)}:${server.port}`;
         conn.close();
       } catch (error) {
         logger.warn("remote.unreachable", { host: target.host, error });
@@ -178,7 +240,7 @@ async function startRemotes(
       media: ssh.media,
       bootstrap,
       contentArgs: ssh.contentArgs ?? [],
-      ...(ssh.remoteEnv ? { remoteEnv: ssh.remoteEnv } : {}),
+      remoteEnv: { ...ssh.remoteEnv, AUDIOD_JOIN_SECRET: joinSecret },
       logger,
     });
     node.start();

@@ -184,7 +184,8 @@ export class RemoteNode {
           "--exit-on-stdin-eof",
           ...this.#options.contentArgs,
         ].map(shellQuote);
-        const remote = `${env.length ? "env " + env.join(" ") + " " : ""}exec ${command} ${words.join(" ")}`;
+        // `exec env K=V cmd`: `env K=V exec cmd` would look for a program called exec.
+        const remote = `exec ${env.length ? "env " + env.join(" ") + " " : ""}${command} ${words.join(" ")}`;
         this.starts++;
         logger.info("remote.starting", { host: this.name, attempt: this.starts });
         const child = new Deno.Command("ssh", {

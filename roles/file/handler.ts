@@ -11,11 +11,12 @@ import type { LoadMeter } from "../../daemon/load_meter.ts";
 import type { Logger } from "../../daemon/log.ts";
 import { parseRange } from "../../daemon/range.ts";
 import { type Handler, Router } from "../../daemon/router.ts";
-import { obj, readJson, str } from "../../daemon/schema.ts";
+import { arrayOf, obj, readJson, str } from "../../daemon/schema.ts";
 import { CHUNK_SIZE, type ChunkManifest, computeManifest } from "../../media/chunk_manifest.ts";
 import type { MediaIndex, TrackRecord } from "../../media/media_index.ts";
 import { formatOf, type Library } from "./library.ts";
 import type { TokenCheck } from "./token_check.ts";
+import { guardInternal } from "../_instance.ts";
 
 /** What the file handler needs. */
 export interface FileDeps {
@@ -24,6 +25,8 @@ export interface FileDeps {
   tokens: TokenCheck;
   meter: LoadMeter;
   logger: Logger;
+  /** The join secret the internal routes (the revocation push) demand. */
+  joinSecret: string;
   /** A served file no longer matches what the scan recorded: rescan soon. */
   onStale: (record: TrackRecord) => void;
 }
@@ -44,6 +47,7 @@ const READ_SIZE = 256 * 1024;
 export function createHandler(deps: FileDeps): Handler {
   const { library, index, tokens, meter, logger } = deps;
   const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
+  guardInternal(router, deps.joinSecret);
   const computing = new Map<string, Promise<ChunkManifest>>();
 
   const track = (id: string): TrackRecord => {
@@ -140,8 +144,15 @@ export function createHandler(deps: FileDeps): Handler {
       return new Response(fileStream(file, start, length, meter), { status, headers });
     })
     .post("/v1/internal/revoked", async (req) => {
-      const body = await readJson(req, obj({ tokenHash: str({ pattern: /^[0-9a-f]{64}$/ }) }));
-      tokens.revoke(body.tokenHash);
+      const body = await readJson(
+        req,
+        obj({
+          tokenHashes: arrayOf(str({ pattern: /^[0-9a-f]{64}$/, hint: "must be a SHA-256 in hex" }), {
+            max: 500,
+          }),
+        }),
+      );
+      for (const hash of body.tokenHashes) tokens.revoke(hash);
       return new Response(null, { status: 204 });
     });
   return router.handle;

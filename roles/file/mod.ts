@@ -16,7 +16,7 @@ import { sleep } from "../../daemon/membership.ts";
 import { CommandError } from "../../daemon/usage_error.ts";
 import { MediaIndex } from "../../media/media_index.ts";
 import { scanMedia } from "../../media/scan.ts";
-import { type InstancePlacement, runInstance } from "../_instance.ts";
+import { type InstancePlacement, peerAccess, runInstance } from "../_instance.ts";
 import { createHandler } from "./handler.ts";
 import { Library, toAnnounced } from "./library.ts";
 import { TokenCheck } from "./token_check.ts";
@@ -58,7 +58,8 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
   }
   const library = new Library();
   const meter = new LoadMeter();
-  const tokens = new TokenCheck({ bootstrap: options.bootstrap });
+  const peer = peerAccess(options);
+  const tokens = new TokenCheck({ bootstrap: options.bootstrap, peer });
   let instanceId: string | null = null;
   let rescanSoon: (() => void) | null = null;
 
@@ -75,7 +76,10 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
       failed: result.failed.length,
       ms: Math.round(performance.now() - started),
     };
-    if (initial || result.hashed > 0 || result.removed > 0 || result.failed.length > 0 || changed.added.length > 0) {
+    if (
+      initial || result.hashed > 0 || result.removed > 0 || result.failed.length > 0 ||
+      changed.added.length > 0
+    ) {
       logger.info("scan.done", fields);
     } else {
       logger.debug("scan.done", fields);
@@ -88,6 +92,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     const tracks = library.all().map(toAnnounced);
     for (let i = 0; i === 0 || i < tracks.length; i += BATCH) {
       await callJson(options.bootstrap, "POST", "/v1/internal/announce", {
+        ...peer,
         body: { instance: id, replace: i === 0, tracks: tracks.slice(i, i + BATCH) },
       });
     }
@@ -99,6 +104,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     const tracks = changed.added.map(toAnnounced);
     for (let i = 0; i === 0 || i < tracks.length; i += BATCH) {
       await callJson(options.bootstrap, "POST", "/v1/internal/announce", {
+        ...peer,
         body: {
           instance: instanceId,
           tracks: tracks.slice(i, i + BATCH),
@@ -116,16 +122,19 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     throw new CommandError((error as Error).message);
   }
 
+  // Rescans end when the instance stops, whether asked to (signal) or refused by the bootstrap.
+  const ended = new AbortController();
+  const running = AbortSignal.any([signal, ended.signal]);
   const rescanLoop = async () => {
-    while (!signal.aborted) {
+    while (!running.aborted) {
       const wake = new AbortController();
       rescanSoon = () => wake.abort();
-      await sleep(options.rescanMs ?? 5000, AbortSignal.any([signal, wake.signal]));
-      if (signal.aborted) break;
+      await sleep(options.rescanMs ?? 5000, AbortSignal.any([running, wake.signal]));
+      if (running.aborted) break;
       try {
         await announceChanges(await scan());
       } catch (error) {
-        if (!signal.aborted) logger.warn("rescan.failed", { error });
+        if (!running.aborted) logger.warn("rescan.failed", { error });
       }
     }
   };
@@ -136,6 +145,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     tokens,
     meter,
     logger,
+    joinSecret: options.joinSecret,
     onStale: () => rescanSoon?.(),
   });
   const loop = rescanLoop();
@@ -146,6 +156,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
       handler,
       meter,
       logger,
+      peer,
       report: () => ({ tracks: library.size }),
       onRegistered: async (id) => {
         instanceId = id;
@@ -153,6 +164,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
       },
     }, signal);
   } finally {
+    ended.abort();
     await loop;
     index.close();
   }

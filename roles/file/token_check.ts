@@ -1,13 +1,14 @@
 /**
- * Checks listeners' tokens for a file instance: asks the bootstrap, remembers good answers for a few seconds,
- * and forgets a token at once when the bootstrap pushes its revocation. While the bootstrap is unreachable, a
+ * Checks listeners' tokens for a file instance: asks the bootstrap, remembers good answers for a second, and
+ * forgets a token at once when the bootstrap pushes its revocation (so a revocation takes effect within a second
+ * even when its push is lost). While the bootstrap is unreachable, a
  * token it confirmed before keeps working until it expires, so playback survives a bootstrap restart.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
-import { callJson, UnreachableError } from "../../daemon/bootstrap_client.ts";
+import { callJson, type PeerAccess, UnreachableError } from "../../daemon/bootstrap_client.ts";
 import { HttpError } from "../../daemon/http_error.ts";
 
 interface Confirmed {
@@ -19,7 +20,9 @@ interface Confirmed {
 /** Options for {@linkcode TokenCheck}. */
 export interface TokenCheckOptions {
   bootstrap: string;
-  /** How long a confirmation is trusted without asking again (default 5 s). */
+  /** The join secret (and CA) for the bootstrap's internal routes. */
+  peer: PeerAccess;
+  /** How long a confirmation is trusted without asking again (default 1 s). */
   ttlMs?: number;
   now?: () => number;
 }
@@ -42,7 +45,7 @@ export class TokenCheck {
     const now = this.#now();
     if (this.#revoked.has(hash)) throw refused();
     const cached = this.#cache.get(hash);
-    if (cached && now < cached.expiresAt && now - cached.checkedAt < (this.#options.ttlMs ?? 5000)) {
+    if (cached && now < cached.expiresAt && now - cached.checkedAt < (this.#options.ttlMs ?? 1000)) {
       return cached.user;
     }
     try {
@@ -50,7 +53,7 @@ export class TokenCheck {
         this.#options.bootstrap,
         "POST",
         "/v1/internal/sessions/verify",
-        { body: { token }, timeoutMs: 3000 },
+        { ...this.#options.peer, body: { token }, timeoutMs: 3000 },
       );
       if (this.#revoked.has(hash)) throw refused();
       if (this.#cache.size > 10_000) this.#cache.clear();

@@ -1,0 +1,172 @@
+/**
+ * TLS end to end: a throwaway CA made with openssl signs a certificate for 127.0.0.1; the bootstrap, the content
+ * node and its instances serve HTTPS with it, call each other over https trusting the CA (`--ca`), and the client
+ * signs in and downloads with `--ca`.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { audiod, exitCodeWithin, isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { synthesizeWav } from "../media/wav.ts";
+import type { StatusReport } from "../client/types.ts";
+
+async function openssl(args: string[], cwd: string): Promise<void> {
+  const out = await new Deno.Command("openssl", { args, cwd, stdout: "piped", stderr: "piped" }).output();
+  if (!out.success) throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+/** A CA and a server certificate it signed for 127.0.0.1 and localhost, in `dir`. */
+async function makeCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await openssl([
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=audiod test CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ], dir);
+  await openssl(["req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], dir);
+  await Deno.writeTextFile(
+    join(dir, "server.ext"),
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n" +
+      "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+  );
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "server.ext",
+  ], dir);
+  return { ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server.key") };
+}
+
+Deno.test({
+  name: "with --tls-cert/--tls-key every daemon serves HTTPS, peers trust --ca, and the client uses --ca",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    await using temp = await tempDir();
+    const root = temp.path;
+    const pki = join(root, "pki");
+    await Deno.mkdir(pki);
+    const { ca, cert, key } = await makeCertificates(pki);
+    const tls = ["--tls-cert", cert, "--tls-key", key, "--ca", ca];
+    const lib = join(root, "lib");
+    await Deno.mkdir(lib);
+    const song = synthesizeWav({ seconds: 2, frequency: 523, tags: { title: "Secure Tone", artist: "TLS" } });
+    await Deno.writeFile(join(lib, "secure.wav"), song);
+    const env = isolatedEnv(root, "servers");
+
+    await using bootstrap = await startDaemon(
+      ["bootstrap", "--listen", "127.0.0.1:0", "--data", join(root, "boot"), ...tls],
+      { env },
+    );
+    const host = bootstrap.url;
+    assert.match(host, /^https:\/\/127\.0\.0\.1:\d+$/);
+    await using node = await startDaemon(
+      ["content", "--bootstrap", host, "--media", lib, "--data", join(root, "data"), ...tls],
+      { env },
+    );
+    assert.match(node.url, /^https:/);
+    const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca)] });
+    try {
+      const report = await waitFor("the instances over https", async () => {
+        const res = await fetch(`${host}/v1/status`, { client });
+        const s = await res.json() as StatusReport;
+        const up = (role: string) => s.nodes.some((n) => n.role === role && n.state === "up");
+        return up("auth") && up("file") && s.tracks === 1 ? s : undefined;
+      });
+
+      await t.step("every daemon and instance is an https URL", () => {
+        assert.equal(report.nodes.length, 4);
+        for (const n of report.nodes) assert.match(n.url, /^https:\/\/127\.0\.0\.1:\d+$/, n.role);
+      });
+
+      await t.step("nothing answers in clear on those ports", async () => {
+        for (const n of report.nodes) {
+          await assert.rejects(fetch(n.url.replace("https:", "http:") + "/v1/health"), `${n.role} in clear`);
+        }
+      });
+
+      const listener = isolatedEnv(root, "listener");
+      const run = (args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) =>
+        audiod(args, {
+          env: { ...listener, ...options.env },
+          ...(options.stdin ? { stdin: options.stdin } : {}),
+        });
+
+      await t.step("the client without --ca refuses the unknown CA and says what to do", async () => {
+        const result = await run(["status", "--host", host]);
+        assert.equal(result.code, 1);
+        assert.match(
+          result.stderr,
+          /^audiod: Cannot reach https:\/\/127\.0\.0\.1:\d+: its TLS certificate is not trusted/m,
+        );
+        assert.match(result.stderr, /--ca FILE/);
+      });
+
+      await t.step("register, tracks, get and logout work with --ca (or AUDIOD_CA)", async () => {
+        const reg = await run(
+          ["register", "--host", host, "--user", "tess", "--password-stdin", "--ca", ca],
+          {
+            stdin: "tess password\n",
+          },
+        );
+        assert.equal(reg.code, 0, reg.stderr);
+        const tracks = await run(["tracks", "--json"], { env: { AUDIOD_CA: ca } });
+        assert.equal(tracks.code, 0, tracks.stderr);
+        const [track] = JSON.parse(tracks.stdout) as { title: string; replicas: { url: string }[] }[];
+        assert.equal(track?.title, "Secure Tone");
+        assert.match(track!.replicas[0]!.url, /^https:/);
+        const out = join(root, "secure.wav");
+        const get = await run(["get", "Secure Tone", "-o", out, "--ca", ca]);
+        assert.equal(get.code, 0, get.stderr);
+        assert.deepEqual(await Deno.readFile(out), song);
+        const logout = await run(["logout", "--ca", ca]);
+        assert.equal(logout.code, 0, logout.stderr);
+      });
+
+      await t.step("a node that does not serve HTTPS may not join a TLS cluster", async () => {
+        const plain = await startDaemon(
+          ["content", "--bootstrap", host, "--media", lib, "--data", join(root, "data-plain"), "--ca", ca],
+          { env },
+        );
+        assert.equal(await exitCodeWithin(plain.process, 10_000), 1, plain.logs());
+        await plain.stop();
+        assert.match(plain.logs(), /audiod: Cannot join the cluster at https:.*this cluster uses TLS/);
+      });
+
+      await t.step("only one of --tls-cert and --tls-key is a usage error", async () => {
+        const result = await run(["bootstrap", "--data", join(root, "x"), "--tls-cert", cert]);
+        assert.equal(result.code, 2);
+        assert.match(result.stderr, /give both/);
+      });
+
+      assert.equal(await node.stop(), 0);
+      assert.equal(await bootstrap.stop(), 0);
+    } finally {
+      client.close();
+    }
+  },
+});
