@@ -301,6 +301,7 @@ program.command("get")
   .requiredOption("-o, --output <file>", "where to write the verified track")
   .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
   .option("--limit-rate <rate>", "cap the download speed, e.g. 500k or 8M (bytes per second)")
+  .option("-v, --verbose", "say which replica each part comes from")
   .addOption(caOption())
   .addHelpText("after", "\nExample:\n  audiod get 3fa2c1 -o song.flac")
   .action(async (track, o) => {
@@ -309,6 +310,7 @@ program.command("get")
       output: o.output,
       ...(o.host ? { host: o.host } : {}),
       ...(o.limitRate ? { limitRate: o.limitRate } : {}),
+      verbose: !!o.verbose,
       ...(o.ca ? { ca: o.ca } : {}),
     });
   });
@@ -321,6 +323,31 @@ program.command("status")
   .action(async (o) => {
     const { status } = await import("./client/commands.ts");
     await status({ ...(o.host ? { host: o.host } : {}), json: !!o.json, ...(o.ca ? { ca: o.ca } : {}) });
+  });
+
+program.command("play")
+  .description("the listener's player: connect, sign in, browse, search and play verified audio")
+  .option("--host <addr>", "the bootstrap's address (default: the saved session's, else asked)")
+  .option("--user <name>", "user name to sign in as")
+  .addOption(
+    new Option("--player <name>", "audio player backend").choices(
+      ["auto", "mpv", "ffplay", "afplay", "paplay", "aplay", "null"] as const,
+    ).default("auto" as const),
+  )
+  .option("--player-args <args>", 'extra arguments for the player, e.g. "--ao=pcm --ao-pcm-file=out.wav"')
+  .addHelpText(
+    "after",
+    "\nExample:\n  audiod play --host 192.168.1.10\n\nPress ? in the player for its keys.",
+  )
+  .action(async (o) => {
+    const { play } = await import("./client/play.ts");
+    await play({
+      ...(o.host ? { host: o.host } : {}),
+      ...(o.user ? { user: o.user } : {}),
+      player: o.player,
+      playerArgs: o.playerArgs ?? "",
+    });
+    Deno.exit(0);
   });
 
 program.command("demo")

@@ -49,6 +49,11 @@ export class AudiodClient {
     });
   }
 
+  /** Who a token belongs to; a 401 HttpError when it is no longer valid. */
+  session(token: string): Promise<{ user: string; expiresAt: number }> {
+    return this.#call(this.host, "GET", "/v1/session", { token });
+  }
+
   status(): Promise<StatusReport> {
     return this.#call<StatusReport>(this.host, "GET", "/v1/status");
   }

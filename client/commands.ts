@@ -147,7 +147,7 @@ export function parseRate(text: string): number {
 /** `audiod get TRACK -o FILE`: download, verify, and only then write FILE. */
 export async function get(
   ref: string,
-  options: { host?: string; output: string; limitRate?: string; ca?: string },
+  options: { host?: string; output: string; limitRate?: string; verbose?: boolean; ca?: string },
 ): Promise<void> {
   const { host, session: saved } = await resolveHost(options.host);
   let session = saved;
@@ -177,7 +177,12 @@ export async function get(
         ...(client.httpClient ? { httpClient: client.httpClient } : {}),
         onEvent: (e) => {
           if (e.type === "progress") progress.update(e.verifiedBytes);
-          else {
+          else if (e.type === "replica") {
+            if (options.verbose) {
+              progress.clear();
+              printErr(`audiod: fetching from ${e.replica} at byte ${e.from}`);
+            }
+          } else {
             progress.clear();
             printErr(`audiod: replica ${e.replica} failed (${e.reason}); trying the next one`);
           }

@@ -4,7 +4,6 @@
  * @module
  */
 
-
 /** `1.5 MiB`, `512 B`. */
 export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -10,8 +10,11 @@ export const CHUNK_SIZE = 1 << 20;
 
 /** A file's size, whole-file MD5 and the MD5 of each `chunkSize` piece in order (the last may be short). */
 export interface ChunkManifest {
+  /** File size in bytes. */
   size: number;
+  /** MD5 of the whole file, lowercase hex. */
   md5: string;
+  /** Bytes per chunk; every chunk but the last is exactly this long. */
   chunkSize: number;
   /** Lowercase hex MD5 of each chunk; `[]` for an empty file. */
   chunks: string[];

@@ -7,8 +7,11 @@ import { createHash } from "node:crypto";
 
 /** Digests and size of a file's content; digests are lowercase hex. */
 export interface FileDigest {
+  /** MD5 of the content, 32 lowercase hex digits. */
   md5: string;
+  /** SHA-256 of the content, 64 lowercase hex digits. */
   sha256: string;
+  /** Bytes read. */
   size: number;
 }
 
@@ -20,18 +23,38 @@ export interface HashFileOptions {
   signal?: AbortSignal;
 }
 
-/** Bytes read per `file.read` call. */
+/** Bytes read per `read` call. */
 const BLOCK_SIZE = 1 << 20;
-/** Buffers not in use, so that scanning many small files does not allocate 1 MiB per file. */
+/** Buffers not in use, so that hashing many small files does not allocate 1 MiB per file. */
 const idleBuffers: Uint8Array[] = [];
 const MAX_IDLE_BUFFERS = 8;
 
-function takeBuffer(): Uint8Array {
-  return idleBuffers.pop() ?? new Uint8Array(BLOCK_SIZE);
-}
-
-function releaseBuffer(buffer: Uint8Array): void {
-  if (idleBuffers.length < MAX_IDLE_BUFFERS) idleBuffers.push(buffer);
+/** Runs `read` until end of file through one reused 1 MiB buffer, feeding both hashes. */
+function digester(options: HashFileOptions) {
+  const { onBytes, signal } = options;
+  signal?.throwIfAborted();
+  const buffer = idleBuffers.pop() ?? new Uint8Array(BLOCK_SIZE);
+  const md5 = createHash("md5");
+  const sha256 = createHash("sha256");
+  let size = 0;
+  return {
+    buffer,
+    /** Hashes the first `n` bytes of the buffer. */
+    update(n: number): void {
+      const block = n === buffer.length ? buffer : buffer.subarray(0, n);
+      md5.update(block);
+      sha256.update(block);
+      size += n;
+      onBytes?.(n);
+      signal?.throwIfAborted();
+    },
+    release(): void {
+      if (idleBuffers.length < MAX_IDLE_BUFFERS) idleBuffers.push(buffer);
+    },
+    result(): FileDigest {
+      return { md5: md5.digest("hex"), sha256: sha256.digest("hex"), size };
+    },
+  };
 }
 
 /**
@@ -40,28 +63,35 @@ function releaseBuffer(buffer: Uint8Array): void {
  * Rejects with the underlying `Deno.errors.*` error when the file cannot be opened or read.
  */
 export async function hashFile(path: string, options: HashFileOptions = {}): Promise<FileDigest> {
-  const { onBytes, signal } = options;
-  signal?.throwIfAborted();
-  const md5 = createHash("md5");
-  const sha256 = createHash("sha256");
-  const file = await Deno.open(path, { read: true });
-  const buffer = takeBuffer();
-  let size = 0;
+  const hash = digester(options);
   try {
-    for (;;) {
-      const n = await file.read(buffer);
-      if (n === null) break;
-      if (n === 0) continue;
-      const block = n === buffer.length ? buffer : buffer.subarray(0, n);
-      md5.update(block);
-      sha256.update(block);
-      size += n;
-      onBytes?.(n);
-      signal?.throwIfAborted();
+    const file = await Deno.open(path, { read: true });
+    try {
+      for (let n = await file.read(hash.buffer); n !== null; n = await file.read(hash.buffer)) hash.update(n);
+    } finally {
+      file.close();
     }
   } finally {
-    file.close();
-    releaseBuffer(buffer);
+    hash.release();
   }
-  return { md5: md5.digest("hex"), sha256: sha256.digest("hex"), size };
+  return hash.result();
+}
+
+/**
+ * Like {@linkcode hashFile} with blocking reads: for worker threads, where a blocking read stalls no one and
+ * saves the cost of an async operation per block.
+ */
+export function hashFileSync(path: string, options: HashFileOptions = {}): FileDigest {
+  const hash = digester(options);
+  try {
+    const file = Deno.openSync(path, { read: true });
+    try {
+      for (let n = file.readSync(hash.buffer); n !== null; n = file.readSync(hash.buffer)) hash.update(n);
+    } finally {
+      file.close();
+    }
+  } finally {
+    hash.release();
+  }
+  return hash.result();
 }

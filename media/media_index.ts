@@ -11,16 +11,27 @@ import { type ChunkManifest, isChunkManifest } from "./chunk_manifest.ts";
 export interface TrackRecord {
   /** Equal to `sha256`: the same content has the same id on every instance. */
   id: string;
+  /** Absolute path of the file; the index's key. */
   path: string;
+  /** Path relative to the scanned root, with "/" separators. */
   relPath: string;
+  /** Size in bytes when hashed. */
   size: number;
+  /** Modification time in milliseconds when hashed. */
   mtimeMs: number;
+  /** MD5 of the content, lowercase hex. */
   md5: string;
+  /** SHA-256 of the content, lowercase hex. */
   sha256: string;
+  /** Title tag, else the file name without its extension. */
   title: string;
+  /** Artist tag, else `""`. */
   artist: string;
+  /** Album tag, else `""`. */
   album: string;
+  /** Track number, when tagged. */
   trackNo: number | null;
+  /** Length in seconds, when known. */
   duration: number | null;
 }
 
@@ -124,6 +135,11 @@ export class MediaIndex {
       db.exec("PRAGMA journal_mode = WAL");
       // With WAL, NORMAL cannot corrupt the database; it only skips the fsync per commit.
       db.exec("PRAGMA synchronous = NORMAL");
+      // A few milliseconds for 10,000 tracks; finds damage now rather than in the middle of a scan.
+      const check = db.prepare("PRAGMA quick_check(1)").get()?.quick_check;
+      if (check !== "ok") {
+        throw new Error(`database disk image is malformed (${String(check).replace(/\s*\n\s*/g, "; ")})`);
+      }
       db.exec(SCHEMA);
       this.#lookup = db.prepare(
         `SELECT ${TRACK_COLUMNS} FROM tracks WHERE path = ? AND size = ? AND mtime_ms = ?`,
@@ -160,6 +176,16 @@ export class MediaIndex {
 
   /** Inserts or replaces the record for `record.path`; the stored id is always `record.sha256`. */
   upsert(record: TrackRecord): void {
+    this.#write(record);
+  }
+
+  /** Upserts many records in one transaction: much cheaper per record than separate upserts. */
+  upsertMany(records: readonly TrackRecord[]): void {
+    if (records.length === 0) return;
+    this.#transaction(() => records.forEach((record) => this.#write(record)));
+  }
+
+  #write(record: TrackRecord): void {
     this.#upsert.run(
       record.path,
       record.relPath,

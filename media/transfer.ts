@@ -24,6 +24,7 @@ export class TransferError extends Error {
 
 /** What happens during a transfer. */
 export type TransferEvent =
+  | { type: "replica"; replica: string; from: number }
   | { type: "replica-failed"; replica: string; reason: string }
   | { type: "progress"; verifiedBytes: number; size: number };
 
@@ -82,31 +83,42 @@ export async function* streamVerified(
     signal?.throwIfAborted();
     try {
       manifest ??= await fetchManifest(track, replica, access, signal);
-      // Chunks are verified whole, so resume at the start of the chunk holding `offset`.
-      const chunkIndex = Math.floor(offset / manifest.chunkSize);
-      const rangeStart = chunkIndex * manifest.chunkSize;
-      if (rangeStart >= track.size) break;
-      const res = await get(`${replica.url}/v1/tracks/${track.id}`, access, signal, `bytes=${rangeStart}-`);
-      if (res.status !== 206) {
-        await res.body?.cancel();
-        throw new ReplicaFailure(`answered ${res.status} to a range request`);
-      }
-      for await (const { index, bytes } of chunksOf(res.body!, manifest, chunkIndex, signal)) {
-        const digest = createHash("md5").update(bytes).digest("hex");
-        if (digest !== manifest.chunks[index]) {
-          throw new ReplicaFailure(
-            `chunk ${index} (bytes ${index * manifest.chunkSize}+) failed its MD5 check`,
-          );
+      options.onEvent?.({ type: "replica", replica: replica.url, from: offset });
+      // With a rate cap, ask for about a second's worth at a time, so the server is not left holding a stream
+      // for minutes and a dead replica shows up at the next request.
+      const window = limiter
+        ? Math.max(1, Math.round(options.limitRate! / manifest.chunkSize)) * manifest.chunkSize
+        : Number.POSITIVE_INFINITY;
+      while (offset < track.size) {
+        // Chunks are verified whole, so resume at the start of the chunk holding `offset`.
+        const chunkIndex = Math.floor(offset / manifest.chunkSize);
+        const rangeStart = chunkIndex * manifest.chunkSize;
+        const rangeEnd = Math.min(track.size, rangeStart + window) - 1;
+        const range = rangeEnd === track.size - 1
+          ? `bytes=${rangeStart}-`
+          : `bytes=${rangeStart}-${rangeEnd}`;
+        const res = await get(`${replica.url}/v1/tracks/${track.id}`, access, signal, range);
+        if (res.status !== 206) {
+          await res.body?.cancel();
+          throw new ReplicaFailure(`answered ${res.status} to a range request`);
         }
-        const { start } = chunkBounds(manifest, index);
-        const piece = start < offset ? bytes.subarray(offset - start) : bytes;
-        whole?.update(bytes);
-        offset = start + bytes.length;
-        if (limiter) await limiter.take(bytes.length, signal);
-        options.onEvent?.({ type: "progress", verifiedBytes: offset, size: track.size });
-        if (piece.length > 0) yield piece;
+        for await (const { index, bytes } of chunksOf(res.body!, manifest, chunkIndex, signal)) {
+          const digest = createHash("md5").update(bytes).digest("hex");
+          if (digest !== manifest.chunks[index]) {
+            throw new ReplicaFailure(
+              `chunk ${index} (bytes ${index * manifest.chunkSize}+) failed its MD5 check`,
+            );
+          }
+          const { start } = chunkBounds(manifest, index);
+          const piece = start < offset ? bytes.subarray(offset - start) : bytes;
+          whole?.update(bytes);
+          offset = start + bytes.length;
+          if (limiter) await limiter.take(bytes.length, signal);
+          options.onEvent?.({ type: "progress", verifiedBytes: offset, size: track.size });
+          if (piece.length > 0) yield piece;
+        }
+        if (offset <= rangeEnd) throw new ReplicaFailure(`the stream ended early at byte ${offset}`);
       }
-      if (offset < track.size) throw new ReplicaFailure(`the stream ended early at byte ${offset}`);
       break;
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;

@@ -21,7 +21,9 @@ export interface MediaFile {
   path: string;
   /** Path relative to the root with "/" separators. */
   relPath: string;
+  /** Size in bytes. */
   size: number;
+  /** Last modification, in milliseconds since the epoch. */
   mtimeMs: number;
 }
 

@@ -6,9 +6,13 @@
 
 /** Tags written into a WAV file's RIFF `LIST`/`INFO` chunk. */
 export interface WavTags {
+  /** Written as `INAM`. */
   title?: string;
+  /** Written as `IART`. */
   artist?: string;
+  /** Written as `IPRD` (product). */
   album?: string;
+  /** Written as `ITRK`. */
   track?: number;
 }
 
@@ -24,13 +28,14 @@ export interface SynthesizeWavOptions {
   channels?: number;
   /** Scale of the tone in 0..1 (the peak never exceeds it); default 0.5. */
   amplitude?: number;
+  /** Tags for the `LIST`/`INFO` chunk; none by default. */
   tags?: WavTags;
 }
 
 const FADE_SECONDS = 0.02;
 const TWO_PI = 2 * Math.PI;
 const RESYNC_FRAMES = 4096;
-/** Fundamental, octave and fifth above the octave: a soft organ-like tone. Weights sum to 1. */
+/** Fundamental, octave, twelfth and a quiet fifth: a soft organ-like tone. Weights sum to 1. */
 const PARTIALS: readonly { ratio: number; weight: number }[] = [
   { ratio: 1, weight: 0.62 },
   { ratio: 2, weight: 0.23 },

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { bearer } from "../../daemon/bearer.ts";
 import { HttpError } from "../../daemon/http_error.ts";
 import { requireJoinSecret } from "../../daemon/join_secret.ts";
 import type { Logger } from "../../daemon/log.ts";
@@ -128,6 +129,14 @@ export function createHandler(deps: BootstrapDeps): Handler {
 
   router
     .get("/v1/health", () => Response.json({ ok: true, role: "bootstrap" }))
+    .get("/v1/session", (req) => {
+      // Tells a client whether its saved token is still good (the TUI checks before skipping sign-in).
+      const session = users.verify(bearer(req));
+      if (!session) {
+        throw new HttpError(401, "bad_token", "Cannot accept the token: it is unknown, expired or revoked");
+      }
+      return Response.json({ user: session.user, expiresAt: session.expiresAt });
+    })
     .get("/v1/status", () => {
       const report: StatusReport = {
         nodes: [deps.self(), ...registry.list().map((m) => registry.toStatus(m))],

@@ -194,7 +194,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       });
     }
     schedule();
-  }, 500);
+  }, 250);
   const prune = setInterval(() => users.prune(), 60_000);
 
   await new Promise<void>((resolve) => {

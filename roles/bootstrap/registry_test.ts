@@ -18,7 +18,10 @@ const info = (id: string, role: "content" | "auth" | "file", node: string | null
 
 Deno.test("Registry marks a member down once its lease runs out, and not before", () => {
   const clock = fakeClock();
-  const registry = new Registry({ now: clock.now });
+  const registry = new Registry({
+    now: clock.now,
+    timing: { heartbeatMs: 1000, leaseMs: 3000, forgetMs: 60_000 },
+  });
   registry.register(info("member-1", "file"));
   clock.advance(2900);
   assert.deepEqual(registry.sweep(), []);
@@ -35,7 +38,10 @@ Deno.test("Registry marks a member down once its lease runs out, and not before"
 
 Deno.test("Registry takes instances of a content node down with it", () => {
   const clock = fakeClock();
-  const registry = new Registry({ now: clock.now });
+  const registry = new Registry({
+    now: clock.now,
+    timing: { heartbeatMs: 1000, leaseMs: 3000, forgetMs: 60_000 },
+  });
   registry.register(info("node-aaaa", "content"));
   registry.register(info("inst-bbbb", "auth", "node-aaaa"));
   clock.advance(2000);

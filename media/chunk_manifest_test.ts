@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { CHUNK_SIZE, chunkBounds, chunkCount, computeManifest, isChunkManifest } from "./chunk_manifest.ts";
+import { md5OfFile } from "../tests/fixtures.ts";
+
+function randomBytes(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+  return bytes;
+}
+
+/** MD5 of bytes [start, start + length) of a file, computed by dd and md5sum. */
+async function md5sumOfRange(path: string, start: number, length: number): Promise<string> {
+  const script = 'dd if="$1" iflag=skip_bytes,count_bytes skip="$2" count="$3" status=none | md5sum';
+  const { success, stdout } = await new Deno.Command("sh", {
+    args: ["-c", script, "sh", path, String(start), String(length)],
+  }).output();
+  assert.ok(success);
+  return new TextDecoder().decode(stdout).slice(0, 32);
+}
+
+async function withFile(bytes: Uint8Array, body: (path: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "data.bin");
+    await Deno.writeFile(path, bytes);
+    await body(path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("computeManifest() chunk digests equal md5sum of each 1 MiB range and the whole file", async () => {
+  const size = 3 * CHUNK_SIZE + 4321;
+  await withFile(randomBytes(size), async (path) => {
+    const manifest = await computeManifest(path);
+    assert.equal(manifest.size, size);
+    assert.equal(manifest.chunkSize, CHUNK_SIZE);
+    assert.equal(manifest.md5, await md5OfFile(path));
+    const expected = [];
+    for (let start = 0; start < size; start += CHUNK_SIZE) {
+      expected.push(await md5sumOfRange(path, start, Math.min(CHUNK_SIZE, size - start)));
+    }
+    assert.deepEqual(manifest.chunks, expected);
+    assert.ok(isChunkManifest(manifest));
+  });
+});
+
+Deno.test("computeManifest() with a file of exactly N chunks has no empty last chunk", async () => {
+  await withFile(randomBytes(2 * CHUNK_SIZE), async (path) => {
+    const manifest = await computeManifest(path);
+    assert.equal(manifest.chunks.length, 2);
+    assert.equal(manifest.chunks[1], await md5sumOfRange(path, CHUNK_SIZE, CHUNK_SIZE));
+    assert.equal(manifest.md5, await md5OfFile(path));
+  });
+});
+
+Deno.test("computeManifest() with small chunks splits each read block into many chunks", async () => {
+  const bytes = randomBytes((1 << 20) + 5000);
+  await withFile(bytes, async (path) => {
+    const chunkSize = 1000; // does not divide 1 MiB, so chunks straddle read blocks
+    const manifest = await computeManifest(path, { chunkSize });
+    const expected = [];
+    for (let start = 0; start < bytes.length; start += chunkSize) {
+      expected.push(createHash("md5").update(bytes.subarray(start, start + chunkSize)).digest("hex"));
+    }
+    assert.deepEqual(manifest.chunks, expected);
+    assert.equal(manifest.md5, await md5OfFile(path));
+  });
+});
+
+Deno.test("computeManifest() of an empty file has no chunks and the empty MD5", async () => {
+  await withFile(new Uint8Array(), async (path) => {
+    assert.deepEqual(await computeManifest(path), {
+      size: 0,
+      md5: "d41d8cd98f00b204e9800998ecf8427e",
+      chunkSize: CHUNK_SIZE,
+      chunks: [],
+    });
+  });
+});
+
+Deno.test("computeManifest() of a one-chunk file has the whole-file MD5 as its chunk", async () => {
+  await withFile(new TextEncoder().encode("hello\n"), async (path) => {
+    const manifest = await computeManifest(path);
+    assert.deepEqual(manifest.chunks, ["b1946ac92492d2347c6235b4d2611184"]);
+    assert.equal(manifest.md5, "b1946ac92492d2347c6235b4d2611184");
+  });
+});
+
+Deno.test("computeManifest() rejects a chunk size that is not a positive integer", async () => {
+  await withFile(new Uint8Array(10), async (path) => {
+    await assert.rejects(computeManifest(path, { chunkSize: 0 }), RangeError);
+    await assert.rejects(computeManifest(path, { chunkSize: 1.5 }), RangeError);
+  });
+});
+
+Deno.test("chunkCount() and chunkBounds() cover the file exactly", async (t) => {
+  const cases = [
+    { size: 0, chunkSize: 10, count: 0 },
+    { size: 1, chunkSize: 10, count: 1 },
+    { size: 10, chunkSize: 10, count: 1 },
+    { size: 11, chunkSize: 10, count: 2 },
+    { size: 3 * CHUNK_SIZE, chunkSize: CHUNK_SIZE, count: 3 },
+  ];
+  for (const { size, chunkSize, count } of cases) {
+    await t.step(`size ${size}, chunk size ${chunkSize}`, () => {
+      assert.equal(chunkCount(size, chunkSize), count);
+      let covered = 0;
+      for (let i = 0; i < count; i++) {
+        const { start, end } = chunkBounds({ size, chunkSize }, i);
+        assert.equal(start, covered);
+        assert.ok(end > start && end - start <= chunkSize);
+        covered = end;
+      }
+      assert.equal(covered, size);
+      assert.throws(() => chunkBounds({ size, chunkSize }, count), RangeError);
+      assert.throws(() => chunkBounds({ size, chunkSize }, -1), RangeError);
+    });
+  }
+  assert.throws(() => chunkCount(10, 0), RangeError);
+  assert.throws(() => chunkCount(-1, 10), RangeError);
+});
+
+Deno.test("isChunkManifest() accepts consistent manifests and rejects inconsistent ones", async (t) => {
+  const a = "0123456789abcdef0123456789abcdef";
+  const b = "fedcba9876543210fedcba9876543210";
+  const valid = { size: 25, md5: b, chunkSize: 10, chunks: [a, a, b] };
+  assert.ok(isChunkManifest(valid));
+  assert.ok(isChunkManifest(JSON.parse(JSON.stringify(valid))));
+  assert.ok(isChunkManifest({ size: 0, md5: "d41d8cd98f00b204e9800998ecf8427e", chunkSize: 10, chunks: [] }));
+  const invalid: Record<string, unknown> = {
+    "null": null,
+    "a string": "manifest",
+    "too few chunks": { ...valid, chunks: [a, a] },
+    "too many chunks": { ...valid, chunks: [a, a, b, b] },
+    "a non-hex chunk": { ...valid, chunks: [a, a, "z".repeat(32)] },
+    "an uppercase chunk": { ...valid, chunks: [a, a, b.toUpperCase()] },
+    "a short chunk digest": { ...valid, chunks: [a, a, "abc"] },
+    "a non-string chunk": { ...valid, chunks: [a, a, 7] },
+    "a bad md5": { ...valid, md5: "nope" },
+    "a zero chunk size": { ...valid, chunkSize: 0 },
+    "a fractional chunk size": { ...valid, chunkSize: 8.5 },
+    "a negative size": { ...valid, size: -1 },
+    "a fractional size": { ...valid, size: 25.5 },
+    "a string size": { ...valid, size: "25" },
+    "missing chunks": { size: 25, md5: b, chunkSize: 10 },
+    "an empty file with a non-empty md5": { size: 0, md5: a, chunkSize: 10, chunks: [] },
+    "one chunk whose digest differs from the file's": { size: 5, md5: b, chunkSize: 10, chunks: [a] },
+  };
+  for (const [name, value] of Object.entries(invalid)) {
+    await t.step(`rejects ${name}`, () => assert.equal(isChunkManifest(value), false));
+  }
+});

@@ -1,0 +1,219 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { CHUNK_SIZE, type ChunkManifest } from "./chunk_manifest.ts";
+import { MediaIndex, type TrackRecord } from "./media_index.ts";
+
+function record(path: string, overrides: Partial<TrackRecord> = {}): TrackRecord {
+  const sha256 = overrides.sha256 ?? "ab".repeat(32);
+  return {
+    id: sha256,
+    path,
+    relPath: path.split("/").pop()!,
+    size: 1234,
+    mtimeMs: 1_700_000_000_123,
+    md5: "0123456789abcdef0123456789abcdef",
+    sha256,
+    title: "Title",
+    artist: "Artist",
+    album: "Album",
+    trackNo: 3,
+    duration: 12.5,
+    ...overrides,
+  };
+}
+
+const MANIFEST: ChunkManifest = {
+  size: 2 * CHUNK_SIZE + 10,
+  md5: "fedcba9876543210fedcba9876543210",
+  chunkSize: CHUNK_SIZE,
+  chunks: [
+    "00112233445566778899aabbccddeeff",
+    "0123456789abcdef0123456789abcdef",
+    "ffeeddccbbaa99887766554433221100",
+  ],
+};
+
+Deno.test("MediaIndex persists tracks across close and reopen, creating parent folders", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const dbPath = join(dir, "nested", "state", "index.db");
+    const first = new MediaIndex(dbPath);
+    const a = record("/music/a.mp3");
+    const b = record("/music/b.flac", {
+      sha256: "cd".repeat(32),
+      trackNo: null,
+      duration: null,
+      title: "Ünïcode ✓",
+    });
+    first.upsert(a);
+    first.upsert(b);
+    first.close();
+
+    const second = new MediaIndex(dbPath);
+    try {
+      assert.deepEqual(second.all(), [a, { ...b, id: b.sha256 }]);
+      assert.deepEqual(second.lookup(a.path, a.size, a.mtimeMs), a);
+    } finally {
+      second.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("MediaIndex.lookup() hits only when path, size and mtime all match", async () => {
+  const dir = await Deno.makeTempDir();
+  const index = new MediaIndex(join(dir, "index.db"));
+  try {
+    const a = record("/music/a.mp3");
+    index.upsert(a);
+    assert.deepEqual(index.lookup(a.path, a.size, a.mtimeMs), a);
+    assert.equal(index.lookup(a.path, a.size + 1, a.mtimeMs), undefined);
+    assert.equal(index.lookup(a.path, a.size, a.mtimeMs + 1), undefined);
+    assert.equal(index.lookup("/music/other.mp3", a.size, a.mtimeMs), undefined);
+    const changed = { ...a, mtimeMs: a.mtimeMs + 5000, md5: "11".repeat(16) };
+    index.upsert(changed);
+    assert.equal(index.lookup(a.path, a.size, a.mtimeMs), undefined);
+    assert.deepEqual(index.lookup(a.path, a.size, changed.mtimeMs), changed);
+    assert.equal(index.all().length, 1);
+  } finally {
+    index.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("MediaIndex.upsertMany() writes all records in one go", async () => {
+  const dir = await Deno.makeTempDir();
+  const index = new MediaIndex(join(dir, "index.db"));
+  try {
+    const records = Array.from({ length: 500 }, (_, i) => record(`/music/${String(i).padStart(3, "0")}.wav`));
+    index.upsertMany(records);
+    index.upsertMany([]);
+    assert.deepEqual(index.all(), records);
+  } finally {
+    index.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("MediaIndex.removeExcept() deletes rows not in the set, with their manifests, and counts them", async () => {
+  const dir = await Deno.makeTempDir();
+  const index = new MediaIndex(join(dir, "index.db"));
+  try {
+    for (const name of ["a", "b", "c", "d"]) index.upsert(record(`/music/${name}.mp3`));
+    index.putManifest("/music/b.mp3", 1, MANIFEST);
+    assert.equal(index.removeExcept(new Set(["/music/a.mp3", "/music/c.mp3", "/music/not-indexed.mp3"])), 2);
+    assert.deepEqual(index.all().map((track) => track.path), ["/music/a.mp3", "/music/c.mp3"]);
+    assert.equal(index.getManifest("/music/b.mp3", MANIFEST.size, 1, CHUNK_SIZE), undefined);
+    assert.equal(index.removeExcept(new Set(["/music/a.mp3", "/music/c.mp3"])), 0);
+    assert.equal(index.removeExcept(new Set()), 2);
+    assert.deepEqual(index.all(), []);
+  } finally {
+    index.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("MediaIndex caches manifests as 16-byte digests for exactly one file state", async () => {
+  const dir = await Deno.makeTempDir();
+  const dbPath = join(dir, "index.db");
+  const index = new MediaIndex(dbPath);
+  try {
+    const path = "/music/a.flac";
+    index.putManifest(path, 42, MANIFEST);
+    assert.deepEqual(index.getManifest(path, MANIFEST.size, 42, CHUNK_SIZE), MANIFEST);
+    assert.equal(index.getManifest(path, MANIFEST.size, 43, CHUNK_SIZE), undefined);
+    assert.equal(index.getManifest(path, MANIFEST.size + 1, 42, CHUNK_SIZE), undefined);
+    assert.equal(index.getManifest(path, MANIFEST.size, 42, CHUNK_SIZE / 2), undefined);
+    assert.equal(index.getManifest("/music/other.flac", MANIFEST.size, 42, CHUNK_SIZE), undefined);
+
+    const empty: ChunkManifest = {
+      size: 0,
+      md5: "d41d8cd98f00b204e9800998ecf8427e",
+      chunkSize: 1024,
+      chunks: [],
+    };
+    index.putManifest("/music/empty.wav", 7, empty);
+    assert.deepEqual(index.getManifest("/music/empty.wav", 0, 7, 1024), empty);
+
+    assert.throws(
+      () => index.putManifest(path, 42, { ...MANIFEST, chunks: MANIFEST.chunks.slice(1) }),
+      TypeError,
+    );
+
+    const raw = new DatabaseSync(dbPath);
+    try {
+      const row = raw.prepare("SELECT length(chunks) AS bytes FROM manifests WHERE path = ?").get(path);
+      assert.equal(row?.bytes, 16 * MANIFEST.chunks.length);
+    } finally {
+      raw.close();
+    }
+  } finally {
+    index.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("MediaIndex uses WAL so two instances on one file see each other's writes", async () => {
+  const dir = await Deno.makeTempDir();
+  const dbPath = join(dir, "shared.db");
+  const one = new MediaIndex(dbPath);
+  const two = new MediaIndex(dbPath);
+  try {
+    one.upsert(record("/music/one.mp3"));
+    two.upsert(record("/music/two.mp3"));
+    assert.deepEqual(one.all().map((track) => track.path), ["/music/one.mp3", "/music/two.mp3"]);
+    assert.equal(two.removeExcept(new Set(["/music/two.mp3"])), 1);
+    assert.deepEqual(one.all().map((track) => track.path), ["/music/two.mp3"]);
+    const raw = new DatabaseSync(dbPath);
+    try {
+      assert.equal(raw.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
+    } finally {
+      raw.close();
+    }
+  } finally {
+    one.close();
+    two.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("MediaIndex throws a clear error for a corrupt or unopenable database file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const corrupt = join(dir, "corrupt.db");
+    await Deno.writeTextFile(
+      corrupt,
+      "this is not a sqlite database, just text that is long enough ".repeat(100),
+    );
+    assert.throws(
+      () => new MediaIndex(corrupt),
+      (error: Error) =>
+        error.message.startsWith(`Cannot open media index ${corrupt}: `) &&
+        /not a database/.test(error.message),
+    );
+
+    // A real index with a damaged page in the middle of its data.
+    const damaged = join(dir, "damaged.db");
+    const index = new MediaIndex(damaged);
+    index.upsertMany(
+      Array.from({ length: 2000 }, (_, i) => record(`/music/${i}.wav`, { title: "t".repeat(100) })),
+    );
+    index.close();
+    const bytes = await Deno.readFile(damaged);
+    assert.ok(bytes.length > 4 * 4096);
+    bytes.fill(0xab, 2 * 4096, 4 * 4096);
+    await Deno.writeFile(damaged, bytes);
+    assert.throws(
+      () => new MediaIndex(damaged),
+      new RegExp(`^Error: Cannot open media index ${damaged}: database disk image is malformed \\(.*page`),
+    );
+
+    const folder = join(dir, "a-folder.db");
+    await Deno.mkdir(folder);
+    assert.throws(() => new MediaIndex(folder), new RegExp(`^Error: Cannot open media index ${folder}: `));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
