@@ -39,11 +39,11 @@ export interface RegistryTiming {
 }
 
 /**
- * Defaults: a heartbeat every 750 ms and a lease of 2.5 s, so a dead member is out of rotation within 3 s of its
+ * Defaults: a heartbeat every 750 ms and a lease of 2.3 s, so a dead member is out of rotation within 3 s of its
  * last heartbeat (with the bootstrap's 250 ms sweep), while a member paused for a second keeps its lease. Down
  * members stay listed for a minute.
  */
-export const DEFAULT_TIMING: RegistryTiming = { heartbeatMs: 750, leaseMs: 2500, forgetMs: 60_000 };
+export const DEFAULT_TIMING: RegistryTiming = { heartbeatMs: 750, leaseMs: 2300, forgetMs: 60_000 };
 
 /** An empty load. */
 export const IDLE: Load = { activeStreams: 0, inFlight: 0, bytesPerSecond: 0, requests: 0 };
