@@ -351,11 +351,23 @@ program.command("play")
   });
 
 program.command("demo")
-  .description("start a bootstrap and a content node with a generated sample library, on loopback")
+  .description(
+    "start a bootstrap and a content node with a generated sample library on loopback, and the player",
+  )
   .option("--listen <host:port>", "the demo bootstrap's address", "127.0.0.1:7700")
+  .option("--no-player", "only run the cluster (the default when not in a terminal)")
+  .addHelpText(
+    "after",
+    "\nIn a terminal the demo opens the player on the demo cluster; quitting it stops the demo.",
+  )
   .action(async (o) => {
-    const { runDemo } = await import("./client/demo.ts");
-    await daemon((signal) => runDemo({ listen: parseListen(o.listen) }, signal));
+    const listen = parseListen(o.listen);
+    const { runDemo, runDemoWithPlayer } = await import("./client/demo.ts");
+    if (o.player && Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
+      await runDemoWithPlayer({ listen });
+      Deno.exit(0);
+    }
+    await daemon((signal) => runDemo({ listen }, signal));
   });
 
 try {

@@ -13,12 +13,60 @@ import { printOut } from "../daemon/log.ts";
 import { sleep } from "../daemon/membership.ts";
 import { defaultDataDir } from "../daemon/paths.ts";
 import { writeSampleLibrary } from "../media/sample_library.ts";
+import { selfCommand } from "../daemon/self_command.ts";
 import { AudiodClient } from "./api.ts";
 
 /** The demo account. */
 export const DEMO_USER = "demo";
 /** Its password (this is a local demo; never reuse it). */
 export const DEMO_PASSWORD = "listen-to-the-demo";
+
+/**
+ * `deno task demo` in a terminal: runs the demo cluster as a child process (its logs go to a file, not over the
+ * player), signs in the demo account and opens the player on it. Quitting the player stops the demo.
+ */
+export async function runDemoWithPlayer(options: { listen: ListenAddress }): Promise<void> {
+  const root = join(defaultDataDir(), "demo");
+  await Deno.mkdir(root, { recursive: true });
+  const logPath = join(root, "demo.log");
+  const log = await Deno.open(logPath, { write: true, create: true, truncate: true });
+  const [cmd, args] = selfCommand([
+    "demo",
+    "--no-player",
+    "--listen",
+    `${options.listen.hostname}:${options.listen.port}`,
+  ]);
+  const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
+  const ready = Promise.withResolvers<string>();
+  const copy = async (stream: ReadableStream<Uint8Array>, watch: boolean) => {
+    let seen = "";
+    for await (const bytes of stream) {
+      await log.write(bytes);
+      if (!watch) continue;
+      seen += new TextDecoder().decode(bytes);
+      const m = /audiod demo is running: bootstrap at (\S+),/.exec(seen);
+      if (m) ready.resolve(m[1]!);
+    }
+  };
+  const copying = Promise.all([copy(child.stdout, true), copy(child.stderr, false)]);
+  child.status.then((s) => ready.reject(new Error(`the demo cluster exited with ${s.code}: see ${logPath}`)));
+  printOut(`Starting the demo cluster (its log: ${logPath})…`);
+  try {
+    const host = await ready.promise;
+    const session = await new AudiodClient(host).login(DEMO_USER, DEMO_PASSWORD);
+    const { createTuiServices } = await import("./tui_services.ts");
+    const { runTui } = await import("../tui/mod.ts");
+    const services = createTuiServices({ player: "auto", playerArgs: [], configDir: join(root, "config") });
+    await runTui(services, { host, user: DEMO_USER, session });
+  } finally {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* gone */ }
+    await child.status;
+    await copying.catch(() => {});
+    log.close();
+  }
+}
 
 /** Runs the demo cluster until `signal` aborts. */
 export async function runDemo(options: { listen: ListenAddress }, signal: AbortSignal): Promise<void> {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { basename } from "node:path";
+import { compiledBinary } from "../../daemon/self_command.ts";
 import type { Logger } from "../../daemon/log.ts";
 import { sleep } from "../../daemon/membership.ts";
 import { UsageError } from "../../daemon/usage_error.ts";
@@ -50,12 +50,6 @@ export interface RemoteNodeOptions {
   logger: Logger;
   /** The local executable, for copying when the remote has none; null when this is not a compiled binary. */
   localBinary?: string | null;
-}
-
-/** The local audiod executable when it is a compiled binary, else null (running under `deno run`). */
-export function compiledBinary(): string | null {
-  const exe = Deno.execPath();
-  return /^deno(\.exe)?$/.test(basename(exe)) ? null : exe;
 }
 
 /** Quotes a word for a POSIX shell. */
