@@ -1,0 +1,132 @@
+/**
+ * `deno task bench [--quick] [--only serve,get] [--runs N]`: measures audiod and its baseline side by side in
+ * the same run, several runs each, and writes the medians and ratios to bench/results/latest.{json,md,svg}.
+ *
+ * Every load goes to 127.0.0.1 only and is bounded in count and time. Needs root for apt-get (nginx, wrk, curl
+ * when missing) and for resetting a process's peak RSS.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { printOut } from "../daemon/log.ts";
+import { type BenchCase, createContext } from "./_context.ts";
+import { type Report, toMarkdown, toSvg } from "./_report.ts";
+import type { CaseResult } from "./_stats.ts";
+import { ensureTools, say } from "./_tools.ts";
+import { serveCase } from "./serve.ts";
+import { getCase } from "./get.ts";
+
+const CASES: BenchCase[] = [serveCase, getCase];
+
+const RESULTS = new URL("./results/", import.meta.url).pathname;
+
+function machine(): string {
+  let cpu = "";
+  try {
+    cpu = /^model name\s*:\s*(.+)$/m.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? "";
+  } catch { /* not Linux */ }
+  // Other work on the machine skews timings: the load average says how busy it was.
+  const load = Deno.loadavg().map((n) => n.toFixed(1)).join(" ");
+  return `${navigator.hardwareConcurrency} cores${
+    cpu ? ` (${cpu.trim()})` : ""
+  }, Deno ${Deno.version.deno}, load ${load}`;
+}
+
+async function write(report: Report): Promise<void> {
+  await Deno.mkdir(RESULTS, { recursive: true });
+  // NaN (a case that failed to measure) is written as null.
+  const json = JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? null : v, 2);
+  await Deno.writeTextFile(join(RESULTS, "latest.json"), json + "\n");
+  await Deno.writeTextFile(join(RESULTS, "latest.md"), toMarkdown(report));
+  await Deno.writeTextFile(join(RESULTS, "latest.svg"), toSvg(report));
+}
+
+/** Whether a result line belongs to case `id` (its name is the id, or starts with the id and a space). */
+function belongsTo(name: string, id: string): boolean {
+  return name === id || name.startsWith(`${id} `);
+}
+
+/** Position of a result's case in the suite (stable sort keeps the order within a case). */
+function caseIndex(name: string): number {
+  const i = CASES.findIndex((c) => belongsTo(name, c.id));
+  return i < 0 ? CASES.length : i;
+}
+
+async function previousCases(keep: (name: string) => boolean): Promise<CaseResult[]> {
+  try {
+    const old = JSON.parse(await Deno.readTextFile(join(RESULTS, "latest.json"))) as Report;
+    return old.cases.filter((c) => keep(c.name));
+  } catch {
+    return [];
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      runs: { type: "string" },
+    },
+  });
+  const quick = values.quick ?? false;
+  const runs = values.runs ? Number(values.runs) : quick ? 3 : 5;
+  if (!Number.isSafeInteger(runs) || runs < 1 || runs > 50) {
+    throw new Error(`Cannot run ${values.runs} times`);
+  }
+  const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+  const chosen = only ? CASES.filter((c) => only.includes(c.id)) : CASES;
+  if (only && chosen.length !== only.length) {
+    throw new Error(`Cannot find case(s) ${only.join(", ")}: known are ${CASES.map((c) => c.id).join(", ")}`);
+  }
+  await ensureTools();
+  const root = await Deno.makeTempDir({ prefix: "audiod-bench-" });
+  const ctx = createContext({ quick, runs, root });
+  const report: Report = { cases: [], date: new Date().toISOString(), quick, machine: machine() };
+  // With --only, the other cases' last results are kept.
+  const kept = only ? await previousCases((name) => !chosen.some((c) => belongsTo(name, c.id))) : [];
+  const fresh: CaseResult[] = [];
+  const started = performance.now();
+  try {
+    for (const c of chosen) {
+      say(`case ${c.id}${quick ? " (quick)" : ""}`);
+      const caseStarted = performance.now();
+      let results: CaseResult[];
+      try {
+        results = await c.run(ctx);
+      } catch (error) {
+        say(`case ${c.id} failed: ${error instanceof Error ? error.stack : error}`);
+        results = [{
+          name: c.id,
+          value: NaN,
+          baseline: null,
+          unit: "",
+          target: NaN,
+          better: "higher",
+          runs: 0,
+          audiod: NaN,
+          rawUnit: "",
+          met: false,
+          note: `failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 200),
+        }];
+      }
+      for (const r of results) {
+        say(`  ${r.name}: ${r.value} ${r.unit} (target ${r.target}) ${r.met ? "met" : "NOT MET"}`);
+      }
+      say(`case ${c.id} took ${((performance.now() - caseStarted) / 1000).toFixed(1)} s`);
+      fresh.push(...results);
+      report.cases = [...kept, ...fresh].sort((a, b) => caseIndex(a.name) - caseIndex(b.name));
+      report.date = new Date().toISOString();
+      await write(report);
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+  }
+  say(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; results in ${RESULTS}`);
+  printOut(toMarkdown(report));
+}
+
+await main();
+Deno.exit(0);
