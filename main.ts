@@ -102,6 +102,13 @@ program.command("bootstrap")
   .option("--session-idle <duration>", "sign a session out after this long unused", "30m")
   .option("--session-lifetime <duration>", "sign a session out this long after sign-in at the latest", "12h")
   .option("--sign-in-rate <n/period>", "sign-in attempts allowed per client address", "20/min")
+  .option("--min-file <n>", "file instances in the cluster at least (every content node runs one anyway)")
+  .option("--max-file <n>", "file instances in the cluster at most (default 16)")
+  .option("--file-target-streams <n>", "active streams per file instance to scale toward (default 20)")
+  .option("--min-auth <n>", "auth instances in the cluster at least (default: one per content node)")
+  .option("--max-auth <n>", "auth instances in the cluster at most (default 8)")
+  .option("--auth-target-logins <n>", "sign-ins per second per auth instance to scale toward (default 10)")
+  .option("--scale-down-window <duration>", "stop instances only after load stayed low this long", "60s")
   .addOption(tlsCertOption())
   .addOption(tlsKeyOption())
   .addOption(caOption())
@@ -109,13 +116,16 @@ program.command("bootstrap")
   .addHelpText(
     "after",
     "\nExamples:\n  audiod bootstrap --listen 0.0.0.0:7700 --data /var/lib/audiod\n" +
-      "  audiod bootstrap --listen 0.0.0.0:7700 --ssh pi@10.0.0.5 --ssh pi@10.0.0.6 --ssh-media /srv/music",
+      "  audiod bootstrap --listen 0.0.0.0:7700 --ssh pi@10.0.0.5 --ssh pi@10.0.0.6 --ssh-media /srv/music\n" +
+      "  audiod bootstrap --file-target-streams 2 --min-file 1 --max-file 6 --scale-down-window 60s",
   )
   .action(async (o) => {
     const listen = parseListen(o.listen);
     const { run } = await import("./roles/bootstrap/mod.ts");
     const { bootstrapSecurity } = await import("./daemon/security_options.ts");
     const security = await bootstrapSecurity(o);
+    const { parseScaleFlags } = await import("./roles/bootstrap/scale_flags.ts");
+    const scale = parseScaleFlags(o);
     if (o.ssh.length > 0) {
       const { parseSshTarget } = await import("./roles/bootstrap/ssh_launcher.ts");
       o.ssh.forEach(parseSshTarget); // bad targets are usage errors before anything starts
@@ -126,6 +136,7 @@ program.command("bootstrap")
         dataDir: o.data,
         logFormat: o.logFormat as LogFormat,
         ssh: { targets: o.ssh, media: o.sshMedia, sshArgs: o.sshArg, remoteAudiod: o.remoteAudiod },
+        scale,
         ...security,
       }, signal)
     );

@@ -53,6 +53,8 @@ export interface Load {
   bytesPerSecond: number;
   /** Requests handled since start. */
   requests: number;
+  /** Auth instances: sign-ins (password checks) per second, averaged over the last few seconds. */
+  loginsPerSecond?: number;
 }
 
 /** One row of `status`: a node (bootstrap, content) or a role instance (auth, file). */

@@ -17,6 +17,9 @@ import { startServer } from "../daemon/server.ts";
 import { httpClientFor, type TlsPem } from "../daemon/tls.ts";
 import { CommandError } from "../daemon/usage_error.ts";
 
+/** How long a stopping instance waits for its active streams to end before it closes anyway. */
+export const DRAIN_GRACE_MS = 10_000;
+
 /** Where an instance runs and whom it joins. */
 export interface InstancePlacement {
   bootstrap: string;
@@ -100,8 +103,14 @@ export async function runInstance(options: RunInstanceOptions, signal: AbortSign
     await server.shutdown();
     throw new CommandError(refused);
   }
-  logger.info("draining", {});
+  logger.info("draining", { activeStreams: meter.activeStreams });
   await membership.drain();
+  // The bootstrap sends no new work; streams in progress get a grace period to end (a listener whose stream
+  // is cut resumes on another replica from its last verified byte).
+  const ended = await meter.streamsEnded(DRAIN_GRACE_MS);
+  if (!ended) {
+    logger.warn("drain.timeout", { activeStreams: meter.activeStreams, after: `${DRAIN_GRACE_MS}ms` });
+  }
   await membership.leave();
   await server.shutdown();
   logger.info("stopped", {});

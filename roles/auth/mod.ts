@@ -35,6 +35,17 @@ export interface AuthDeps {
   logger: Logger;
   /** The join secret (and CA) for calls to the bootstrap's internal routes. */
   peer: PeerAccess;
+  /** Told the outcome of every sign-in (login or registration) once it is known. */
+  onSignIn?: (kind: "login" | "register", outcome: SignInOutcome) => void;
+}
+
+/** How a sign-in ended: signed in, refused (wrong password, taken name, weak password), or over the limits. */
+export type SignInOutcome = "ok" | "refused" | "limited" | "error";
+
+function outcomeOf(error: unknown): SignInOutcome {
+  if (!(error instanceof HttpError)) return "error";
+  if (error.status === 429) return "limited";
+  return error.status >= 500 ? "error" : "refused";
 }
 
 interface SessionAnswer {
@@ -93,35 +104,49 @@ export function createHandler(deps: AuthDeps): Handler {
     return null;
   };
 
+  /** Runs a sign-in and reports how it ended. */
+  const signIn = async (kind: "login" | "register", run: () => Promise<Response>): Promise<Response> => {
+    try {
+      const res = await run();
+      deps.onSignIn?.(kind, "ok");
+      return res;
+    } catch (error) {
+      deps.onSignIn?.(kind, outcomeOf(error));
+      throw error;
+    }
+  };
+
   router
     .get("/v1/health", () => Response.json({ ok: true, role: "auth" }))
-    .post("/v1/register", async (req, { remoteAddr }) => {
-      const { user, password } = await readJson(req, credentials);
-      checkPassword(password);
-      await attempt("register", remoteAddr, user);
-      const hash = await hashPassword(password);
-      const created = await store<{ user: string }>("POST", "/v1/internal/users", { user, hash });
-      const session = await store<SessionAnswer>("POST", "/v1/internal/sessions", { user: created.user });
-      logger.info("register.ok", { user: created.user });
-      return Response.json(session, { status: 201 });
-    })
-    .post("/v1/login", async (req, { remoteAddr }) => {
-      const { user, password } = await readJson(req, credentials);
-      await attempt("login", remoteAddr, user);
-      const record = await check(user, password);
-      if (!record) {
-        logger.info("login.failed", { reason: "wrong user or password" });
-        throw new HttpError(401, "bad_credentials", WRONG);
-      }
-      if (needsRehash(record.hash)) {
+    .post("/v1/register", (req, ctx) =>
+      signIn("register", async () => {
+        const { user, password } = await readJson(req, credentials);
+        checkPassword(password);
+        await attempt("register", ctx.remoteAddr, user);
         const hash = await hashPassword(password);
-        await store("POST", `${userPath(record.user)}/hash`, { hash });
-        logger.info("password.rehashed", { user: record.user });
-      }
-      const session = await store<SessionAnswer>("POST", "/v1/internal/sessions", { user: record.user });
-      logger.info("login.ok", { user: record.user });
-      return Response.json(session);
-    })
+        const created = await store<{ user: string }>("POST", "/v1/internal/users", { user, hash });
+        const session = await store<SessionAnswer>("POST", "/v1/internal/sessions", { user: created.user });
+        logger.info("register.ok", { user: created.user });
+        return Response.json(session, { status: 201 });
+      }))
+    .post("/v1/login", (req, ctx) =>
+      signIn("login", async () => {
+        const { user, password } = await readJson(req, credentials);
+        await attempt("login", ctx.remoteAddr, user);
+        const record = await check(user, password);
+        if (!record) {
+          logger.info("login.failed", { reason: "wrong user or password" });
+          throw new HttpError(401, "bad_credentials", WRONG);
+        }
+        if (needsRehash(record.hash)) {
+          const hash = await hashPassword(password);
+          await store("POST", `${userPath(record.user)}/hash`, { hash });
+          logger.info("password.rehashed", { user: record.user });
+        }
+        const session = await store<SessionAnswer>("POST", "/v1/internal/sessions", { user: record.user });
+        logger.info("login.ok", { user: record.user });
+        return Response.json(session);
+      }))
     .post("/v1/logout", async (req) => {
       const token = bearer(req);
       await store("POST", "/v1/internal/sessions/revoke", { token });
@@ -187,8 +212,16 @@ export interface AuthOptions extends InstancePlacement {
 /** Runs an auth instance until `signal` aborts. */
 export async function run(options: AuthOptions, signal: AbortSignal): Promise<void> {
   const logger = createLogger({ role: "auth", format: options.logFormat });
-  const meter = new LoadMeter();
+  const meter = new LoadMeter({ logins: true });
   const peer = peerAccess(options);
-  const handler = createHandler({ bootstrap: options.bootstrap, logger, peer });
+  const handler = createHandler({
+    bootstrap: options.bootstrap,
+    logger,
+    peer,
+    // Logins per second drive autoscaling: count every attempt that got as far as a password hash.
+    onSignIn: (_kind, outcome) => {
+      if (outcome === "ok" || outcome === "refused") meter.addLogin();
+    },
+  });
   await runInstance({ ...options, role: "auth", handler, meter, logger, peer }, signal);
 }

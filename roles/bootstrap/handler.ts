@@ -58,6 +58,7 @@ const loadSchema = obj({
   inFlight: int({ min: 0 }),
   bytesPerSecond: num({ min: 0 }),
   requests: int({ min: 0 }),
+  loginsPerSecond: optional(num({ min: 0 })),
 });
 
 const trackSchema = obj({

@@ -22,7 +22,7 @@ import { CommandError } from "../../daemon/usage_error.ts";
 import { Catalog } from "./catalog.ts";
 import { createHandler } from "./handler.ts";
 import { Registry } from "./registry.ts";
-import { DEFAULT_POLICY, type PendingSpawn, planSpawns, settlePending } from "./scheduler.ts";
+import { type ScaleOptions, schedulePolicy, Scheduler } from "./scheduler.ts";
 import { type Rate, SignInLimits } from "./sign_in_limits.ts";
 import { type SessionTiming, UserStore } from "./user_store.ts";
 import { parseSshTarget, RemoteNode } from "./ssh_launcher.ts";
@@ -46,6 +46,8 @@ export interface BootstrapOptions {
   caCerts?: string[];
   /** Content nodes to start on remote hosts over SSH. */
   ssh?: SshOptions;
+  /** How many auth and file instances run, and the load each aims at. */
+  scale?: ScaleOptions;
 }
 
 /** `--ssh` and its companions. */
@@ -99,8 +101,33 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   const registry = new Registry();
   const catalog = new Catalog();
   const meter = new LoadMeter();
-  let pending: PendingSpawn[] = [];
   let selfUrl = "";
+  const scheduler = new Scheduler({
+    policy: schedulePolicy(options.scale),
+    members: () => registry.list(),
+    logger,
+    spawn: async (node, role) => {
+      logger.info("instance.spawn", { node: node.id, host: node.host, role });
+      await callJson(node.url, "POST", "/v1/internal/spawn", { ...peer, body: { role }, timeoutMs: 5000 });
+    },
+    stop: async (instance) => {
+      // No new work goes there from now on; the instance lets its active streams finish, then leaves.
+      registry.drain(instance.id);
+      logger.info("member.draining", { role: instance.role, id: instance.id, reason: "scale down" });
+      const node = instance.node ? registry.get(instance.node) : undefined;
+      try {
+        if (!node) throw new Error("its content node is gone");
+        await callJson(node.url, "POST", "/v1/internal/stop", {
+          ...peer,
+          body: { instance: instance.id },
+          timeoutMs: 5000,
+        });
+      } catch (error) {
+        registry.undrain(instance.id);
+        throw error;
+      }
+    },
+  });
 
   const handler = createHandler({
     registry,
@@ -123,8 +150,8 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       since: startedAt,
     }),
     onRegistered: (m) => {
-      pending = settlePending(pending, m, Date.now(), DEFAULT_POLICY);
-      schedule();
+      scheduler.registered(m);
+      scheduler.tick();
     },
     onRevoked: async (hashes) => {
       // Every file instance that may still serve (draining ones too) hears at once; they also re-check
@@ -163,25 +190,6 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   const remotes = await startRemotes(options.ssh, server, logger, secret.secret);
   logger.info("store.opened", { path: join(options.dataDir, "users.db"), users: users.countUsers() });
 
-  function schedule(): void {
-    pending = settlePending(pending, null, Date.now(), DEFAULT_POLICY);
-    for (const order of planSpawns(registry.list(), pending, DEFAULT_POLICY)) {
-      const node = registry.get(order.node);
-      if (!node) continue;
-      pending.push({ ...order, at: Date.now() });
-      logger.info("instance.spawn", { node: node.id, host: node.host, role: order.role });
-      callJson(node.url, "POST", "/v1/internal/spawn", {
-        ...peer,
-        body: { role: order.role },
-        timeoutMs: 5000,
-      })
-        .catch((error) => {
-          logger.warn("instance.spawn_failed", { node: node.id, role: order.role, error });
-          pending = pending.filter((p) => !(p.node === order.node && p.role === order.role));
-        });
-    }
-  }
-
   const tick = setInterval(() => {
     for (const change of registry.sweep()) {
       const m = change.member;
@@ -193,7 +201,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
         tracksGone: gone,
       });
     }
-    schedule();
+    scheduler.tick();
   }, 250);
   const prune = setInterval(() => users.prune(), 60_000);
 

@@ -105,6 +105,13 @@ export class Registry {
     return member;
   }
 
+  /** Takes a draining member back into rotation (its stop order failed). */
+  undrain(id: string): Member | undefined {
+    const member = this.#members.get(id);
+    if (member && member.state === "draining") member.state = "up";
+    return member;
+  }
+
   /** Forgets a member that left. */
   remove(id: string): Member | undefined {
     const member = this.#members.get(id);

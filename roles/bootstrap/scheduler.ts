@@ -1,14 +1,30 @@
 /**
- * Decides which role instances should run where. For now: at least `min` auth and file instances on every
- * content node that is up. Pure functions over the registry's members, so they test without a cluster.
+ * Decides which role instances run where. Every content node runs at least `minPerNode` of each role (a node's
+ * media is served only by its own file instances, so each runs at least one file instance); above that, each
+ * role is scaled as a whole by {@linkcode decideScale} from its load, once per period: new instances go to the
+ * content node with the most headroom, and instances leaving are drained first.
+ *
+ * The placement rules are pure functions over the registry's members; {@linkcode Scheduler} adds the memory
+ * (orders not yet answered, the scaler's state) and is driven by a clock, so both test without a cluster.
  *
  * @module
  */
 
+import type { Logger } from "../../daemon/log.ts";
+import {
+  decideScale,
+  DEFAULT_SCALE,
+  INITIAL_SCALE_STATE,
+  type ScalePolicy,
+  type ScaleState,
+} from "./autoscale.ts";
 import type { Member } from "./registry.ts";
 
 /** Roles the scheduler places on content nodes. */
 export type InstanceRole = "auth" | "file";
+
+/** The roles, in the order they are scheduled. */
+export const INSTANCE_ROLES: readonly InstanceRole[] = ["auth", "file"];
 
 /** A spawn order sent but not yet answered by a registration. */
 export interface PendingSpawn {
@@ -17,29 +33,83 @@ export interface PendingSpawn {
   at: number;
 }
 
-/** How many instances of each role every content node runs at least. */
+/** How many instances run and how they scale. */
 export interface SchedulePolicy {
+  /** Instances of each role every content node runs at least. */
   minPerNode: Record<InstanceRole, number>;
+  /** Cluster-wide limits and target load per role (min and max count all instances of the role). */
+  scale: Record<InstanceRole, ScalePolicy>;
   /** A spawn order not followed by a registration within this time is given up and may be sent again. */
   pendingMs: number;
+  /** How often the scaler decides. */
+  periodMs: number;
 }
 
-/** One auth and one file instance per content node. */
-export const DEFAULT_POLICY: SchedulePolicy = { minPerNode: { auth: 1, file: 1 }, pendingMs: 20_000 };
+/**
+ * One auth and one file instance per content node; up to 16 file instances aiming at 20 active streams each,
+ * and up to 8 auth instances aiming at 10 sign-ins per second each (an Argon2id hash takes ~35 ms).
+ */
+export const DEFAULT_POLICY: SchedulePolicy = {
+  minPerNode: { auth: 1, file: 1 },
+  scale: {
+    auth: { ...DEFAULT_SCALE, min: 1, max: 8, target: 10 },
+    file: { ...DEFAULT_SCALE, min: 1, max: 16, target: 20 },
+  },
+  pendingMs: 20_000,
+  periodMs: 1000,
+};
 
-/** The spawn orders needed now. */
+/** What `audiod bootstrap`'s scaling flags set; anything left out keeps {@linkcode DEFAULT_POLICY}'s value. */
+export interface ScaleOptions {
+  minFile?: number;
+  maxFile?: number;
+  fileTargetStreams?: number;
+  /** Auth instances in the whole cluster at least; when unset, one per content node. */
+  minAuth?: number;
+  maxAuth?: number;
+  authTargetLogins?: number;
+  scaleDownWindowMs?: number;
+}
+
+/** The policy the scaling flags ask for. */
+export function schedulePolicy(options: ScaleOptions = {}): SchedulePolicy {
+  const base = DEFAULT_POLICY;
+  const window = options.scaleDownWindowMs ?? DEFAULT_SCALE.downWindowMs;
+  return {
+    ...base,
+    minPerNode: { file: 1, auth: options.minAuth === undefined ? 1 : 0 },
+    scale: {
+      auth: {
+        ...base.scale.auth,
+        min: options.minAuth ?? base.scale.auth.min,
+        max: options.maxAuth ?? base.scale.auth.max,
+        target: options.authTargetLogins ?? base.scale.auth.target,
+        downWindowMs: window,
+      },
+      file: {
+        ...base.scale.file,
+        min: options.minFile ?? base.scale.file.min,
+        max: options.maxFile ?? base.scale.file.max,
+        target: options.fileTargetStreams ?? base.scale.file.target,
+        downWindowMs: window,
+      },
+    },
+  };
+}
+
+const isUpNode = (m: Member) => m.role === "content" && m.state === "up";
+
+/** The spawn orders needed so every content node runs its minimum of each role. */
 export function planSpawns(
   members: readonly Member[],
   pending: readonly PendingSpawn[],
-  policy: SchedulePolicy,
+  policy: Pick<SchedulePolicy, "minPerNode">,
 ): { node: string; role: InstanceRole }[] {
   const orders: { node: string; role: InstanceRole }[] = [];
   for (const node of members) {
-    if (node.role !== "content" || node.state !== "up") continue;
-    for (const role of ["auth", "file"] as const) {
-      const running = members.filter((m) =>
-        m.node === node.id && m.role === role && m.state !== "down"
-      ).length;
+    if (!isUpNode(node)) continue;
+    for (const role of INSTANCE_ROLES) {
+      const running = members.filter((m) => m.node === node.id && m.role === role && m.state === "up").length;
       const waiting = pending.filter((p) => p.node === node.id && p.role === role).length;
       for (let i = running + waiting; i < policy.minPerNode[role]; i++) orders.push({ node: node.id, role });
     }
@@ -52,7 +122,7 @@ export function settlePending(
   pending: readonly PendingSpawn[],
   registered: Pick<Member, "node" | "role"> | null,
   now: number,
-  policy: SchedulePolicy,
+  policy: Pick<SchedulePolicy, "pendingMs">,
 ): PendingSpawn[] {
   const out = pending.filter((p) => now - p.at < policy.pendingMs);
   if (registered?.node) {
@@ -60,4 +130,193 @@ export function settlePending(
     if (i >= 0) out.splice(i, 1);
   }
   return out;
+}
+
+/** Instances of `role` taking work (up) plus those ordered and not yet up. */
+export function countRole(
+  members: readonly Member[],
+  pending: readonly PendingSpawn[],
+  role: InstanceRole,
+): number {
+  return members.filter((m) => m.role === role && m.state === "up").length +
+    pending.filter((p) => p.role === role).length;
+}
+
+/** The load a role scales on: active streams of the file instances, sign-ins per second of the auth ones. */
+export function roleLoad(members: readonly Member[], role: InstanceRole): number {
+  let total = 0;
+  for (const m of members) {
+    if (m.role !== role || m.state !== "up") continue;
+    total += role === "file" ? m.load.activeStreams : m.load.loginsPerSecond ?? 0;
+  }
+  return total;
+}
+
+/** How busy a member is: outstanding requests, a stream weighing like several requests. */
+export function busyness(m: Member): number {
+  return m.load.activeStreams * 4 + m.load.inFlight;
+}
+
+/** The limits of a role given the nodes up: never fewer than every node's minimum together. */
+export function limitsOf(
+  members: readonly Member[],
+  policy: SchedulePolicy,
+  role: InstanceRole,
+): ScalePolicy {
+  const nodes = members.filter(isUpNode).length;
+  const floor = Math.max(policy.scale[role].min, nodes * policy.minPerNode[role]);
+  return { ...policy.scale[role], min: floor, max: Math.max(policy.scale[role].max, floor) };
+}
+
+/**
+ * The content node with the most headroom for one more instance of `role`: the fewest instances of the role
+ * (running or ordered), then the least busy instances, then the lowest id.
+ */
+export function pickNode(
+  members: readonly Member[],
+  pending: readonly PendingSpawn[],
+  role: InstanceRole,
+): Member | undefined {
+  const score = (node: Member) => {
+    const hosted = members.filter((m) => m.node === node.id && m.state !== "down");
+    return {
+      count: hosted.filter((m) => m.role === role).length +
+        pending.filter((p) => p.node === node.id && p.role === role).length,
+      busy: hosted.reduce((sum, m) => sum + busyness(m), 0),
+    };
+  };
+  return members.filter(isUpNode)
+    .map((node) => ({ node, ...score(node) }))
+    .sort((a, b) => a.count - b.count || a.busy - b.busy || a.node.id.localeCompare(b.node.id))[0]?.node;
+}
+
+/**
+ * The instance of `role` to drain next, or undefined when none may go: only instances on a content node that
+ * keeps at least its minimum without them. From the node with the most, the least busy, the youngest.
+ */
+export function pickVictim(
+  members: readonly Member[],
+  role: InstanceRole,
+  policy: Pick<SchedulePolicy, "minPerNode">,
+): Member | undefined {
+  const nodes = new Map(members.filter(isUpNode).map((n) => [n.id, n]));
+  const perNode = new Map<string, number>();
+  for (const m of members) {
+    if (m.role === role && m.state === "up" && m.node && nodes.has(m.node)) {
+      perNode.set(m.node, (perNode.get(m.node) ?? 0) + 1);
+    }
+  }
+  return members
+    .filter((m) =>
+      m.role === role && m.state === "up" && m.node !== null &&
+      (perNode.get(m.node) ?? 0) > Math.max(policy.minPerNode[role], role === "file" ? 1 : 0)
+    )
+    .sort((a, b) =>
+      perNode.get(b.node!)! - perNode.get(a.node!)! || busyness(a) - busyness(b) || b.since - a.since
+    )[0];
+}
+
+/** What the scheduler acts through. */
+export interface SchedulerDeps {
+  policy: SchedulePolicy;
+  /** The registry's members now. */
+  members: () => Member[];
+  /** Asks a content node to spawn an instance; rejects when the order failed. */
+  spawn: (node: Member, role: InstanceRole) => Promise<void>;
+  /** Marks an instance draining and asks its node to stop it once its streams ended. */
+  stop: (instance: Member) => Promise<void>;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Keeps every node at its minimum and scales each role to its load. */
+export class Scheduler {
+  #deps: SchedulerDeps;
+  #now: () => number;
+  #pending: PendingSpawn[] = [];
+  #scale: Record<InstanceRole, ScaleState> = { auth: INITIAL_SCALE_STATE, file: INITIAL_SCALE_STATE };
+  #lastScaleAt = Number.NEGATIVE_INFINITY;
+
+  constructor(deps: SchedulerDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** Spawn orders not yet answered. */
+  get pending(): readonly PendingSpawn[] {
+    return this.#pending;
+  }
+
+  /** A member registered: it answers a pending order of its node and role, if any. */
+  registered(member: Pick<Member, "node" | "role">): void {
+    this.#pending = settlePending(this.#pending, member, this.#now(), this.#deps.policy);
+  }
+
+  /** Tops every node up to its minimum; once per period, also scales each role. */
+  tick(): void {
+    const now = this.#now();
+    const { policy } = this.#deps;
+    this.#pending = settlePending(this.#pending, null, now, policy);
+    for (const order of planSpawns(this.#deps.members(), this.#pending, policy)) {
+      const node = this.#deps.members().find((m) => m.id === order.node);
+      if (node) this.#order(node, order.role, now);
+    }
+    if (now - this.#lastScaleAt < policy.periodMs) return;
+    this.#lastScaleAt = now;
+    for (const role of INSTANCE_ROLES) this.#scaleRole(role, now);
+  }
+
+  #scaleRole(role: InstanceRole, now: number): void {
+    const members = this.#deps.members();
+    const current = countRole(members, this.#pending, role);
+    const totalLoad = roleLoad(members, role);
+    const limits = limitsOf(members, this.#deps.policy, role);
+    const decision = decideScale(limits, this.#scale[role], { current, totalLoad, now });
+    this.#scale[role] = decision.state;
+    const fields = {
+      role,
+      from: current,
+      to: decision.desired,
+      load: round(totalLoad),
+      reason: decision.reason,
+    };
+    if (decision.desired > current) {
+      let placed = 0;
+      for (let i = current; i < decision.desired; i++) {
+        const node = pickNode(this.#deps.members(), this.#pending, role);
+        if (!node) break;
+        this.#order(node, role, now);
+        placed++;
+      }
+      if (placed > 0) this.#deps.logger.info("scale.up", { ...fields, to: current + placed });
+    } else if (decision.desired < current) {
+      const leaving = new Set<string>();
+      for (let i = decision.desired; i < current; i++) {
+        const victim = pickVictim(members.filter((m) => !leaving.has(m.id)), role, this.#deps.policy);
+        if (!victim) break;
+        leaving.add(victim.id);
+      }
+      if (leaving.size === 0) return;
+      this.#deps.logger.info("scale.down", { ...fields, to: current - leaving.size });
+      for (const id of leaving) {
+        const victim = members.find((m) => m.id === id)!;
+        this.#deps.stop(victim).catch((error) =>
+          this.#deps.logger.warn("instance.stop_failed", { role, id, error })
+        );
+      }
+    }
+  }
+
+  #order(node: Member, role: InstanceRole, now: number): void {
+    const order: PendingSpawn = { node: node.id, role, at: now };
+    this.#pending.push(order);
+    this.#deps.spawn(node, role).catch((error) => {
+      this.#deps.logger.warn("instance.spawn_failed", { node: node.id, role, error });
+      this.#pending = this.#pending.filter((p) => p !== order);
+    });
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
 }
