@@ -10,30 +10,8 @@ import {
   type KeyScope,
   typedText,
 } from "./keys.ts";
-import { splitKeys } from "./use_keys.ts";
+import { NO_KEY as NONE, splitKeys } from "./use_keys.ts";
 
-const NONE: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
 const key = (fields: Partial<Key>): Key => ({ ...NONE, ...fields });
 
 Deno.test("every action is bound once and has help text", () => {

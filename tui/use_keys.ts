@@ -10,7 +10,8 @@ import { type Key, useInput } from "ink";
 import { useTui } from "./context.tsx";
 import type { AppState } from "./state/app.ts";
 
-const NO_KEY: Key = {
+/** A key event with nothing pressed; tests build theirs from it. */
+export const NO_KEY: Key = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,
