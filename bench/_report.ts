@@ -31,6 +31,7 @@ export function formatNumber(value: number | null): string {
 
 /** "≥ 1" or "≤ 100 ms". */
 export function formatTarget(c: Pick<CaseResult, "target" | "better" | "unit">): string {
+  if (c.target === null) return "—";
   const unit = c.unit === "×" ? "×" : ` ${c.unit}`;
   return `${c.better === "higher" ? "≥" : "≤"} ${formatNumber(c.target)}${unit}`;
 }
@@ -59,17 +60,18 @@ export function toMarkdown(report: Report): string {
           withUnit(c.baseline, c.rawUnit),
           withUnit(c.value, c.unit),
           formatTarget(c),
-          c.met ? "yes" : "**no**",
+          c.met === null ? "—" : c.met ? "yes" : "**no**",
           String(c.runs),
           c.note ?? "",
         ].map(escapeCell).join(" | ")
       } |`,
     );
   }
-  const met = report.cases.filter((c) => c.met).length;
+  const met = report.cases.filter((c) => c.met === true).length;
+  const targets = report.cases.filter((c) => c.met !== null).length;
   lines.push(
     "",
-    `${met} of ${report.cases.length} targets met${report.quick ? " (quick run: small sizes)" : ""}; ` +
+    `${met} of ${targets} targets met${report.quick ? " (quick run: small sizes)" : ""}; ` +
       `${report.machine}, ${report.date}.`,
   );
   return lines.join("\n") + "\n";
@@ -80,7 +82,7 @@ export function toMarkdown(report: Report): string {
  * value/target when higher is better, target/value when lower is.
  */
 export function score(c: Pick<CaseResult, "value" | "target" | "better">): number {
-  if (Number.isNaN(c.value)) return 0;
+  if (Number.isNaN(c.value) || c.target === null) return 0;
   if (c.better === "higher") return c.target === 0 ? (c.value >= 0 ? 1 : 0) : c.value / c.target;
   if (c.value <= 0) return Number.POSITIVE_INFINITY;
   return c.target / c.value;
@@ -107,7 +109,7 @@ export function toSvg(report: Report): string {
   const valueWidth = 230;
   const top = 44;
   const width = labelWidth + barWidth + valueWidth + 20;
-  const height = top + report.cases.length * rowHeight + 36;
+  const height = top + report.cases.filter((c) => c.target !== null).length * rowHeight + 36;
   const x = (s: number) => labelWidth + (Math.min(Math.max(s, 0), MAX_SCORE) / MAX_SCORE) * barWidth;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
@@ -117,7 +119,8 @@ export function toSvg(report: Report): string {
     }: each case against its target</text>`,
     `<text x="10" y="36" fill="#555">bar = how far past the target (line at 1×; longer is better, capped at ${MAX_SCORE}×)</text>`,
   ];
-  report.cases.forEach((c, i) => {
+  const charted = report.cases.filter((c) => c.target !== null);
+  charted.forEach((c, i) => {
     const y = top + i * rowHeight;
     const s = score(c);
     const fill = c.met ? "#2e8b57" : "#c0392b";
@@ -134,7 +137,7 @@ export function toSvg(report: Report): string {
     );
   });
   const line = x(1).toFixed(1);
-  const bottom = top + report.cases.length * rowHeight;
+  const bottom = top + charted.length * rowHeight;
   parts.push(
     `<line x1="${line}" y1="${top}" x2="${line}" y2="${bottom}" stroke="#222" stroke-dasharray="4 3"/>`,
     `<text x="${line}" y="${bottom + 14}" text-anchor="middle" fill="#222">target</text>`,

@@ -14,8 +14,8 @@ export interface CaseResult {
   baseline: number | null;
   /** Unit of `value` ("×" for ratios). */
   unit: string;
-  /** The bound `value` must reach. */
-  target: number;
+  /** The bound `value` must reach; null for a figure reported without a target. */
+  target: number | null;
   better: "higher" | "lower";
   /** Runs of each side. */
   runs: number;
@@ -23,8 +23,8 @@ export interface CaseResult {
   audiod: number;
   /** Unit of `audiod` and `baseline`. */
   rawUnit: string;
-  /** Whether `value` reaches `target`. */
-  met: boolean;
+  /** Whether `value` reaches `target` (null without a target). */
+  met: boolean | null;
   /** What the baseline is, or anything a reader needs to read the line right. */
   note?: string;
 }
@@ -75,7 +75,7 @@ export interface ResultOptions {
   /** When given, `value` is this (e.g. a ratio of 95th percentiles); else the ratio or audiod's median. */
   value?: number;
   unit?: string;
-  target: number;
+  target: number | null;
   better: "higher" | "lower";
   runs: number;
   note?: string;
@@ -102,7 +102,7 @@ export function result(name: string, options: ResultOptions): CaseResult {
     runs: options.runs,
     audiod: round(options.audiod),
     rawUnit: options.rawUnit,
-    met: meets(value, options.target, better),
+    met: options.target === null ? null : meets(value, options.target, better),
     ...(options.note ? { note: options.note } : {}),
   };
 }

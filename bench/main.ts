@@ -16,8 +16,11 @@ import type { CaseResult } from "./_stats.ts";
 import { ensureTools, say } from "./_tools.ts";
 import { serveCase } from "./serve.ts";
 import { getCase } from "./get.ts";
+import { firstAudioCase } from "./first_audio.ts";
+import { scanCase } from "./scan.ts";
+import { catalogCase } from "./catalog.ts";
 
-const CASES: BenchCase[] = [serveCase, getCase];
+const CASES: BenchCase[] = [serveCase, getCase, firstAudioCase, scanCase, catalogCase];
 
 const RESULTS = new URL("./results/", import.meta.url).pathname;
 
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
           value: NaN,
           baseline: null,
           unit: "",
-          target: NaN,
+          target: null,
           better: "higher",
           runs: 0,
           audiod: NaN,

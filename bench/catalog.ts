@@ -1,0 +1,174 @@
+/**
+ * `catalog`: a bootstrap holding 100,000 tracks (announced over the internal API, as file instances do), and the
+ * latency of what listeners ask it: a page of the list, the whole list (what `audiod tracks` and the player
+ * fetch), and searches by word, artist, album and id prefix; plus the bootstrap's memory.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { JOIN_SECRET_HEADER } from "../daemon/join_secret.ts";
+import { joinSecretFileOf } from "../tests/_harness.ts";
+import type { BenchCase } from "./_context.ts";
+import { startCluster } from "./_cluster.ts";
+import { percentile, result } from "./_stats.ts";
+import { procMemory, say } from "./_tools.ts";
+
+const WORDS = [
+  "love",
+  "night",
+  "blue",
+  "river",
+  "fire",
+  "dream",
+  "summer",
+  "rain",
+  "heart",
+  "road",
+  "light",
+  "moon",
+  "city",
+  "gold",
+  "wind",
+  "home",
+];
+
+/** A made-up but plausible catalog entry number `i`. */
+function fakeTrack(i: number) {
+  const word = (n: number) => WORDS[n % WORDS.length]!;
+  return {
+    id: createHash("sha256").update(`track ${i}`).digest("hex"),
+    md5: createHash("md5").update(`track ${i}`).digest("hex"),
+    size: 4_000_000 + (i % 1000) * 1000,
+    title: `${word(i)} ${word(i >> 4)} ${i}`,
+    artist: `Artist ${i % 2000}`,
+    album: `Album ${Math.floor(i / 12)} ${word(i >> 8)}`,
+    trackNo: (i % 12) + 1,
+    duration: 180 + (i % 120),
+    format: "flac",
+  };
+}
+
+/** Milliseconds of `count` GETs of `path()` one after another, body read in full. */
+async function latencies(base: string, count: number, path: (i: number) => string): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const res = await fetch(`${base}${path(i)}`);
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`GET ${path(i)} answered ${res.status}`);
+    out.push(performance.now() - started);
+  }
+  return out;
+}
+
+export const catalogCase: BenchCase = {
+  id: "catalog",
+  async run(ctx) {
+    const count = 100_000;
+    await using cluster = await startCluster({ root: `${ctx.root}/catalog`, media: [], auth: 0, tracks: 0 });
+    const base = cluster.bootstrap.url;
+    const secret = (await Deno.readTextFile(joinSecretFileOf(base))).trim();
+    const internal = async (path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", [JOIN_SECRET_HEADER]: secret },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${text}`);
+      return text ? JSON.parse(text) : null;
+    };
+    // A file member that announces the tracks and keeps its lease while the case runs.
+    const member = await internal("/v1/internal/members", {
+      id: "bench-catalog-member",
+      role: "file",
+      url: "http://127.0.0.1:9",
+      host: "127.0.0.1",
+      pid: Deno.pid,
+    }) as { id: string; heartbeatMs: number };
+    const load = { activeStreams: 0, inFlight: 0, bytesPerSecond: 0, requests: 0 };
+    const beat = setInterval(() => {
+      internal(`/v1/internal/members/${member.id}/heartbeat`, { load }).catch(() => {});
+    }, Math.min(member.heartbeatMs, 500));
+    try {
+      say(`announcing ${count.toLocaleString("en-US")} tracks`);
+      const announceStart = performance.now();
+      for (let i = 0; i < count; i += 200) {
+        const tracks = Array.from({ length: Math.min(200, count - i) }, (_, k) => fakeTrack(i + k));
+        await internal("/v1/internal/announce", { instance: member.id, replace: i === 0, tracks });
+      }
+      say(`announced in ${((performance.now() - announceStart) / 1000).toFixed(1)} s`);
+      const total = (await (await fetch(`${base}/v1/tracks?limit=1`)).json()).total;
+      if (total !== count) throw new Error(`Cannot load the catalog: it lists ${total} of ${count} tracks`);
+
+      const n = ctx.quick ? 40 : 200;
+      const page = await latencies(base, n, (i) => `/v1/tracks?limit=100&offset=${(i * 7919) % count}`);
+      const all = await latencies(base, ctx.quick ? 3 : 10, () => "/v1/tracks");
+      const queries = [
+        "love",
+        "night blue",
+        "artist 42",
+        "album 4242",
+        "moon 31337",
+        fakeTrack(777).id.slice(0, 6),
+        "no such words",
+        "beyoncé",
+      ];
+      const search = await latencies(
+        base,
+        n,
+        (i) => `/v1/tracks?q=${encodeURIComponent(queries[i % queries.length]!)}`,
+      );
+      const searchPage = await latencies(
+        base,
+        n,
+        (i) => `/v1/tracks?limit=100&q=${encodeURIComponent(queries[i % queries.length]!)}`,
+      );
+      const rss = procMemory(cluster.bootstrap.process.pid, "VmRSS") / 1e6;
+      const hwm = procMemory(cluster.bootstrap.process.pid, "VmHWM") / 1e6;
+      const p95 = (values: number[]) => percentile(values, 95);
+      say(
+        `catalog p95: page ${p95(page).toFixed(1)} all ${p95(all).toFixed(0)} search ${
+          p95(search).toFixed(1)
+        } ms`,
+      );
+      const common = { rawUnit: "ms", target: 50, better: "lower" as const };
+      return [
+        result("catalog list page", {
+          ...common,
+          audiod: p95(page),
+          runs: page.length,
+          note: "p95 of GET /v1/tracks?limit=100 at spread offsets, 100,000 tracks",
+        }),
+        result("catalog list all", {
+          ...common,
+          audiod: p95(all),
+          runs: all.length,
+          note: "p95 of GET /v1/tracks (all 100,000, what `audiod tracks` and the player fetch)",
+        }),
+        result("catalog search", {
+          ...common,
+          audiod: p95(search),
+          runs: search.length,
+          note: "p95 of GET /v1/tracks?q=… (words, artist, album, id prefix; every match)",
+        }),
+        result("catalog search page", {
+          ...common,
+          audiod: p95(searchPage),
+          runs: searchPage.length,
+          note: "p95 of GET /v1/tracks?limit=100&q=…",
+        }),
+        result("catalog bootstrap RSS", {
+          audiod: rss,
+          rawUnit: "MB",
+          target: null,
+          better: "lower",
+          runs: 1,
+          note: `after the load and the queries; peak ${hwm.toFixed(0)} MB`,
+        }),
+      ];
+    } finally {
+      clearInterval(beat);
+    }
+  },
+};
