@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { printOut } from "../daemon/log.ts";
 import { type BenchCase, createContext } from "./_context.ts";
-import { type Report, toMarkdown, toSvg } from "./_report.ts";
+import { formatTarget, type Report, toMarkdown, toSvg } from "./_report.ts";
 import type { CaseResult } from "./_stats.ts";
 import { ensureTools, say } from "./_tools.ts";
 import { serveCase } from "./serve.ts";
@@ -116,7 +116,8 @@ async function main(): Promise<void> {
         }];
       }
       for (const r of results) {
-        say(`  ${r.name}: ${r.value} ${r.unit} (target ${r.target}) ${r.met ? "met" : "NOT MET"}`);
+        const verdict = r.met === null ? "" : r.met ? " met" : " NOT MET";
+        say(`  ${r.name}: ${r.value} ${r.unit} (target ${formatTarget(r)})${verdict}`);
       }
       say(`case ${c.id} took ${((performance.now() - caseStarted) / 1000).toFixed(1)} s`);
       fresh.push(...results);
