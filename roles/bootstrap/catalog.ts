@@ -56,7 +56,8 @@ export class Catalog {
     instance: string,
     tracks: AnnouncedTrack[],
     options: { replace?: boolean; removed?: string[] } = {},
-  ): void {
+  ): { added: string[]; removed: string[] } {
+    const before = new Set(this.#byInstance.get(instance));
     if (options.replace) this.removeInstance(instance);
     let held = this.#byInstance.get(instance);
     if (!held) this.#byInstance.set(instance, held = new Set());
@@ -78,6 +79,15 @@ export class Catalog {
       entry.replicas.add(instance);
       held.add(track.id);
     }
+    return {
+      added: [...held].filter((id) => !before.has(id)),
+      removed: [...before].filter((id) => !held.has(id)),
+    };
+  }
+
+  /** The ids of the tracks an instance announced. */
+  heldBy(instance: string): string[] {
+    return [...this.#byInstance.get(instance) ?? []];
   }
 
   /** Drops every replica an instance held (it went down or left). Returns how many tracks disappeared. */

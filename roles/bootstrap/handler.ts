@@ -24,6 +24,8 @@ import {
 } from "../../daemon/schema.ts";
 import type { CatalogTrack, Replica, StatusEntry, StatusReport } from "../../client/types.ts";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
+import type { EventHub } from "./events.ts";
+import { JOIN_SECRET_HEADER } from "../../daemon/join_secret.ts";
 import type { Member, Registry } from "./registry.ts";
 import { addressKey, type SignInLimits } from "./sign_in_limits.ts";
 import { userKey, type UserStore } from "./user_store.ts";
@@ -40,6 +42,8 @@ export interface BootstrapDeps {
   limits: SignInLimits;
   /** The bootstrap serves HTTPS: members must too, so secrets and tokens never travel in clear. */
   httpsOnly?: boolean;
+  /** The push channel (`GET /v1/events`). */
+  events: EventHub;
   /** The bootstrap's own row in `status`. */
   self: () => StatusEntry;
   /** A member registered (the scheduler settles its pending spawn). */
@@ -182,6 +186,14 @@ export function createHandler(deps: BootstrapDeps): Handler {
       }
       return Response.json(toTrack(found.entry));
     })
+    .get("/v1/events", (req) => {
+      // Anyone may follow availability and media; the join secret adds token revocations. A wrong secret is
+      // refused rather than quietly downgraded, so a misconfigured member notices.
+      const given = req.headers.get(JOIN_SECRET_HEADER);
+      const member = given !== null && given !== "";
+      if (member) requireJoinSecret(req, deps.joinSecret);
+      return deps.events.subscribe({ member, lastEventId: req.headers.get("last-event-id") });
+    })
     .get("/v1/services/:role", (_req, { params }) => {
       const role = oneOf(["auth", "file", "content"] as const)(params.role, "role");
       const candidates = registry.available(role).sort((a, b) => rank(a) - rank(b))
@@ -221,7 +233,7 @@ export function createHandler(deps: BootstrapDeps): Handler {
       }
       const { member: m, replaced } = registry.register({ ...body, node: body.node ?? null });
       if (replaced) {
-        catalog.removeInstance(replaced.id);
+        removeTracks(catalog, deps.events, replaced.id);
         deps.onGone?.(replaced);
       }
       logger.info("member.joined", { role: m.role, id: m.id, url: m.url, host: m.host, pid: m.pid });
@@ -248,7 +260,7 @@ export function createHandler(deps: BootstrapDeps): Handler {
     .delete("/v1/internal/members/:id", (_req, { params }) => {
       const m = registry.remove(params.id!);
       if (m) {
-        const gone = catalog.removeInstance(m.id);
+        const gone = removeTracks(catalog, deps.events, m.id);
         logger.info("member.left", { role: m.role, id: m.id, url: m.url, tracksGone: gone });
         deps.onGone?.(m);
       }
@@ -269,10 +281,11 @@ export function createHandler(deps: BootstrapDeps): Handler {
       if (m.role !== "file") {
         throw new HttpError(400, "invalid_request", "Cannot accept tracks from a non-file member");
       }
-      catalog.announce(m.id, body.tracks, {
+      const changed = catalog.announce(m.id, body.tracks, {
         ...(body.replace ? { replace: true } : {}),
         ...(body.removed ? { removed: body.removed } : {}),
       });
+      publishTracks(deps.events, m.id, changed, catalog.size);
       m.tracks = catalog.countFor(m.id);
       logger.debug("tracks.announced", {
         id: m.id,
@@ -373,6 +386,32 @@ export function createHandler(deps: BootstrapDeps): Handler {
     });
 
   return router.handle;
+}
+
+/** Publishes what an instance added and removed, at most 1000 ids per event. */
+export function publishTracks(
+  events: EventHub,
+  instance: string,
+  changed: { added: string[]; removed: string[] },
+  total: number,
+): void {
+  const { added, removed } = changed;
+  for (let i = 0; i < Math.max(added.length, removed.length); i += 1000) {
+    const addedIds = added.slice(i, i + 1000);
+    const removedIds = removed.slice(i, i + 1000);
+    events.publish({
+      type: "tracks",
+      data: { instance, added: addedIds.length, removed: removedIds.length, addedIds, removedIds, total },
+    });
+  }
+}
+
+/** Drops every track an instance announced (it left or went down) and says so; returns how many left the catalog. */
+export function removeTracks(catalog: Catalog, events: EventHub, instance: string): number {
+  const held = catalog.heldBy(instance);
+  const gone = catalog.removeInstance(instance);
+  publishTracks(events, instance, { added: [], removed: held }, catalog.size);
+  return gone;
 }
 
 function badToken(): HttpError {

@@ -20,7 +20,8 @@ import { startServer } from "../../daemon/server.ts";
 import { httpClientFor, type TlsPem } from "../../daemon/tls.ts";
 import { CommandError } from "../../daemon/usage_error.ts";
 import { Catalog } from "./catalog.ts";
-import { createHandler } from "./handler.ts";
+import { EventHub } from "./events.ts";
+import { createHandler, removeTracks } from "./handler.ts";
 import { Registry } from "./registry.ts";
 import { type ScaleOptions, schedulePolicy, Scheduler } from "./scheduler.ts";
 import { type Rate, SignInLimits } from "./sign_in_limits.ts";
@@ -98,7 +99,23 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       ? { addressBurst: options.signInRate.burst, addressPeriodMs: options.signInRate.periodMs }
       : {},
   );
-  const registry = new Registry();
+  const events = new EventHub();
+  const registry = new Registry({
+    onChange: (m, state, reason) =>
+      events.publish({
+        type: "instance",
+        data: {
+          state,
+          id: m.id,
+          role: m.role,
+          url: m.url,
+          host: m.host,
+          node: m.node,
+          reason,
+          at: Date.now(),
+        },
+      }),
+  });
   const catalog = new Catalog();
   const meter = new LoadMeter();
   let selfUrl = "";
@@ -112,7 +129,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
     },
     stop: async (instance) => {
       // No new work goes there from now on; the instance lets its active streams finish, then leaves.
-      registry.drain(instance.id);
+      registry.drain(instance.id, "scale down");
       logger.info("member.draining", { role: instance.role, id: instance.id, reason: "scale down" });
       const node = instance.node ? registry.get(instance.node) : undefined;
       try {
@@ -134,6 +151,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
     catalog,
     users,
     logger,
+    events,
     joinSecret: secret.secret,
     limits,
     httpsOnly: !!options.tls,
@@ -154,8 +172,13 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       scheduler.tick();
     },
     onRevoked: async (hashes) => {
-      // Every file instance that may still serve (draining ones too) hears at once; they also re-check
-      // cached tokens every second, so a lost push delays a revocation by a second at most.
+      // Members hear on the event channel; besides, every file instance that may still serve (draining ones
+      // too) is told directly, and the answer to the caller waits for that: the very next request anywhere is
+      // refused, which a push channel alone cannot promise. Cached tokens are also re-checked every second, so
+      // a lost message delays a revocation by a second at most.
+      for (let i = 0; i < hashes.length; i += 500) {
+        events.publish({ type: "revoked", data: { tokenHashes: hashes.slice(i, i + 500) } });
+      }
       const targets = registry.list().filter((m) => m.role === "file" && m.state !== "down");
       const pushes = [];
       for (let i = 0; i < hashes.length; i += 500) {
@@ -193,7 +216,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   const tick = setInterval(() => {
     for (const change of registry.sweep()) {
       const m = change.member;
-      const gone = catalog.removeInstance(m.id);
+      const gone = removeTracks(catalog, events, m.id);
       logger.warn(change.state === "down" ? "member.down" : "member.forgotten", {
         role: m.role,
         id: m.id,
@@ -213,6 +236,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   clearInterval(tick);
   clearInterval(prune);
   await Promise.all(remotes.map((r) => r.stop()));
+  events.close();
   await server.shutdown();
   users.close();
   logger.info("stopped", {});

@@ -48,15 +48,20 @@ export const DEFAULT_TIMING: RegistryTiming = { heartbeatMs: 750, leaseMs: 2300,
 /** An empty load. */
 export const IDLE: Load = { activeStreams: 0, inFlight: 0, bytesPerSecond: 0, requests: 0 };
 
+/** Told of every change of a member's state, with the reason in words. */
+export type StateListener = (member: Member, state: InstanceState, reason: string) => void;
+
 /** Nodes and instances with their leases. */
 export class Registry {
   #members = new Map<string, Member>();
   #now: () => number;
+  #onChange: StateListener;
   readonly timing: RegistryTiming;
 
-  constructor(options: { now?: () => number; timing?: RegistryTiming } = {}) {
+  constructor(options: { now?: () => number; timing?: RegistryTiming; onChange?: StateListener } = {}) {
     this.#now = options.now ?? Date.now;
     this.timing = options.timing ?? DEFAULT_TIMING;
+    this.#onChange = options.onChange ?? (() => {});
   }
 
   /**
@@ -85,6 +90,10 @@ export class Registry {
       downSince: null,
     };
     this.#members.set(member.id, member);
+    if (replaced && replaced.id !== member.id && replaced.state !== "down") {
+      this.#onChange(replaced, "down", "replaced");
+    }
+    this.#onChange(member, "up", replaced?.id === member.id ? "joined again" : "joined");
     return replaced ? { member, replaced } : { member };
   }
 
@@ -99,16 +108,22 @@ export class Registry {
   }
 
   /** Marks a member as draining: it takes no new work. */
-  drain(id: string): Member | undefined {
+  drain(id: string, reason = "stopping"): Member | undefined {
     const member = this.#members.get(id);
-    if (member && member.state === "up") member.state = "draining";
+    if (member && member.state === "up") {
+      member.state = "draining";
+      this.#onChange(member, "draining", reason);
+    }
     return member;
   }
 
   /** Takes a draining member back into rotation (its stop order failed). */
-  undrain(id: string): Member | undefined {
+  undrain(id: string, reason = "stop failed"): Member | undefined {
     const member = this.#members.get(id);
-    if (member && member.state === "draining") member.state = "up";
+    if (member && member.state === "draining") {
+      member.state = "up";
+      this.#onChange(member, "up", reason);
+    }
     return member;
   }
 
@@ -116,6 +131,7 @@ export class Registry {
   remove(id: string): Member | undefined {
     const member = this.#members.get(id);
     this.#members.delete(id);
+    if (member && member.state !== "down") this.#onChange(member, "down", "left");
     return member;
   }
 
@@ -151,14 +167,21 @@ export class Registry {
       }
     }
     // Instances on a content node that went down go down with it.
+    const reasons = new Map<Member, string>();
     for (const change of changes) {
-      if (change.member.role !== "content") continue;
+      if (change.member.role !== "content" || change.state !== "down") continue;
       for (const m of this.#members.values()) {
         if (m.node === change.member.id && m.state !== "down") {
           m.state = "down";
           m.downSince = now;
           changes.push({ member: m, state: "down" });
+          reasons.set(m, "its node went down");
         }
+      }
+    }
+    for (const change of changes) {
+      if (change.state === "down") {
+        this.#onChange(change.member, "down", reasons.get(change.member) ?? "lease expired");
       }
     }
     return changes;

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { callJson } from "../../daemon/bootstrap_client.ts";
 import { LoadMeter } from "../../daemon/load_meter.ts";
+import { subscribeEvents } from "../../daemon/event_stream.ts";
 import { createLogger, type LogFormat } from "../../daemon/log.ts";
 import { sleep } from "../../daemon/membership.ts";
 import { CommandError } from "../../daemon/usage_error.ts";
@@ -149,6 +150,24 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     onStale: () => rescanSoon?.(),
   });
   const loop = rescanLoop();
+  // Revocations reach us on the bootstrap's event channel (and by a direct push, and by the 1 s re-check).
+  const following = subscribeEvents({
+    bootstrap: options.bootstrap,
+    peer,
+    signal: running,
+    onEvent: (type, data) => {
+      if (type !== "revoked") return;
+      const hashes = (data as { tokenHashes?: unknown }).tokenHashes;
+      if (!Array.isArray(hashes)) return;
+      for (const hash of hashes) {
+        if (typeof hash === "string" && /^[0-9a-f]{64}$/.test(hash)) tokens.revoke(hash);
+      }
+    },
+    onConnection: (change) =>
+      change.connected
+        ? logger.debug("events.connected", {})
+        : logger.debug("events.lost", { error: change.error }),
+  });
   try {
     await runInstance({
       ...options,
@@ -165,7 +184,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     }, signal);
   } finally {
     ended.abort();
-    await loop;
+    await Promise.all([loop, following]);
     index.close();
   }
 }
