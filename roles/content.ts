@@ -21,6 +21,7 @@ import { startServer } from "../daemon/server.ts";
 import { httpClientFor, type TlsPem } from "../daemon/tls.ts";
 import { CommandError } from "../daemon/usage_error.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
+import { DRAIN_GRACE_MS } from "./_instance.ts";
 
 /** Options of `audiod content`. */
 export interface ContentOptions {
@@ -126,9 +127,14 @@ class Instances {
     return hosted;
   }
 
-  /** Asks an instance to drain and stop; terminates it when it does not stop in time. */
-  async stop(hosted: Hosted, graceMs = 10_000): Promise<void> {
+  /**
+   * Asks an instance to drain and stop (it waits up to {@linkcode DRAIN_GRACE_MS} for its active streams);
+   * terminates it when it does not stop in time. Asking again while it stops waits for the same stop.
+   */
+  async stop(hosted: Hosted, graceMs = DRAIN_GRACE_MS + 4000): Promise<void> {
+    if (hosted.state === "stopping") return await hosted.stopped.promise;
     hosted.state = "stopping";
+    this.#logger.info("instance.stopping", { role: hosted.role, local: hosted.localId, id: hosted.id });
     hosted.worker.postMessage({ type: "stop" } satisfies ToWorker);
     const timer = setTimeout(() => {
       this.#logger.warn("instance.killed", {
