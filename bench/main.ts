@@ -19,8 +19,20 @@ import { getCase } from "./get.ts";
 import { firstAudioCase } from "./first_audio.ts";
 import { scanCase } from "./scan.ts";
 import { catalogCase } from "./catalog.ts";
+import { loginCase } from "./login.ts";
+import { failoverCase } from "./failover.ts";
+import { memoryCase } from "./memory.ts";
 
-const CASES: BenchCase[] = [serveCase, getCase, firstAudioCase, scanCase, catalogCase];
+const CASES: BenchCase[] = [
+  serveCase,
+  getCase,
+  firstAudioCase,
+  scanCase,
+  catalogCase,
+  loginCase,
+  failoverCase,
+  memoryCase,
+];
 
 const RESULTS = new URL("./results/", import.meta.url).pathname;
 
