@@ -219,9 +219,14 @@ program.command("file")
   .addOption(tlsKeyOption())
   .addOption(caOption())
   .addOption(logFormatOption())
+  .addOption(
+    new Option("--rescan-interval <duration>", "rescan this often besides on changes (tests)").hideHelp(),
+  )
   .action(async (o) => {
     const bootstrap = bootstrapOf(o.bootstrap);
     const listen = parseListen(o.listen);
+    const { parseDuration } = await import("./daemon/duration.ts");
+    const rescanMs = o.rescanInterval ? parseDuration(o.rescanInterval, "--rescan-interval") : undefined;
     const { run } = await import("./roles/file/mod.ts");
     const { memberSecurity } = await import("./daemon/security_options.ts");
     const security = await memberSecurity(o);
@@ -231,6 +236,7 @@ program.command("file")
         listen,
         media: o.media,
         dataDir: o.data,
+        ...(rescanMs ? { rescanMs } : {}),
         ...(o.advertise ? { advertise: o.advertise } : {}),
         logFormat: o.logFormat as LogFormat,
         ...security,

@@ -17,6 +17,7 @@ import { sleep } from "../../daemon/membership.ts";
 import { CommandError } from "../../daemon/usage_error.ts";
 import { MediaIndex } from "../../media/media_index.ts";
 import { scanMedia } from "../../media/scan.ts";
+import { watchChanges } from "../../media/watch.ts";
 import { type InstancePlacement, peerAccess, runInstance } from "../_instance.ts";
 import { createHandler } from "./handler.ts";
 import { Library, toAnnounced } from "./library.ts";
@@ -27,7 +28,7 @@ export interface FileOptions extends InstancePlacement {
   media: string;
   dataDir: string;
   logFormat: LogFormat;
-  /** Milliseconds between rescans of the media directory (default 5000). */
+  /** Milliseconds between rescans of the media directory besides those its changes trigger (default 5000). */
   rescanMs?: number;
 }
 
@@ -62,7 +63,6 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
   const peer = peerAccess(options);
   const tokens = new TokenCheck({ bootstrap: options.bootstrap, peer });
   let instanceId: string | null = null;
-  let rescanSoon: (() => void) | null = null;
 
   const scan = async (initial = false): Promise<ReturnType<Library["replace"]>> => {
     const started = performance.now();
@@ -123,15 +123,23 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     throw new CommandError((error as Error).message);
   }
 
-  // Rescans end when the instance stops, whether asked to (signal) or refused by the bootstrap.
+  // Rescans end when the instance stops, whether asked to (signal) or refused by the bootstrap. They run when
+  // the media directory changed (watched) or a served file looked stale, and every rescanMs regardless, in
+  // case the watch missed something (network filesystems report nothing).
   const ended = new AbortController();
   const running = AbortSignal.any([signal, ended.signal]);
+  let dirty = false;
+  let wake = new AbortController();
+  const rescanSoon = () => {
+    dirty = true;
+    wake.abort();
+  };
   const rescanLoop = async () => {
     while (!running.aborted) {
-      const wake = new AbortController();
-      rescanSoon = () => wake.abort();
-      await sleep(options.rescanMs ?? 5000, AbortSignal.any([running, wake.signal]));
+      if (!dirty) await sleep(options.rescanMs ?? 5000, AbortSignal.any([running, wake.signal]));
       if (running.aborted) break;
+      dirty = false;
+      wake = new AbortController();
       try {
         await announceChanges(await scan());
       } catch (error) {
@@ -139,6 +147,13 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
       }
     }
   };
+  const watching = watchChanges(media, {
+    signal: running,
+    onChange: () => {
+      logger.debug("media.changed", { media });
+      rescanSoon();
+    },
+  }).catch((error) => logger.warn("watch.failed", { media, error, fallback: "periodic rescans" }));
 
   const handler = createHandler({
     library,
@@ -147,7 +162,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     meter,
     logger,
     joinSecret: options.joinSecret,
-    onStale: () => rescanSoon?.(),
+    onStale: () => rescanSoon(),
   });
   const loop = rescanLoop();
   // Revocations reach us on the bootstrap's event channel (and by a direct push, and by the 1 s re-check).
@@ -184,7 +199,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     }, signal);
   } finally {
     ended.abort();
-    await Promise.all([loop, following]);
+    await Promise.all([loop, following, watching]);
     index.close();
   }
 }
