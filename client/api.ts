@@ -83,13 +83,15 @@ export class AudiodClient {
 
   /** Revokes the token on the server. */
   async logout(token: string): Promise<void> {
-    await this.#onAuth((url) => this.#call(url, "POST", "/v1/logout", { token }));
+    await this.#onAuth((url) => this.#call(url, "POST", "/v1/logout", { token }), { idempotent: true });
   }
 
   /** Trades a valid token for a new one with a fresh lifetime; the old one is revoked. */
   async renew(token: string): Promise<Session> {
     return this.#session(
-      await this.#onAuth((url) => this.#call<SessionAnswer>(url, "POST", "/v1/renew", { token })),
+      await this.#onAuth((url) => this.#call<SessionAnswer>(url, "POST", "/v1/renew", { token }), {
+        idempotent: false,
+      }),
     );
   }
 
@@ -109,20 +111,26 @@ export class AudiodClient {
       this.#call<{ revoked: number }>(url, "POST", "/v1/password", {
         token,
         body: { oldPassword, newPassword },
-      })
-    );
+      }), { idempotent: false });
   }
 
   /** Deletes the account and ends all its sessions. */
   deleteAccount(token: string, password: string): Promise<{ revoked: number }> {
-    return this.#onAuth((url) =>
-      this.#call<{ revoked: number }>(url, "DELETE", "/v1/account", { token, body: { password } })
+    return this.#onAuth(
+      (url) => this.#call<{ revoked: number }>(url, "DELETE", "/v1/account", { token, body: { password } }),
+      { idempotent: false },
     );
   }
 
-  async #signIn(path: string, user: string, password: string): Promise<Session> {
+  async #signIn(path: "/v1/login" | "/v1/register", user: string, password: string): Promise<Session> {
+    // A login repeated elsewhere after a 5xx has the same outcome (at worst an unused extra session, which
+    // expires); a registration repeated after a 500 that did create the account would answer "name taken".
+    const idempotent = path === "/v1/login";
     return this.#session(
-      await this.#onAuth((url) => this.#call<SessionAnswer>(url, "POST", path, { body: { user, password } })),
+      await this.#onAuth(
+        (url) => this.#call<SessionAnswer>(url, "POST", path, { body: { user, password } }),
+        { idempotent },
+      ),
     );
   }
 
@@ -136,8 +144,12 @@ export class AudiodClient {
     };
   }
 
-  /** Runs `call` on the least loaded auth instance, trying the next on a connection error or 5xx. */
-  async #onAuth<T>(call: (url: string) => Promise<T>): Promise<T> {
+  /**
+   * Runs `call` on the first auth candidate (the bootstrap ranks them by load), trying the next one when this
+   * one surely did nothing — it could not be connected to, or answered 503 — and, for requests that may be
+   * repeated (`idempotent`), also on any other 5xx or a connection that broke.
+   */
+  async #onAuth<T>(call: (url: string) => Promise<T>, options: { idempotent: boolean }): Promise<T> {
     const candidates = await this.candidates("auth");
     if (candidates.length === 0) {
       throw new HttpError(
@@ -152,12 +164,17 @@ export class AudiodClient {
         return await call(c.url);
       } catch (error) {
         last = error;
-        if (error instanceof UnreachableError || (error instanceof HttpError && error.status >= 500)) {
-          continue;
-        }
+        if (retryable(error, options.idempotent)) continue;
         throw error;
       }
     }
     throw last;
   }
+}
+
+/** Whether another candidate may be tried after `error`. */
+export function retryable(error: unknown, idempotent: boolean): boolean {
+  if (error instanceof UnreachableError) return error.notSent || idempotent;
+  if (error instanceof HttpError && error.status >= 500) return error.status === 503 || idempotent;
+  return false;
 }

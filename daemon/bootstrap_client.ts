@@ -12,10 +12,13 @@ import { JOIN_SECRET_HEADER } from "./join_secret.ts";
 /** The address could not be reached at all. */
 export class UnreachableError extends Error {
   readonly url: string;
-  constructor(url: string, why: string) {
+  /** No connection was made (refused, unknown host), so the request surely had no effect there. */
+  readonly notSent: boolean;
+  constructor(url: string, why: string, options: { notSent?: boolean } = {}) {
     super(`Cannot reach ${url}: ${why}`);
     this.name = "UnreachableError";
     this.url = url;
+    this.notSent = options.notSent ?? false;
   }
 }
 
@@ -62,7 +65,8 @@ export async function callJson<T>(
     });
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    throw new UnreachableError(baseUrl, describeFetchError(error, timeout.aborted));
+    const why = describeFetchError(error, timeout.aborted);
+    throw new UnreachableError(baseUrl, why, { notSent: /^(connection refused|unknown host)/.test(why) });
   }
   return await parseResponse<T>(res);
 }

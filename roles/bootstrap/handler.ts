@@ -25,6 +25,7 @@ import {
 import type { CatalogTrack, Replica, StatusEntry, StatusReport } from "../../client/types.ts";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import type { EventHub } from "./events.ts";
+import { rankMembers } from "./balance.ts";
 import { JOIN_SECRET_HEADER } from "../../daemon/join_secret.ts";
 import type { Member, Registry } from "./registry.ts";
 import { addressKey, type SignInLimits } from "./sign_in_limits.ts";
@@ -121,13 +122,18 @@ export function createHandler(deps: BootstrapDeps): Handler {
   };
 
   const toTrack = (entry: CatalogEntry): CatalogTrack => {
-    const replicas: Replica[] = [];
+    const holders: Member[] = [];
     for (const id of entry.replicas) {
       const m = registry.get(id);
-      if (!m || m.state === "down") continue;
-      replicas.push({ instance: m.id, url: m.url, host: m.host, node: m.node, state: m.state });
+      if (m && m.state !== "down") holders.push(m);
     }
-    replicas.sort((a, b) => rank(registry.get(a.instance)) - rank(registry.get(b.instance)));
+    const replicas: Replica[] = rankMembers(holders).map((m) => ({
+      instance: m.id,
+      url: m.url,
+      host: m.host,
+      node: m.node,
+      state: m.state,
+    }));
     const { id, title, artist, album, trackNo, duration, size, md5, format } = entry;
     return { id, title, artist, album, trackNo, duration, size, md5, format, replicas };
   };
@@ -196,7 +202,7 @@ export function createHandler(deps: BootstrapDeps): Handler {
     })
     .get("/v1/services/:role", (_req, { params }) => {
       const role = oneOf(["auth", "file", "content"] as const)(params.role, "role");
-      const candidates = registry.available(role).sort((a, b) => rank(a) - rank(b))
+      const candidates = rankMembers(registry.available(role))
         .map((m) => ({ id: m.id, url: m.url, host: m.host, load: m.load }));
       return Response.json({ role, candidates });
     });
@@ -420,12 +426,6 @@ function badToken(): HttpError {
     "bad_token",
     "Cannot accept the token: it is unknown, expired or revoked (sign in again with audiod login)",
   );
-}
-
-/** Lower is better: the least outstanding work first. */
-function rank(m: Member | undefined): number {
-  if (!m) return Number.MAX_SAFE_INTEGER;
-  return m.load.activeStreams * 4 + m.load.inFlight + (m.state === "up" ? 0 : 1000);
 }
 
 function intParam(url: URL, name: string, min: number, max: number, fallback: number): number {
