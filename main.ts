@@ -12,8 +12,7 @@ import { HttpError } from "./daemon/http_error.ts";
 import { type LogFormat, printErr } from "./daemon/log.ts";
 import { defaultDataDir } from "./daemon/paths.ts";
 import { CommandError, UsageError } from "./daemon/usage_error.ts";
-
-const VERSION = "0.1.0";
+import { VERSION } from "./daemon/version.ts";
 
 const logFormatOption = () =>
   new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"] as const)

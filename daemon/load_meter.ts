@@ -63,6 +63,16 @@ export class LoadMeter {
     return this.#streams;
   }
 
+  /** Requests in progress now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Bytes sent since start. */
+  get bytesServed(): number {
+    return this.#bytes;
+  }
+
   /** Resolves once no stream is active, or after `timeoutMs`; true when the streams ended in time. */
   streamsEnded(timeoutMs: number): Promise<boolean> {
     if (this.#streams === 0) return Promise.resolve(true);

@@ -23,8 +23,17 @@ export type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Re
 
 interface Route {
   method: string;
+  path: string;
   parts: string[];
   handler: RouteHandler;
+}
+
+/** The route pattern each request matched, for metrics (a bounded label, unlike the path itself). */
+const matched = new WeakMap<Request, string>();
+
+/** The pattern (e.g. `/v1/tracks/:id`) of the route `req` matched, or undefined when none did. */
+export function routeOf(req: Request): string | undefined {
+  return matched.get(req);
 }
 
 interface Guard {
@@ -48,7 +57,7 @@ export class Router {
 
   /** Adds a route; `path` like `/v1/tracks/:id`. GET routes also answer HEAD. */
   on(method: string, path: string, handler: RouteHandler): this {
-    this.#routes.push({ method, parts: splitPath(path), handler });
+    this.#routes.push({ method, path, parts: splitPath(path), handler });
     return this;
   }
 
@@ -94,6 +103,8 @@ export class Router {
       throw new HttpError(400, "bad_request", "Cannot accept the Host header: expected HOST or HOST:PORT");
     }
     const parts = splitPath(url.pathname);
+    const route = this.#routes.find((r) => r.parts.length === parts.length && tryMatch(r.parts, parts));
+    if (route) matched.set(req, route.path);
     for (const guard of this.#guards) {
       if (guard.prefix.every((p, i) => parts[i] === p)) guard.check(req);
     }
@@ -147,6 +158,14 @@ function matchPath(pattern: string[], parts: string[]): Record<string, string> |
     }
   }
   return params;
+}
+
+function tryMatch(pattern: string[], parts: string[]): boolean {
+  try {
+    return matchPath(pattern, parts) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 function truncate(text: string): string {

@@ -6,7 +6,8 @@
  */
 
 import { type ListenAddress, urlHost } from "./address.ts";
-import type { Handler } from "./router.ts";
+import type { Metrics } from "./metrics.ts";
+import { type Handler, routeOf } from "./router.ts";
 import { type Logger, printOut } from "./log.ts";
 import type { TlsPem } from "./tls.ts";
 import { CommandError } from "./usage_error.ts";
@@ -33,6 +34,30 @@ export interface StartServerOptions {
   announce?: boolean;
   /** Serve HTTPS with this certificate and key. */
   tls?: TlsPem;
+  /** Serve these at `GET /metrics` (public, read-only), with every request counted by route and status. */
+  metrics?: Metrics;
+}
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
+
+/** Serves `/metrics` and counts every other request in `audiod_http_requests_total`. */
+function withMetrics(handler: Handler, metrics: Metrics): Handler {
+  const requests = metrics.counter(
+    "audiod_http_requests_total",
+    "HTTP requests answered, by method, route pattern and status",
+  );
+  return async (req, info) => {
+    if ((req.method === "GET" || req.method === "HEAD") && URL.parse(req.url)?.pathname === "/metrics") {
+      return metrics.response(req);
+    }
+    const res = await handler(req, info);
+    requests.inc({
+      method: METHODS.has(req.method) ? req.method : "OTHER",
+      route: routeOf(req) ?? "unmatched",
+      status: String(res.status),
+    });
+    return res;
+  };
 }
 
 /** Starts serving `handler` on `listen`. */
@@ -49,7 +74,7 @@ export function startServer(options: StartServerOptions): RunningServer {
         logger.error("request.failed", { error });
         return Response.json({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
       },
-    }, options.handler);
+    }, options.metrics ? withMetrics(options.handler, options.metrics) : options.handler);
   } catch (error) {
     const why = error instanceof Deno.errors.AddrInUse
       ? "the address is in use (is another audiod running? pick another port with --listen)"

@@ -11,6 +11,8 @@ import { type PeerAccess } from "../daemon/bootstrap_client.ts";
 import { requireJoinSecret } from "../daemon/join_secret.ts";
 import { LoadMeter } from "../daemon/load_meter.ts";
 import type { Logger } from "../daemon/log.ts";
+import { Metrics, standardMetrics } from "../daemon/metrics.ts";
+import { VERSION } from "../daemon/version.ts";
 import { type HeartbeatExtra, Membership } from "../daemon/membership.ts";
 import type { Handler, Router } from "../daemon/router.ts";
 import { startServer } from "../daemon/server.ts";
@@ -61,16 +63,21 @@ export interface RunInstanceOptions extends InstancePlacement {
   report?: () => Omit<HeartbeatExtra, "load">;
   /** After each (re-)registration. */
   onRegistered?: (id: string, url: string) => Promise<void> | void;
+  /** The role's own metrics; the standard ones (load, memory, requests) are added here. */
+  metrics?: Metrics;
 }
 
 /** Serves and stays a member until `signal` aborts; then drains, leaves and stops. */
 export async function runInstance(options: RunInstanceOptions, signal: AbortSignal): Promise<void> {
   const { logger, meter } = options;
+  const metrics = options.metrics ?? new Metrics();
+  standardMetrics(metrics, { role: options.role, version: VERSION, meter });
   const server = startServer({
     role: options.role,
     listen: options.listen,
     handler: meter.wrap(options.handler),
     logger,
+    metrics,
     ...(options.tls ? { tls: options.tls } : {}),
   });
   const advertised = options.advertise ?? server.hostname;

@@ -13,6 +13,8 @@ import { type PeerAccess } from "../daemon/bootstrap_client.ts";
 import { HttpError } from "../daemon/http_error.ts";
 import { requireJoinSecret } from "../daemon/join_secret.ts";
 import { LoadMeter } from "../daemon/load_meter.ts";
+import { Metrics, standardMetrics } from "../daemon/metrics.ts";
+import { VERSION } from "../daemon/version.ts";
 import { createLogger, type LogFormat } from "../daemon/log.ts";
 import { Membership } from "../daemon/membership.ts";
 import { type Handler, Router } from "../daemon/router.ts";
@@ -225,11 +227,27 @@ export async function run(options: ContentOptions, signal: AbortSignal): Promise
     });
   const handler: Handler = router.handle;
 
+  const metrics = new Metrics();
+  standardMetrics(metrics, { role: "content", version: VERSION, meter });
+  metrics.gauge("audiod_hosted_instances", "Instances this node runs, by role and state", () => {
+    const counts = new Map<string, number>();
+    for (const role of ["auth", "file"]) {
+      for (const state of ["starting", "up", "stopping"]) counts.set(`${role} ${state}`, 0);
+    }
+    for (const h of instances.list()) {
+      counts.set(`${h.role} ${h.state}`, counts.get(`${h.role} ${h.state}`)! + 1);
+    }
+    return [...counts].map(([key, n]) => {
+      const [role, state] = key.split(" ");
+      return [{ role: role!, state: state! }, n];
+    });
+  });
   const server = startServer({
     role: "content",
     listen: options.listen,
     handler: meter.wrap(handler),
     logger,
+    metrics,
     ...(options.tls ? { tls: options.tls } : {}),
   });
   const url = `${options.tls ? "https" : "http"}://${urlHost(advertise)}:${server.port}`;

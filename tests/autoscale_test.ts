@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { parseExposition, sampleOf } from "./_exposition.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { CatalogTrack, StatusReport } from "../client/types.ts";
 
@@ -135,6 +136,9 @@ Deno.test({
       events.some((e) => e.event === "member.draining"),
       "instances were drained before they stopped",
     );
+    const metrics = parseExposition(await (await fetch(`${bootstrap.url}/metrics`)).text());
+    assert.ok(sampleOf(metrics, "audiod_scale_events_total", { role: "file", direction: "up" })! >= 1);
+    assert.ok(sampleOf(metrics, "audiod_scale_events_total", { role: "file", direction: "down" })! >= 1);
     // Nothing went down: instances that scale in leave, they do not die.
     assert.equal(events.filter((e) => e.event === "member.down").length, 0);
   },

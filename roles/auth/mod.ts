@@ -11,6 +11,7 @@ import { callJson, type PeerAccess, UnreachableError } from "../../daemon/bootst
 import { bearer } from "../../daemon/bearer.ts";
 import { HttpError } from "../../daemon/http_error.ts";
 import { LoadMeter } from "../../daemon/load_meter.ts";
+import { Metrics } from "../../daemon/metrics.ts";
 import { createLogger, type LogFormat, type Logger } from "../../daemon/log.ts";
 import { type Handler, Router } from "../../daemon/router.ts";
 import { obj, readJson, str } from "../../daemon/schema.ts";
@@ -213,15 +214,21 @@ export interface AuthOptions extends InstancePlacement {
 export async function run(options: AuthOptions, signal: AbortSignal): Promise<void> {
   const logger = createLogger({ role: "auth", format: options.logFormat });
   const meter = new LoadMeter({ logins: true });
+  const metrics = new Metrics();
+  const signIns = metrics.counter(
+    "audiod_sign_ins_total",
+    "Sign-ins by kind (login, register) and outcome (ok, refused, limited, error)",
+  );
   const peer = peerAccess(options);
   const handler = createHandler({
     bootstrap: options.bootstrap,
     logger,
     peer,
-    // Logins per second drive autoscaling: count every attempt that got as far as a password hash.
-    onSignIn: (_kind, outcome) => {
+    // Sign-ins per second drive autoscaling: count those the limits let through (the costly password work).
+    onSignIn: (kind, outcome) => {
+      signIns.inc({ kind, outcome });
       if (outcome === "ok" || outcome === "refused") meter.addLogin();
     },
   });
-  await runInstance({ ...options, role: "auth", handler, meter, logger, peer }, signal);
+  await runInstance({ ...options, role: "auth", handler, meter, logger, peer, metrics }, signal);
 }

@@ -14,6 +14,8 @@ import { join } from "node:path";
 import { callJson, type PeerAccess } from "../../daemon/bootstrap_client.ts";
 import type { ListenAddress } from "../../daemon/address.ts";
 import { LoadMeter } from "../../daemon/load_meter.ts";
+import { Metrics, standardMetrics } from "../../daemon/metrics.ts";
+import { VERSION } from "../../daemon/version.ts";
 import { ensureJoinSecret } from "../../daemon/join_secret.ts";
 import { createLogger, type LogFormat, printOut } from "../../daemon/log.ts";
 import { startServer } from "../../daemon/server.ts";
@@ -118,11 +120,30 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   });
   const catalog = new Catalog();
   const meter = new LoadMeter();
+  const metrics = new Metrics();
+  standardMetrics(metrics, { role: "bootstrap", version: VERSION, meter });
+  metrics.gauge("audiod_instances", "Registered nodes and instances, by role and state", () => {
+    const counts = new Map<string, number>();
+    for (const role of ["content", "auth", "file"]) {
+      for (const state of ["up", "draining", "down"]) counts.set(`${role} ${state}`, 0);
+    }
+    for (const m of registry.list()) {
+      counts.set(`${m.role} ${m.state}`, (counts.get(`${m.role} ${m.state}`) ?? 0) + 1);
+    }
+    return [...counts].map(([key, n]) => {
+      const [role, state] = key.split(" ");
+      return [{ role: role!, state: state! }, n];
+    });
+  });
+  metrics.gauge("audiod_catalog_tracks", "Distinct tracks in the catalog", () => catalog.size);
+  metrics.gauge("audiod_event_subscribers", "Connections following GET /v1/events", () => events.size);
+  const scaleEvents = metrics.counter("audiod_scale_events_total", "Scale events by role and direction");
   let selfUrl = "";
   const scheduler = new Scheduler({
     policy: schedulePolicy(options.scale),
     members: () => registry.list(),
     logger,
+    onScale: ({ role, direction }) => scaleEvents.inc({ role, direction }),
     spawn: async (node, role) => {
       logger.info("instance.spawn", { node: node.id, host: node.host, role });
       await callJson(node.url, "POST", "/v1/internal/spawn", { ...peer, body: { role }, timeoutMs: 5000 });
@@ -202,6 +223,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       listen: options.listen,
       handler: meter.wrap(handler),
       logger,
+      metrics,
       ...(options.tls ? { tls: options.tls } : {}),
     });
   } catch (error) {

@@ -226,6 +226,8 @@ export interface SchedulerDeps {
   /** Marks an instance draining and asks its node to stop it once its streams ended. */
   stop: (instance: Member) => Promise<void>;
   logger: Logger;
+  /** Told of every scale event (for metrics). */
+  onScale?: (event: { role: InstanceRole; direction: "up" | "down"; from: number; to: number }) => void;
   now?: () => number;
 }
 
@@ -288,7 +290,10 @@ export class Scheduler {
         this.#order(node, role, now);
         placed++;
       }
-      if (placed > 0) this.#deps.logger.info("scale.up", { ...fields, to: current + placed });
+      if (placed > 0) {
+        this.#deps.logger.info("scale.up", { ...fields, to: current + placed });
+        this.#deps.onScale?.({ role, direction: "up", from: current, to: current + placed });
+      }
     } else if (decision.desired < current) {
       const leaving = new Set<string>();
       for (let i = decision.desired; i < current; i++) {
@@ -298,6 +303,7 @@ export class Scheduler {
       }
       if (leaving.size === 0) return;
       this.#deps.logger.info("scale.down", { ...fields, to: current - leaving.size });
+      this.#deps.onScale?.({ role, direction: "down", from: current, to: current - leaving.size });
       for (const id of leaving) {
         const victim = members.find((m) => m.id === id)!;
         this.#deps.stop(victim).catch((error) =>

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { callJson } from "../../daemon/bootstrap_client.ts";
 import { LoadMeter } from "../../daemon/load_meter.ts";
+import { Metrics } from "../../daemon/metrics.ts";
 import { subscribeEvents } from "../../daemon/event_stream.ts";
 import { createLogger, type LogFormat } from "../../daemon/log.ts";
 import { sleep } from "../../daemon/membership.ts";
@@ -60,6 +61,8 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
   }
   const library = new Library();
   const meter = new LoadMeter();
+  const metrics = new Metrics();
+  metrics.gauge("audiod_tracks", "Tracks this file instance serves", () => library.size);
   const peer = peerAccess(options);
   const tokens = new TokenCheck({ bootstrap: options.bootstrap, peer });
   let instanceId: string | null = null;
@@ -191,6 +194,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
       meter,
       logger,
       peer,
+      metrics,
       report: () => ({ tracks: library.size }),
       onRegistered: async (id) => {
         instanceId = id;
