@@ -8,7 +8,7 @@
 
 import { createHash } from "node:crypto";
 import { describeFetchError } from "../daemon/bootstrap_client.ts";
-import { chunkBounds, type ChunkManifest, isChunkManifest } from "./chunk_manifest.ts";
+import { chunkBounds, chunkCount, type ChunkManifest, isChunkManifest } from "./chunk_manifest.ts";
 import type { CatalogTrack, Replica } from "../client/types.ts";
 
 /** No replica could deliver verified bytes, or the token was refused. */
@@ -39,7 +39,23 @@ export interface StreamOptions {
   limitRate?: number;
   /** The HTTP client to fetch with, e.g. one trusting the cluster's CA (`--ca`). */
   httpClient?: Deno.HttpClient;
+  /**
+   * A replica that sends nothing for this long while bytes are awaited (a hung host, a dead link: no connection
+   * reset ever comes) is given up for the next one; default 1000 ms.
+   */
+  stallTimeoutMs?: number;
 }
+
+/** Default of {@linkcode StreamOptions.stallTimeoutMs}. */
+export const STALL_TIMEOUT_MS = 1000;
+/** How long a whole chunk manifest may take: computing it reads the whole file the first time. */
+const MANIFEST_TIMEOUT_MS = 30_000;
+/**
+ * Chunk digests asked for up front (`?head=`): a file instance that has not computed a track's manifest yet
+ * answers with these at once, so the first chunks are verified and played while it computes the rest.
+ */
+const HEAD_CHUNKS = 4;
+const HEX_MD5 = /^[0-9a-f]{32}$/;
 
 /** What every request of a transfer carries. */
 interface Access {
@@ -48,6 +64,23 @@ interface Access {
 }
 
 class ReplicaFailure extends Error {}
+
+/**
+ * Waits for `promise`, but gives up on the replica when that takes longer than `ms`: the request is aborted
+ * through `request` and the wait rejects with a ReplicaFailure. Time spent elsewhere (the consumer of the bytes
+ * taking its time, rate limiting) never counts.
+ */
+function patient<T>(promise: Promise<T>, ms: number, request: AbortController): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new ReplicaFailure(`sent nothing for ${ms} ms`);
+      request.abort(error);
+      reject(error);
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 /** Yields the track's bytes in order, each chunk only after its MD5 matched. */
 export async function* streamVerified(
@@ -69,9 +102,12 @@ export async function* streamVerified(
   }
   const failures: string[] = [];
   const whole = from === 0 ? createHash("md5") : null;
+  /** The manifest, possibly only its first chunks' digests until `complete`. */
   let manifest: ChunkManifest | null = null;
+  let complete = false;
   let offset = from;
   const limiter = options.limitRate ? new RateLimiter(options.limitRate) : null;
+  const stallMs = options.stallTimeoutMs ?? STALL_TIMEOUT_MS;
 
   const fail = (replica: Replica, reason: string) => {
     failures.push(`${replica.url}: ${reason}`);
@@ -81,8 +117,19 @@ export async function* streamVerified(
   for (const replica of candidates) {
     if (offset >= track.size && manifest) break;
     signal?.throwIfAborted();
+    // Aborts this replica's requests when it stalls (and when the caller aborts).
+    const request = new AbortController();
+    const onAbort = () => request.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      manifest ??= await fetchManifest(track, replica, access, signal);
+      if (!manifest) {
+        // The head answers at once (a cached manifest, or a few chunks hashed), so a replica gets little time.
+        ({ manifest, complete } = await patient(
+          fetchManifest(track, replica, access, request.signal, HEAD_CHUNKS),
+          2 * stallMs,
+          request,
+        ));
+      }
       options.onEvent?.({ type: "replica", replica: replica.url, from: offset });
       // With a rate cap, ask for about a second's worth at a time, so the server is not left holding a stream
       // for minutes and a dead replica shows up at the next request.
@@ -97,12 +144,36 @@ export async function* streamVerified(
         const range = rangeEnd === track.size - 1
           ? `bytes=${rangeStart}-`
           : `bytes=${rangeStart}-${rangeEnd}`;
-        const res = await get(`${replica.url}/v1/tracks/${track.id}`, access, signal, range);
+        const res = await patient(
+          get(`${replica.url}/v1/tracks/${track.id}`, access, request.signal, range),
+          stallMs,
+          request,
+        );
         if (res.status !== 206) {
           await res.body?.cancel();
           throw new ReplicaFailure(`answered ${res.status} to a range request`);
         }
-        for await (const { index, bytes } of chunksOf(res.body!, manifest, chunkIndex, signal)) {
+        const wait = <T>(read: Promise<T>) => patient(read, stallMs, request);
+        for await (const { index, bytes } of chunksOf(res.body!, manifest, chunkIndex, wait, signal)) {
+          // Past the head: the whole manifest (computing it may take the replica a while the first time).
+          if (!complete && index >= manifest.chunks.length) {
+            const answer = await patient(
+              fetchManifest(track, replica, access, request.signal),
+              MANIFEST_TIMEOUT_MS,
+              request,
+            );
+            if (!answer.complete) {
+              throw new ReplicaFailure("sent a partial manifest when asked for the whole");
+            }
+            const full = answer.manifest;
+            if (
+              full.chunkSize !== manifest.chunkSize || manifest.chunks.some((d, i) => d !== full.chunks[i])
+            ) {
+              throw new ReplicaFailure("sent a manifest that contradicts the first chunks' digests");
+            }
+            manifest = full;
+            complete = true;
+          }
           const digest = createHash("md5").update(bytes).digest("hex");
           if (digest !== manifest.chunks[index]) {
             throw new ReplicaFailure(
@@ -123,7 +194,12 @@ export async function* streamVerified(
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
       if (error instanceof TransferError) throw error;
-      fail(replica, error instanceof ReplicaFailure ? error.message : describeFetchError(error, false));
+      const reason = request.signal.reason instanceof ReplicaFailure ? request.signal.reason : error;
+      fail(replica, reason instanceof ReplicaFailure ? reason.message : describeFetchError(reason, false));
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      // A replica given up on keeps no connection open.
+      if (!request.signal.aborted) request.abort();
     }
   }
   if (offset < track.size || !manifest) {
@@ -164,13 +240,19 @@ async function get(
   return res;
 }
 
+/**
+ * A replica's chunk manifest for the track; with `head`, a replica that has not computed it yet may answer with
+ * the first `head` chunk digests only (`complete` false).
+ */
 async function fetchManifest(
   track: CatalogTrack,
   replica: Replica,
   access: Access,
   signal: AbortSignal | undefined,
-): Promise<ChunkManifest> {
-  const res = await get(`${replica.url}/v1/tracks/${track.id}/manifest`, access, signal);
+  head?: number,
+): Promise<{ manifest: ChunkManifest; complete: boolean }> {
+  const query = head ? `?head=${head}` : "";
+  const res = await get(`${replica.url}/v1/tracks/${track.id}/manifest${query}`, access, signal);
   if (!res.ok) {
     let message = `answered ${res.status} for the manifest`;
     try {
@@ -179,30 +261,50 @@ async function fetchManifest(
     } catch { /* keep the status */ }
     throw new ReplicaFailure(message);
   }
-  const manifest: unknown = await res.json();
-  if (!isChunkManifest(manifest)) throw new ReplicaFailure("sent a malformed chunk manifest");
+  const body: unknown = await res.json();
+  const complete = (body as { partial?: unknown } | null)?.partial !== true;
+  if (complete ? !isChunkManifest(body) : !isManifestHead(body)) {
+    throw new ReplicaFailure("sent a malformed chunk manifest");
+  }
+  const manifest = body as ChunkManifest;
   if (manifest.md5 !== track.md5 || manifest.size !== track.size) {
     throw new ReplicaFailure("sent a manifest for other bytes than the catalog lists");
   }
-  return manifest;
+  return { manifest, complete };
 }
 
-/** Cuts a byte stream into the manifest's chunks, starting at chunk `first`. */
+/** Whether `value` is the head of a manifest: its fields, and the digests of some but not all chunks. */
+function isManifestHead(value: unknown): value is ChunkManifest {
+  if (typeof value !== "object" || value === null) return false;
+  const { size, md5, chunkSize, chunks } = value as Record<string, unknown>;
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) return false;
+  if (typeof chunkSize !== "number" || !Number.isSafeInteger(chunkSize) || chunkSize <= 0) return false;
+  if (typeof md5 !== "string" || !HEX_MD5.test(md5)) return false;
+  if (!Array.isArray(chunks) || chunks.length === 0 || chunks.length >= chunkCount(size, chunkSize)) {
+    return false;
+  }
+  return chunks.every((digest) => typeof digest === "string" && HEX_MD5.test(digest));
+}
+
+/** Cuts a byte stream into the manifest's chunks, starting at chunk `first`; `wait` guards each read. */
 async function* chunksOf(
   body: ReadableStream<Uint8Array>,
   manifest: ChunkManifest,
   first: number,
+  wait: <T>(read: Promise<T>) => Promise<T>,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<{ index: number; bytes: Uint8Array }> {
   const reader = body.getReader();
+  // The manifest may hold only the first chunks' digests: the count comes from the size.
+  const count = chunkCount(manifest.size, manifest.chunkSize);
   let index = first;
   let bounds = chunkBounds(manifest, index);
   let buffer = new Uint8Array(bounds.end - bounds.start);
   let filled = 0;
   try {
-    while (index < manifest.chunks.length) {
+    while (index < count) {
       signal?.throwIfAborted();
-      const { done, value } = await reader.read();
+      const { done, value } = await wait(reader.read());
       if (done) return;
       let at = 0;
       while (at < value.length) {
@@ -213,7 +315,7 @@ async function* chunksOf(
         if (filled === buffer.length) {
           yield { index, bytes: buffer };
           index++;
-          if (index >= manifest.chunks.length) return;
+          if (index >= count) return;
           bounds = chunkBounds(manifest, index);
           buffer = new Uint8Array(bounds.end - bounds.start);
           filled = 0;

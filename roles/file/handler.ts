@@ -5,6 +5,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { bearer } from "../../daemon/bearer.ts";
 import { HttpError } from "../../daemon/http_error.ts";
 import type { LoadMeter } from "../../daemon/load_meter.ts";
@@ -88,17 +89,33 @@ export function createHandler(deps: FileDeps): Handler {
 
   router
     .get("/v1/health", () => Response.json({ ok: true, role: "file", tracks: library.size }))
-    .get("/v1/tracks/:id/manifest", async (req, { params }) => {
+    .get("/v1/tracks/:id/manifest", async (req, { params, url }) => {
       await tokens.verify(bearer(req));
       const record = track(params.id!);
-      let manifest: ChunkManifest;
+      const head = headParam(url);
       try {
-        manifest = await manifestOf(record);
+        const cached = index.getManifest(record.path, record.size, record.mtimeMs, CHUNK_SIZE);
+        if (cached) return Response.json({ id: record.id, ...cached });
+        if (head !== null && head < Math.ceil(record.size / CHUNK_SIZE)) {
+          // Never served before: the first `head` digests answer at once, so playback can start; the whole
+          // manifest (two hash passes over the file) is computed when the client asks for it, not now, where
+          // it would slow down the first chunks.
+          const chunks = await headDigests(record, head);
+          if (chunks === null) throw stale(record, "its file changed since it was scanned");
+          return Response.json({
+            id: record.id,
+            size: record.size,
+            md5: record.md5,
+            chunkSize: CHUNK_SIZE,
+            chunks,
+            partial: true,
+          });
+        }
+        return Response.json({ id: record.id, ...await manifestOf(record) });
       } catch (error) {
         if (error instanceof HttpError) throw error;
         throw stale(record, "its file cannot be read");
       }
-      return Response.json({ id: record.id, ...manifest });
     })
     .get("/v1/tracks/:id", async (req, { params }) => {
       await tokens.verify(bearer(req));
@@ -170,6 +187,37 @@ export function createHandler(deps: FileDeps): Handler {
     if (info) served.set(req, info);
     return router.handle(req, info);
   };
+}
+
+/** `?head=N` of a manifest request (1 to 64), or null without it. */
+function headParam(url: URL): number | null {
+  const text = url.searchParams.get("head");
+  if (text === null) return null;
+  if (!/^\d{1,2}$/.test(text) || Number(text) < 1 || Number(text) > 64) {
+    throw new HttpError(400, "invalid_request", `Cannot accept head=${text.slice(0, 20)}: expected 1..64`);
+  }
+  return Number(text);
+}
+
+/** The MD5 of each of the first `count` (whole) chunks of the track's file, or null when the file changed. */
+async function headDigests(record: TrackRecord, count: number): Promise<string[] | null> {
+  using file = await Deno.open(record.path, { read: true });
+  const info = await file.stat();
+  if (info.size !== record.size || (info.mtime?.getTime() ?? 0) !== record.mtimeMs) return null;
+  const buffer = new Uint8Array(CHUNK_SIZE);
+  const chunks: string[] = [];
+  for (let i = 0; i < count; i++) {
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = await file.read(buffer.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    // Only whole chunks are asked for (`count` is below the number of chunks): a short one means it shrank.
+    if (filled < buffer.length) return null;
+    chunks.push(createHash("md5").update(buffer).digest("hex"));
+  }
+  return chunks;
 }
 
 /**
