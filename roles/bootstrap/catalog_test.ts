@@ -60,3 +60,46 @@ Deno.test("Catalog.resolve() finds by id, unique prefix or title, and reports am
   assert.equal(found.kind === "found" && found.entry.title, "Same");
   assert.equal(catalog.resolve("nothing").kind, "none");
 });
+
+Deno.test("Catalog.search() finds exactly what checking every entry finds, in catalog order", () => {
+  const catalog = new Catalog();
+  const words = ["love", "lovely", "Blue", "Café", "naïve", "road", "42", "a", "über"];
+  const tracks: AnnouncedTrack[] = [];
+  for (let i = 0; i < 600; i++) {
+    const w = (n: number) => words[n % words.length]!;
+    tracks.push(track(i.toString(16).padStart(4, "0"), `${w(i)} ${w(i * 7)} ${i}`, {
+      artist: `${w(i * 3)} Artist`,
+      album: i % 5 === 0 ? "" : `${w(i * 11)} ${i % 17}`,
+    }));
+  }
+  catalog.announce("i1", tracks);
+  const naive = (query: string) => {
+    const q = query.trim();
+    const lower = q.toLowerCase();
+    const folded = foldText(q).split(/\s+/).filter(Boolean);
+    const isHex = /^[0-9a-f]+$/.test(lower);
+    return catalog.all().filter((e) =>
+      (isHex && e.id.startsWith(lower)) || folded.every((w) => e.haystack.includes(w))
+    ).map((e) => e.id);
+  };
+  const queries = [
+    "love",
+    "LOVE blue",
+    "cafe",
+    "naive road",
+    "42",
+    "a",
+    "00a",
+    "0",
+    "ff",
+    "uber artist",
+    "x y",
+    "lovely love",
+  ];
+  for (const q of queries) assert.deepEqual(catalog.search(q).map((e) => e.id), naive(q), q);
+  // The index follows changes.
+  catalog.announce("i2", [track("feed", "Brand New Love", { artist: "Zed" })]);
+  assert.deepEqual(catalog.search("brand love").map((e) => e.title), ["Brand New Love"]);
+  catalog.removeInstance("i2");
+  assert.deepEqual(catalog.search("brand"), []);
+});
