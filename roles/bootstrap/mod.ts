@@ -142,6 +142,8 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   const scheduler = new Scheduler({
     policy: schedulePolicy(options.scale),
     members: () => registry.list(),
+    // Two heartbeats and a little: long enough for surviving members to re-register after a restart.
+    settleMs: registry.timing.heartbeatMs * 2 + 500,
     logger,
     onScale: ({ role, direction }) => scaleEvents.inc({ role, direction }),
     spawn: async (node, role) => {

@@ -228,6 +228,11 @@ export interface SchedulerDeps {
   logger: Logger;
   /** Told of every scale event (for metrics). */
   onScale?: (event: { role: InstanceRole; direction: "up" | "down"; from: number; to: number }) => void;
+  /**
+   * Decide nothing for this long after start, so that after a restart the instances still running re-register
+   * before the scheduler counts them as missing (and spawns duplicates).
+   */
+  settleMs?: number;
   now?: () => number;
 }
 
@@ -238,10 +243,12 @@ export class Scheduler {
   #pending: PendingSpawn[] = [];
   #scale: Record<InstanceRole, ScaleState> = { auth: INITIAL_SCALE_STATE, file: INITIAL_SCALE_STATE };
   #lastScaleAt = Number.NEGATIVE_INFINITY;
+  #settledAt: number;
 
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#settledAt = this.#now() + (deps.settleMs ?? 0);
   }
 
   /** Spawn orders not yet answered. */
@@ -257,6 +264,7 @@ export class Scheduler {
   /** Tops every node up to its minimum; once per period, also scales each role. */
   tick(): void {
     const now = this.#now();
+    if (now < this.#settledAt) return;
     const { policy } = this.#deps;
     this.#pending = settlePending(this.#pending, null, now, policy);
     for (const order of planSpawns(this.#deps.members(), this.#pending, policy)) {
