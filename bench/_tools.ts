@@ -98,6 +98,16 @@ export function procMemory(pid: number, field: "VmRSS" | "VmHWM"): number {
   }
 }
 
+/** CPU seconds (user + system) a process used so far, from /proc/PID/stat; NaN when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return NaN;
+  }
+}
+
 /** Resets the process's peak RSS (VmHWM) to its current RSS (Linux ≥ 4.0, needs root or the same user). */
 export function resetPeakMemory(pid: number): void {
   Deno.writeTextFileSync(`/proc/${pid}/clear_refs`, "5");
