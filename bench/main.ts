@@ -48,6 +48,24 @@ function machine(): string {
   }, Deno ${Deno.version.deno}, load ${load}`;
 }
 
+const README = new URL("../README.md", import.meta.url).pathname;
+const TABLE_START = "<!-- bench:table:start -->";
+const TABLE_END = "<!-- bench:table:end -->";
+
+/** Puts the table of a full run of every case into the README, between its markers (when it has them). */
+async function updateReadme(report: Report): Promise<void> {
+  const text = await Deno.readTextFile(README);
+  const start = text.indexOf(TABLE_START);
+  const end = text.indexOf(TABLE_END);
+  if (start < 0 || end < start) return;
+  const table = toMarkdown(report).trimEnd();
+  await Deno.writeTextFile(
+    README,
+    `${text.slice(0, start + TABLE_START.length)}\n${table}\n${text.slice(end)}`,
+  );
+  say("README's Performance table updated");
+}
+
 async function write(report: Report): Promise<void> {
   await Deno.mkdir(RESULTS, { recursive: true });
   // NaN (a case that failed to measure) is written as null.
@@ -141,6 +159,7 @@ async function main(): Promise<void> {
     await Deno.remove(root, { recursive: true }).catch(() => {});
   }
   say(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; results in ${RESULTS}`);
+  if (!quick && !only) await updateReadme(report);
   printOut(toMarkdown(report));
 }
 
