@@ -73,13 +73,31 @@ export const firstAudioCase: BenchCase = {
     const tracks = await Promise.all(sizes.map((mib) => cluster.track(`First Audio ${mib}`)));
     for (const track of tracks) await timeToStart(track, streaming(track, cluster.token)); // manifests cached
     // audiod's rounds alternate the sizes; the baselines (which hold whole tracks in this process's memory,
-    // and its garbage would slow the next round down) run afterwards.
+    // and their garbage would slow the next measurement down) run last.
     const audiod = sizes.map(() => [] as number[]);
     const baseline = sizes.map(() => [] as number[]);
     for (let i = 0; i < rounds; i++) {
       for (const [k, track] of tracks.entries()) {
         audiod[k]!.push(await timeToStart(track, streaming(track, cluster.token)));
       }
+    }
+    // First play after a scan: a fresh file instance has never served the track.
+    const track = await cluster.track("First Audio 200");
+    const cold: number[] = [];
+    for (let i = 0; i < ctx.runs; i++) {
+      const before = new Set(track.replicas.map((r) => r.url));
+      const fresh = await cluster.addFile(folders[1]!);
+      if (before.has(fresh.url)) throw new Error("Cannot start a fresh file instance: its URL is taken");
+      const replica = await waitFor(
+        "the fresh replica",
+        async () =>
+          (await cluster.track("First Audio 200")).replicas.find((r) =>
+            r.url === fresh.url && r.state === "up"
+          ),
+      );
+      const only = { ...track, replicas: [replica] };
+      cold.push(await timeToStart(only, streaming(only, cluster.token)));
+      await fresh.stop();
     }
     for (let i = 0; i < ctx.runs; i++) {
       for (const [k, track] of tracks.entries()) {
@@ -116,24 +134,6 @@ export const firstAudioCase: BenchCase = {
       note: "time to first audio of the 200 MiB track over that of the 5 MiB one",
     }));
 
-    // First play after a scan: a fresh file instance has never served the track.
-    const track = await cluster.track("First Audio 200");
-    const cold: number[] = [];
-    for (let i = 0; i < ctx.runs; i++) {
-      const before = new Set(track.replicas.map((r) => r.url));
-      const fresh = await cluster.addFile(folders[1]!);
-      if (before.has(fresh.url)) throw new Error("Cannot start a fresh file instance: its URL is taken");
-      const replica = await waitFor(
-        "the fresh replica",
-        async () =>
-          (await cluster.track("First Audio 200")).replicas.find((r) =>
-            r.url === fresh.url && r.state === "up"
-          ),
-      );
-      const only = { ...track, replicas: [replica] };
-      cold.push(await timeToStart(only, streaming(only, cluster.token)));
-      await fresh.stop();
-    }
     say(`first-audio 200 MiB first play: ${cold.map(Math.round)} ms`);
     results.push(result("first-audio 200 MiB, first play", {
       audiod: median(cold),
