@@ -13,7 +13,7 @@ import { printOut } from "../daemon/log.ts";
 import { type BenchCase, createContext } from "./_context.ts";
 import { formatTarget, type Report, toMarkdown, toSvg } from "./_report.ts";
 import type { CaseResult } from "./_stats.ts";
-import { ensureTools, say } from "./_tools.ts";
+import { ensureTools, run, say } from "./_tools.ts";
 import { serveCase } from "./serve.ts";
 import { getCase } from "./get.ts";
 import { firstAudioCase } from "./first_audio.ts";
@@ -63,6 +63,8 @@ async function updateReadme(report: Report): Promise<void> {
     README,
     `${text.slice(0, start + TABLE_START.length)}\n${table}\n${text.slice(end)}`,
   );
+  // Aligned as `deno fmt --check` (part of `deno task ok`) wants it.
+  await run(Deno.execPath(), ["fmt", README], 60_000);
   say("README's Performance table updated");
 }
 
