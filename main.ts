@@ -13,6 +13,10 @@ import { type LogFormat, printErr } from "./daemon/log.ts";
 import { defaultDataDir } from "./daemon/paths.ts";
 import { CommandError, UsageError } from "./daemon/usage_error.ts";
 import { VERSION } from "./daemon/version.ts";
+import { tuneMalloc } from "./daemon/malloc_tuning.ts";
+
+// Before any role starts: keeps freed Argon2id buffers from piling up in glibc's heap (see the module).
+tuneMalloc();
 
 const logFormatOption = () =>
   new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"] as const)
