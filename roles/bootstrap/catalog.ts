@@ -114,12 +114,19 @@ export class Catalog {
     tracks: AnnouncedTrack[],
     options: { replace?: boolean; removed?: string[] } = {},
   ): { added: string[]; removed: string[] } {
-    const before = new Set(this.#byInstance.get(instance));
+    // Work in proportion to the batch, not to all the instance holds: announcing 100,000 tracks comes in
+    // a thousand batches.
+    const previous = this.#byInstance.get(instance);
     if (options.replace) this.removeInstance(instance);
     let held = this.#byInstance.get(instance);
     if (!held) this.#byInstance.set(instance, held = new Set());
+    const added: string[] = [];
+    const removed: string[] = [];
     for (const id of options.removed ?? []) {
-      if (held.delete(id)) this.#dropReplica(id, instance);
+      if (held.delete(id)) {
+        this.#dropReplica(id, instance);
+        removed.push(id);
+      }
     }
     for (const track of tracks) {
       let entry = this.#entries.get(track.id);
@@ -138,12 +145,15 @@ export class Catalog {
         this.#searchIndex = null;
       }
       entry.replicas.add(instance);
-      held.add(track.id);
+      if (!held.has(track.id)) {
+        held.add(track.id);
+        if (!(options.replace && previous?.has(track.id))) added.push(track.id);
+      }
     }
-    return {
-      added: [...held].filter((id) => !before.has(id)),
-      removed: [...before].filter((id) => !held.has(id)),
-    };
+    if (options.replace && previous) {
+      for (const id of previous) if (!held.has(id)) removed.push(id);
+    }
+    return { added, removed };
   }
 
   /** The ids of the tracks an instance announced. */
