@@ -220,3 +220,28 @@ export async function waitFor<T>(
   }
   throw new Error(`Timed out waiting for ${what}${last ? `: ${last}` : ""}`);
 }
+
+/** Starts a bootstrap on a free loopback port with its store in `dataDir`. */
+export function startBootstrap(
+  dataDir: string,
+  env: Record<string, string>,
+  extraArgs: string[] = [],
+): Promise<Daemon> {
+  return startDaemon(["bootstrap", "--listen", "127.0.0.1:0", "--data", dataDir, ...extraArgs], { env });
+}
+
+/** Starts a content node serving `media` that joins `bootstrap` (the harness hands it the join secret). */
+export function startContent(
+  bootstrap: string,
+  media: string,
+  dataDir: string,
+  env: Record<string, string>,
+  extraArgs: string[] = [],
+): Promise<Daemon> {
+  return startDaemon(
+    ["content", "--bootstrap", bootstrap, "--media", media, "--data", dataDir, ...extraArgs],
+    {
+      env,
+    },
+  );
+}

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { isolatedEnv, startContent, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { parseExposition, sampleOf } from "./_exposition.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { CatalogTrack, StatusReport } from "../client/types.ts";
@@ -43,15 +43,7 @@ Deno.test({
       "--scale-down-window",
       "3s",
     ], { env });
-    await using _node = await startDaemon([
-      "content",
-      "--bootstrap",
-      bootstrap.url,
-      "--media",
-      join(root, "lib"),
-      "--data",
-      join(root, "node-data"),
-    ], { env });
+    await using _node = await startContent(bootstrap.url, join(root, "lib"), join(root, "node-data"), env);
     const status = async () => await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
     const files = async () => (await status()).nodes.filter((n) => n.role === "file" && n.state === "up");
     await waitFor("one file instance serving the track", async () => {

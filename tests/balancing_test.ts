@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, joinSecretFileOf, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { isolatedEnv, joinSecretFileOf, startContent, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { AudiodClient } from "../client/api.ts";
 import { HttpError } from "../daemon/http_error.ts";
 import { streamVerified } from "../media/transfer.ts";
@@ -85,10 +85,7 @@ Deno.test({
       { env },
     );
     const secret = (await Deno.readTextFile(joinSecretFileOf(bootstrap.url))).trim();
-    await using _node = await startDaemon(
-      ["content", "--bootstrap", bootstrap.url, "--media", lib, "--data", join(root, "node-data")],
-      { env },
-    );
+    await using _node = await startContent(bootstrap.url, lib, join(root, "node-data"), env);
     const client = new AudiodClient(bootstrap.url);
     const track = await waitFor("the track", () => client.track("Balanced").catch(() => undefined));
     await using badAuth = await failingInstance(bootstrap.url, secret, "auth");

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { audiod, freePort, isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { audiod, freePort, isolatedEnv, startContent, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { makeLibrary } from "./fixtures.ts";
 import type { CatalogTrack, StatusReport } from "../client/types.ts";
 
@@ -25,10 +25,7 @@ Deno.test({
     const data = join(root, "boot");
     const listen = `127.0.0.1:${freePort()}`;
     let bootstrap = await startDaemon(["bootstrap", "--listen", listen, "--data", data], { env });
-    await using _node = await startDaemon(
-      ["content", "--bootstrap", bootstrap.url, "--media", lib, "--data", join(root, "node")],
-      { env },
-    );
+    await using _node = await startContent(bootstrap.url, lib, join(root, "node"), env);
     try {
       const status = async () => await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
       await waitFor("two tracks", async () => (await status()).tracks === 2 || undefined);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { isolatedEnv, joinSecretFileOf, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { isolatedEnv, joinSecretFileOf, startContent, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { subscribeEvents } from "../daemon/event_stream.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { InstanceEvent, RevokedEvent, TracksEvent } from "../roles/bootstrap/events.ts";
@@ -66,10 +66,7 @@ Deno.test({
     await using member = follow(bootstrap.url, secret);
     await Promise.all([visitor.connected, member.connected]);
 
-    await using node = await startDaemon(
-      ["content", "--bootstrap", bootstrap.url, "--media", lib, "--data", join(root, "node-data")],
-      { env },
-    );
+    await using node = await startContent(bootstrap.url, lib, join(root, "node-data"), env);
 
     await t.step("instances coming up are announced with their role and url", async () => {
       const up = await waitFor("content, auth and file up", () => {

@@ -6,7 +6,15 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { audiod, audiodCommand, isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import {
+  audiod,
+  audiodCommand,
+  isolatedEnv,
+  startContent,
+  startDaemon,
+  tempDir,
+  waitFor,
+} from "./_harness.ts";
 import { md5OfFile } from "./fixtures.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { StatusReport } from "../client/types.ts";
@@ -33,17 +41,7 @@ Deno.test({
       { env },
     );
     const content = (lib: string) =>
-      startDaemon([
-        "content",
-        "--bootstrap",
-        bootstrap.url,
-        "--media",
-        join(root, lib),
-        "--data",
-        join(root, lib + "-data"),
-      ], {
-        env,
-      });
+      startContent(bootstrap.url, join(root, lib), join(root, lib + "-data"), env);
     await using nodeA = await content("lib-a");
     await using nodeB = await content("lib-b");
     const status = async () => await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;

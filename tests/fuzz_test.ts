@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { isolatedEnv, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { StatusReport } from "../client/types.ts";
 
@@ -503,26 +503,8 @@ Deno.test({
       join(lib, "tone.wav"),
       synthesizeWav({ seconds: 1, frequency: 440, tags: { title: "Fuzz" } }),
     );
-    await using bootstrap = await startDaemon([
-      "bootstrap",
-      "--listen",
-      "127.0.0.1:0",
-      "--data",
-      join(root, "boot"),
-    ], {
-      env,
-    });
-    await using node = await startDaemon([
-      "content",
-      "--bootstrap",
-      bootstrap.url,
-      "--media",
-      lib,
-      "--data",
-      join(root, "data"),
-    ], {
-      env,
-    });
+    await using bootstrap = await startBootstrap(join(root, "boot"), env);
+    await using node = await startContent(bootstrap.url, lib, join(root, "data"), env);
     const s = await waitFor("the instances", async () => {
       const report = await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
       const up = (role: string) => report.nodes.find((n) => n.role === role && n.state === "up");

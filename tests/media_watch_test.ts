@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { isolatedEnv, startBootstrap, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { synthesizeWav } from "../media/wav.ts";
 
 Deno.test({
@@ -22,10 +22,7 @@ Deno.test({
       synthesizeWav({ seconds: 1, frequency: 440, tags: { title: "Old" } }),
     );
     const env = isolatedEnv(root, "servers");
-    await using bootstrap = await startDaemon(
-      ["bootstrap", "--listen", "127.0.0.1:0", "--data", join(root, "boot")],
-      { env },
-    );
+    await using bootstrap = await startBootstrap(join(root, "boot"), env);
     await using _file = await startDaemon([
       "file",
       "--bootstrap",

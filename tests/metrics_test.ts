@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, joinSecretFileOf, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { isolatedEnv, joinSecretFileOf, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
 import { parseExposition, sampleOf } from "./_exposition.ts";
 import { AudiodClient } from "../client/api.ts";
 import { streamVerified } from "../media/transfer.ts";
@@ -25,14 +25,8 @@ Deno.test({
       synthesizeWav({ seconds: 3, frequency: 440, tags: { title: "Metered" } }),
     );
     const env = isolatedEnv(root, "servers");
-    await using bootstrap = await startDaemon(
-      ["bootstrap", "--listen", "127.0.0.1:0", "--data", join(root, "boot")],
-      { env },
-    );
-    await using node = await startDaemon(
-      ["content", "--bootstrap", bootstrap.url, "--media", lib, "--data", join(root, "node-data")],
-      { env },
-    );
+    await using bootstrap = await startBootstrap(join(root, "boot"), env);
+    await using node = await startContent(bootstrap.url, lib, join(root, "node-data"), env);
     const client = new AudiodClient(bootstrap.url);
     const track = await waitFor("the track", () => client.track("Metered").catch(() => undefined));
     const [auth] = await waitFor("an auth instance", async () => {

@@ -13,6 +13,8 @@ import {
   freePort,
   isolatedEnv,
   joinSecretFileOf,
+  startBootstrap,
+  startContent,
   startDaemon,
   tempDir,
   waitFor,
@@ -87,15 +89,7 @@ Deno.test({
     const env = isolatedEnv(root, "servers");
     await writeTone(join(root, "lib-a", "a.wav"), 440, "Member Tone");
     await writeTone(join(root, "lib-x", "x.wav"), 880, "Intruder Tone");
-    await using bootstrap = await startDaemon([
-      "bootstrap",
-      "--listen",
-      "127.0.0.1:0",
-      "--data",
-      join(root, "boot"),
-    ], {
-      env,
-    });
+    await using bootstrap = await startBootstrap(join(root, "boot"), env);
     const host = bootstrap.url;
     const secretFile = join(root, "boot", "join-secret");
 
@@ -264,18 +258,7 @@ Deno.test({
       "200/min",
     ], { env });
     const host = bootstrap.url;
-    const content = (lib: string) =>
-      startDaemon([
-        "content",
-        "--bootstrap",
-        host,
-        "--media",
-        join(root, lib),
-        "--data",
-        join(root, lib + "-data"),
-      ], {
-        env,
-      });
+    const content = (lib: string) => startContent(host, join(root, lib), join(root, lib + "-data"), env);
     await using nodeA = await content("lib-a");
     await using nodeB = await content("lib-b");
     await waitFor("two file and two auth instances", async () => {
@@ -563,15 +546,7 @@ Deno.test({
       "--session-lifetime",
       "90m",
     ], { env });
-    await using node = await startDaemon([
-      "content",
-      "--bootstrap",
-      bootstrap.url,
-      "--media",
-      join(root, "lib"),
-      "--data",
-      join(root, "data"),
-    ], { env });
+    await using node = await startContent(bootstrap.url, join(root, "lib"), join(root, "data"), env);
     await waitFor("instances", async () => (await status(bootstrap.url)).tracks === 1 || undefined);
     const [auth] = await candidates(bootstrap.url, "auth");
     const [file] = await candidates(bootstrap.url, "file");
@@ -647,7 +622,7 @@ Deno.test({
 
     await t.step("so does a store damaged in the middle", async () => {
       const dir = join(root, "boot2");
-      const first = await startDaemon(["bootstrap", "--listen", "127.0.0.1:0", "--data", dir], { env });
+      const first = await startBootstrap(dir, env);
       const helper = await startDaemon(["auth", "--bootstrap", first.url], { env });
       await waitFor("auth", async () => (await candidates(first.url, "auth")).length === 1 || undefined);
       for (let i = 0; i < 40; i++) {
@@ -682,15 +657,7 @@ Deno.test({
     const secret = await writeTone(join(root, "private", "secret.wav"), 990, "Private Recording");
     await Deno.symlink(join(root, "private", "secret.wav"), join(lib, "link-out.wav"));
     await Deno.symlink(join(root, "private"), join(lib, "folder-out"));
-    await using bootstrap = await startDaemon([
-      "bootstrap",
-      "--listen",
-      "127.0.0.1:0",
-      "--data",
-      join(root, "boot"),
-    ], {
-      env,
-    });
+    await using bootstrap = await startBootstrap(join(root, "boot"), env);
     await using node = await startDaemon([
       "content",
       "--bootstrap",

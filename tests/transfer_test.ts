@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { audiod, isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { audiod, isolatedEnv, startBootstrap, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { computeManifest } from "../media/chunk_manifest.ts";
 import { streamVerified, type TransferEvent } from "../media/transfer.ts";
 import type { CatalogTrack } from "../client/types.ts";
@@ -45,10 +45,7 @@ Deno.test({
     await writeTrack(join(media, "noise.wav"), 6);
     await writeTrack(join(media, "other.wav"), 7);
     const env = isolatedEnv(root, "servers");
-    await using bootstrap = await startDaemon(
-      ["bootstrap", "--listen", "127.0.0.1:0", "--data", join(root, "boot")],
-      { env },
-    );
+    await using bootstrap = await startBootstrap(join(root, "boot"), env);
     await using _auth = await startDaemon(["auth", "--bootstrap", bootstrap.url], { env });
     await using file = await startDaemon(
       ["file", "--bootstrap", bootstrap.url, "--media", media, "--data", join(root, "file")],

@@ -5,7 +5,15 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { audiod, audiodCommand, isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import {
+  audiod,
+  audiodCommand,
+  isolatedEnv,
+  startBootstrap,
+  startContent,
+  tempDir,
+  waitFor,
+} from "./_harness.ts";
 import { hasCommand, makeLibrary } from "./fixtures.ts";
 import { shellQuote } from "../roles/bootstrap/ssh_launcher.ts";
 
@@ -54,19 +62,8 @@ Deno.test({
       },
     ]);
     const env = isolatedEnv(root, "servers");
-    await using bootstrap = await startDaemon([
-      "bootstrap",
-      "--listen",
-      "127.0.0.1:0",
-      "--data",
-      join(root, "b"),
-    ], {
-      env,
-    });
-    await using _content = await startDaemon(
-      ["content", "--bootstrap", bootstrap.url, "--media", lib, "--data", join(root, "c")],
-      { env },
-    );
+    await using bootstrap = await startBootstrap(join(root, "b"), env);
+    await using _content = await startContent(bootstrap.url, lib, join(root, "c"), env);
     await waitFor("two tracks", async () => {
       const s = await (await fetch(`${bootstrap.url}/v1/status`)).json() as { tracks: number };
       return s.tracks === 2 || undefined;
