@@ -7,6 +7,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { sleep } from "../daemon/membership.ts";
 import { describeFetchError } from "../daemon/bootstrap_client.ts";
 import { chunkBounds, chunkCount, type ChunkManifest, isChunkManifest } from "./chunk_manifest.ts";
 import type { CatalogTrack, Replica } from "../client/types.ts";
@@ -341,14 +342,6 @@ class RateLimiter {
     this.#sent += bytes;
     const due = this.#start + (this.#sent / this.#rate) * 1000;
     const wait = due - performance.now();
-    if (wait > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        signal?.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
-      });
-    }
+    if (wait > 0) await sleep(wait, signal);
   }
 }
