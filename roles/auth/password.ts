@@ -6,6 +6,9 @@
  * @module
  */
 
+import { HttpError } from "../../daemon/http_error.ts";
+import { Lanes, LanesFullError } from "../../daemon/lanes.ts";
+
 /** Argon2id cost parameters. */
 export interface Argon2Params {
   /** KiB of memory. */
@@ -20,6 +23,14 @@ export const DEFAULT_PARAMS: Argon2Params = { memory: 19456, passes: 2, parallel
 
 const encoder = new TextEncoder();
 
+/**
+ * An auth instance hashes one password at a time: one instance is one core's worth of sign-ins, so the scheduler
+ * adds capacity by adding instances (on this machine or another), and a burst waits in a short queue instead of
+ * holding 19 MiB per concurrent hash. When the queue is full the instance answers 503, and clients move on to
+ * the next auth instance.
+ */
+const hashLanes = new Lanes({ lanes: 1, queue: 32 });
+
 function b64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replace(/=+$/, "");
 }
@@ -30,6 +41,22 @@ function unb64(text: string): Uint8Array {
 }
 
 async function derive(
+  password: string,
+  salt: Uint8Array,
+  params: Argon2Params,
+  length: number,
+): Promise<Uint8Array> {
+  try {
+    return await hashLanes.run(() => deriveNow(password, salt, params, length));
+  } catch (error) {
+    if (!(error instanceof LanesFullError)) throw error;
+    throw new HttpError(503, "busy", "This auth instance is busy signing others in: try again shortly", {
+      "retry-after": "1",
+    });
+  }
+}
+
+async function deriveNow(
   password: string,
   salt: Uint8Array,
   params: Argon2Params,

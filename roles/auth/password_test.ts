@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { HttpError } from "../../daemon/http_error.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./password.ts";
 
 Deno.test("verifyPassword() accepts the right password and refuses a wrong one", async () => {
@@ -22,4 +23,17 @@ Deno.test("needsRehash() flags hashes made with weaker parameters", async () => 
   assert.equal(needsRehash(weak), true);
   assert.equal(needsRehash(await hashPassword("pw")), false);
   assert.equal(await verifyPassword("pw", weak), true);
+});
+
+Deno.test("hashPassword() hashes one at a time per instance and refuses past a queue of 32 with a 503", async () => {
+  const results = await Promise.allSettled(
+    Array.from({ length: 40 }, (_, i) => hashPassword(`password ${i}`)),
+  );
+  const refused = results.filter((r) => r.status === "rejected");
+  assert.equal(results.length - refused.length, 33);
+  for (const r of refused) {
+    assert.ok(r.reason instanceof HttpError);
+    assert.equal(r.reason.status, 503);
+    assert.equal(r.reason.headers["retry-after"], "1");
+  }
 });
