@@ -303,13 +303,15 @@ program.command("tracks")
   .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
   .option("--search <query>", "only tracks whose title, artist or album match, or whose id starts with it")
   .option("--json", "print JSON (an array of tracks with their replicas)")
+  .option("--limit <n>", "show at most n tracks (default: every one)")
   .addOption(caOption())
-  .addHelpText("after", '\nExample:\n  audiod tracks --search "miles davis"')
+  .addHelpText("after", '\nExamples:\n  audiod tracks --search "miles davis"\n  audiod tracks --limit 20')
   .action(async (o) => {
     const { tracks } = await import("./client/commands.ts");
     await tracks({
       ...(o.host ? { host: o.host } : {}),
       ...(o.search ? { search: o.search } : {}),
+      ...(o.limit !== undefined ? { limit: o.limit } : {}),
       json: !!o.json,
       ...(o.ca ? { ca: o.ca } : {}),
     });

@@ -16,6 +16,17 @@ export interface Candidate {
   load: Load;
 }
 
+/** One page of `GET /v1/tracks`. */
+export interface TrackPage {
+  /** How many tracks match in all. */
+  total: number;
+  offset: number;
+  tracks: CatalogTrack[];
+}
+
+/** Catalog pages fetched at once while listing a large catalog. */
+const PAGES_IN_FLIGHT = 4;
+
 /** What sign-in and renewal answer. */
 interface SessionAnswer {
   user: string;
@@ -58,9 +69,73 @@ export class AudiodClient {
     return this.#call<StatusReport>(this.host, "GET", "/v1/status");
   }
 
-  async tracks(query = ""): Promise<CatalogTrack[]> {
-    const q = query ? `?q=${encodeURIComponent(query)}` : "";
-    return (await this.#call<{ tracks: CatalogTrack[] }>(this.host, "GET", `/v1/tracks${q}`)).tracks;
+  /** One page of the tracks matching `query` (all tracks when empty), from `offset`. */
+  trackPage(query: string, offset: number, limit?: number): Promise<TrackPage> {
+    const params = new URLSearchParams();
+    if (query) params.set("q", query);
+    if (offset > 0) params.set("offset", String(offset));
+    if (limit !== undefined) params.set("limit", String(limit));
+    const search = params.size > 0 ? `?${params}` : "";
+    return this.#call<TrackPage>(this.host, "GET", `/v1/tracks${search}`);
+  }
+
+  /**
+   * The tracks matching `query` (all tracks when empty), at most `limit` of them, fetched a page at a time with
+   * a few pages in flight; `onProgress` hears how many have arrived of how many there are.
+   */
+  async tracks(
+    query = "",
+    options: { limit?: number; onProgress?: (loaded: number, total: number) => void } = {},
+  ): Promise<CatalogTrack[]> {
+    return (await this.listTracks(query, options)).tracks;
+  }
+
+  /** Like {@linkcode tracks}, and how many match in all (more than were fetched when `limit` cut the list). */
+  async listTracks(
+    query = "",
+    options: { limit?: number; onProgress?: (loaded: number, total: number) => void } = {},
+  ): Promise<{ total: number; tracks: CatalogTrack[] }> {
+    const wanted = options.limit ?? Infinity;
+    const first = await this.trackPage(
+      query,
+      0,
+      Number.isFinite(wanted) ? Math.min(wanted, 1000) : undefined,
+    );
+    const total = Math.min(first.total, wanted);
+    const pageSize = Math.max(1, first.tracks.length);
+    const pages: CatalogTrack[][] = [first.tracks];
+    let loaded = first.tracks.length;
+    options.onProgress?.(Math.min(loaded, total), total);
+    const offsets: number[] = [];
+    for (let at = first.tracks.length; first.tracks.length > 0 && at < total; at += pageSize) {
+      offsets.push(at);
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < offsets.length) {
+        const index = next++;
+        const page = await this.trackPage(
+          query,
+          offsets[index]!,
+          Math.min(pageSize, total - offsets[index]!),
+        );
+        pages[index + 1] = page.tracks;
+        loaded += page.tracks.length;
+        options.onProgress?.(Math.min(loaded, total), total);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PAGES_IN_FLIGHT, offsets.length) }, worker));
+    // The catalog may change between pages: a track that moved across a page boundary is kept once.
+    const seen = new Set<string>();
+    const tracks: CatalogTrack[] = [];
+    for (const page of pages) {
+      for (const track of page ?? []) {
+        if (tracks.length >= wanted || seen.has(track.id)) continue;
+        seen.add(track.id);
+        tracks.push(track);
+      }
+    }
+    return { total: first.total, tracks };
   }
 
   /** One track by id, id prefix or unique title. */

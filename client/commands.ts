@@ -105,10 +105,15 @@ export async function deleteAccount(options: { passwordStdin?: boolean; ca?: str
 
 /** `audiod tracks`. */
 export async function tracks(
-  options: { host?: string; search?: string; json?: boolean; ca?: string },
+  options: { host?: string; search?: string; json?: boolean; limit?: string; ca?: string },
 ): Promise<void> {
+  const limit = options.limit === undefined ? undefined : parseLimit(options.limit);
   const { host } = await resolveHost(options.host);
-  const list = await (await clientFor(host, options.ca)).tracks(options.search ?? "");
+  const client = await clientFor(host, options.ca);
+  const { total, tracks: list } = await client.listTracks(
+    options.search ?? "",
+    limit === undefined ? {} : { limit },
+  );
   if (options.json) {
     printOut(JSON.stringify(list, null, 2));
     return;
@@ -129,7 +134,15 @@ export async function tracks(
       String(t.replicas.length),
     ]),
   ));
-  printOut(`${list.length} track${list.length === 1 ? "" : "s"}`);
+  const more = total > list.length ? ` of ${total} (see --limit)` : "";
+  printOut(`${list.length} track${list.length === 1 && !more ? "" : "s"}${more}`);
+}
+
+function parseLimit(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) {
+    throw new CommandError(`Cannot use --limit ${text}: expected a whole number of tracks, 1 or more`);
+  }
+  return Number(text);
 }
 
 /** Parses a rate like `8M`, `500k`, `1.5G` or `1000000` (bytes per second). */

@@ -82,9 +82,9 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
       await new AudiodClient(session.host).logout(session.token).catch(() => {});
       await saveSession({ ...session, token: "", expiresAt: 0 }, configDir);
     },
-    async tracks(session) {
+    async tracks(session, onProgress) {
       await checkSession(session);
-      return await guard(() => new AudiodClient(session.host).tracks());
+      return await guard(() => new AudiodClient(session.host).tracks("", onProgress ? { onProgress } : {}));
     },
     async status(session) {
       await checkSession(session);

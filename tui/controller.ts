@@ -172,7 +172,9 @@ export class TuiController {
     if (session === null) return;
     this.#dispatch({ type: "library/loading" });
     try {
-      const tracks = await this.#services.tracks(session);
+      const tracks = await this.#services.tracks(session, (loaded, total) => {
+        if (this.#state.session === session) this.#dispatch({ type: "library/progress", loaded, total });
+      });
       if (this.#state.session === session) this.#dispatch({ type: "library/loaded", tracks });
     } catch (error) {
       if (this.#expired(error)) return;

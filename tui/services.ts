@@ -71,7 +71,7 @@ export interface TuiServices {
   register(host: string, user: string, password: string): Promise<Session>;
   logout(session: Session): Promise<void>;
   /** Throws {@linkcode SessionExpiredError} when the token is no longer valid. */
-  tracks(session: Session): Promise<CatalogTrack[]>;
+  tracks(session: Session, onProgress?: (loaded: number, total: number) => void): Promise<CatalogTrack[]>;
   /** Throws {@linkcode SessionExpiredError} when the token is no longer valid. */
   status(session: Session): Promise<StatusReport>;
   /** Starts playing at once; problems after this returns arrive as `error` events or a rejected `done`. */

@@ -161,11 +161,15 @@ export function createHandler(deps: BootstrapDeps): Handler {
       if (q.length > 256) {
         throw new HttpError(400, "invalid_request", "Cannot search: the query is over 256 characters");
       }
-      const limit = intParam(url, "limit", 1, 100_000, 100_000);
+      // Pages keep every answer small and fast however large the catalog: clients ask for the next page
+      // (offset += tracks.length) until they hold `total`.
+      const limit = intParam(url, "limit", 1, MAX_PAGE, DEFAULT_PAGE);
       const offset = intParam(url, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
       const matches = catalog.search(q);
       return Response.json({
         total: matches.length,
+        offset,
+        limit,
         tracks: matches.slice(offset, offset + limit).map(toTrack),
       });
     })
@@ -427,6 +431,10 @@ function badToken(): HttpError {
     "Cannot accept the token: it is unknown, expired or revoked (sign in again with audiod login)",
   );
 }
+
+/** Tracks per page of `GET /v1/tracks` when the client does not say, and at most. */
+export const DEFAULT_PAGE = 500;
+export const MAX_PAGE = 1000;
 
 function intParam(url: URL, name: string, min: number, max: number, fallback: number): number {
   const text = url.searchParams.get(name);

@@ -55,7 +55,13 @@ function Body(props: { height: number; width: number; listHeight: number }): Rea
   if (lib.status !== "ready" && lib.tracks.length === 0) {
     return (
       <Box height={props.height}>
-        <Text color="yellow">Loading the library…</Text>
+        <Text color="yellow">
+          Loading the library…{lib.progress && lib.progress.total > 0
+            ? ` ${lib.progress.loaded.toLocaleString("en-US")} of ${
+              lib.progress.total.toLocaleString("en-US")
+            } tracks`
+            : ""}
+        </Text>
       </Box>
     );
   }

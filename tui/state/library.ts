@@ -15,6 +15,8 @@ export type SortKey = (typeof SORT_KEYS)[number];
 export interface LibraryState {
   status: "idle" | "loading" | "ready" | "error";
   error: string | null;
+  /** While loading: tracks arrived so far of how many there are (null before the first page). */
+  progress: { loaded: number; total: number } | null;
   tracks: readonly CatalogTrack[];
   /** Folded search and sort keys, parallel to `tracks`. */
   folded: FoldedTracks;
@@ -42,6 +44,7 @@ export interface LibraryState {
 
 export type LibraryAction =
   | { type: "library/loading" }
+  | { type: "library/progress"; loaded: number; total: number }
   | { type: "library/loaded"; tracks: readonly CatalogTrack[] }
   | { type: "library/failed"; message: string }
   | { type: "library/sort"; sort?: SortKey }
@@ -57,6 +60,7 @@ export type LibraryAction =
 export const INITIAL_LIBRARY: LibraryState = {
   status: "idle",
   error: null,
+  progress: null,
   tracks: [],
   folded: { title: [], artist: [], album: [], text: [], all: "", starts: Int32Array.of(0) },
   sort: "title",
@@ -142,7 +146,11 @@ function selectIndex(state: LibraryState, trackIndex: number | undefined): Libra
 export function libraryReducer(state: LibraryState, action: LibraryAction): LibraryState {
   switch (action.type) {
     case "library/loading":
-      return { ...state, status: "loading", error: null };
+      return { ...state, status: "loading", error: null, progress: null };
+    case "library/progress":
+      return state.status === "loading"
+        ? { ...state, progress: { loaded: action.loaded, total: action.total } }
+        : state;
     case "library/loaded": {
       const selectedId = selectedTrack(state)?.id;
       const folded = foldTracks(action.tracks);
@@ -151,6 +159,7 @@ export function libraryReducer(state: LibraryState, action: LibraryAction): Libr
         ...state,
         status: "ready",
         error: null,
+        progress: null,
         tracks: action.tracks,
         folded,
         order,

@@ -179,3 +179,15 @@ Deno.test("library/failed keeps the tracks already loaded and says why", () => {
   assert.equal(state.error, "offline");
   assert.equal(state.tracks.length, SMALL.length);
 });
+
+Deno.test("library/progress counts pages while loading, and is cleared once loaded or ignored after", () => {
+  const loading = reduce(INITIAL_LIBRARY, { type: "library/loading" }, {
+    type: "library/progress",
+    loaded: 500,
+    total: 1234,
+  });
+  assert.deepEqual(loading.progress, { loaded: 500, total: 1234 });
+  const loaded = reduce(loading, { type: "library/loaded", tracks: SMALL });
+  assert.equal(loaded.progress, null);
+  assert.equal(reduce(loaded, { type: "library/progress", loaded: 1, total: 2 }).progress, null);
+});
