@@ -15,8 +15,8 @@ import { CommandError, UsageError } from "./daemon/usage_error.ts";
 import { VERSION } from "./daemon/version.ts";
 import { tuneMalloc } from "./daemon/malloc_tuning.ts";
 
-// Before any role starts: keeps freed Argon2id buffers from piling up in glibc's heap (see the module).
-tuneMalloc();
+/** Commands that run daemons (and their role instances) in this process. */
+const DAEMONS = new Set(["bootstrap", "content", "auth", "file", "demo"]);
 
 const logFormatOption = () =>
   new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"] as const)
@@ -87,7 +87,12 @@ const program = new Command("audiod")
   .configureOutput({
     outputError: (text, write) => write(text.replace(/^error: /, "audiod: ")),
   })
-  .exitOverride();
+  .exitOverride()
+  // Before any role starts: keeps freed Argon2id buffers from piling up in glibc's heap (see the module). Not
+  // for client commands, whose 1 MiB chunk buffers would then each be mapped and unmapped.
+  .hook("preAction", (_program, command) => {
+    if (DAEMONS.has(command.name())) tuneMalloc();
+  });
 
 program.command("bootstrap")
   .description("run the bootstrap: registry, catalog, user store and scheduler (the address everyone knows)")

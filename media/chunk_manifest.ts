@@ -1,23 +1,32 @@
 /**
- * Per-chunk MD5 manifests used to transfer and verify files piece by piece.
+ * Chunk manifests used to transfer and verify files piece by piece: each chunk's own MD5, and the MD5 chaining
+ * state at the end of each chunk. A client checks chunk k by hashing it from the state at the end of chunk k-1
+ * (or MD5's start for the first) and comparing the result with the state at its end (or, for the last chunk,
+ * the finished hash with the file's MD5): one pass over the bytes checks every chunk and the whole file, and
+ * chunks can be checked in any order, four at once. The chunks' own MD5s are listed too, for other tools.
  *
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
+import { md5Blocks, md5Blocks4, md5Finish, md5Start, stateFromHex, stateHex } from "./md5.ts";
 
 /** Default chunk size: 1 MiB. */
 export const CHUNK_SIZE = 1 << 20;
 
-/** A file's size, whole-file MD5 and the MD5 of each `chunkSize` piece in order (the last may be short). */
+/** A file's size, whole-file MD5, and per chunk its MD5 and the MD5 state at its end. */
 export interface ChunkManifest {
   /** File size in bytes. */
   size: number;
   /** MD5 of the whole file, lowercase hex. */
   md5: string;
-  /** Bytes per chunk; every chunk but the last is exactly this long. */
+  /** Bytes per chunk, a multiple of 64; every chunk but the last is exactly this long. */
   chunkSize: number;
   /** Lowercase hex MD5 of each chunk; `[]` for an empty file. */
   chunks: string[];
+  /**
+   * The MD5 chaining state (32 hex digits) after each chunk that another chunk follows: one fewer than
+   * `chunks` (the last chunk finishes to `md5` instead); as many as `chunks` in a partial manifest.
+   */
+  states: string[];
 }
 
 /** Options for {@linkcode computeManifest}. */
@@ -28,9 +37,10 @@ export interface ComputeManifestOptions {
   signal?: AbortSignal;
 }
 
-const MIN_BLOCK_SIZE = 1 << 20;
 const HEX_MD5 = /^[0-9a-f]{32}$/;
 const EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e";
+/** Chunks hashed side by side in SIMD lanes. */
+const LANES = 4;
 
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
@@ -62,8 +72,89 @@ export function chunkBounds(
   return { start, end: Math.min(start + manifest.chunkSize, manifest.size) };
 }
 
+/** Throws a RangeError unless `chunkSize` is a positive multiple of 64 (MD5's block). */
+export function checkChunkSize(chunkSize: number): void {
+  if (!isPositiveInteger(chunkSize) || chunkSize % 64 !== 0) {
+    throw new RangeError(`Cannot use chunk size ${chunkSize}: it must be a positive multiple of 64 bytes`);
+  }
+}
+
 /**
- * Computes a file's chunk manifest in one streaming pass: per-chunk MD5s and the whole-file MD5.
+ * Builds a manifest from a file's bytes fed in order, in pieces of any size. Chunks are hashed four at a time:
+ * their own MD5s in SIMD lanes, the chain through them in one stream.
+ */
+export class ManifestBuilder {
+  readonly chunkSize: number;
+  readonly #group: Uint8Array;
+  #filled = 0;
+  #size = 0;
+  readonly #chain = md5Start();
+  readonly chunks: string[] = [];
+  /** The state after every chunk hashed so far. */
+  readonly states: string[] = [];
+
+  constructor(chunkSize = CHUNK_SIZE) {
+    checkChunkSize(chunkSize);
+    this.chunkSize = chunkSize;
+    this.#group = new Uint8Array(LANES * chunkSize);
+  }
+
+  update(bytes: Uint8Array): void {
+    let at = 0;
+    while (at < bytes.length) {
+      const take = Math.min(this.#group.length - this.#filled, bytes.length - at);
+      this.#group.set(bytes.subarray(at, at + take), this.#filled);
+      this.#filled += take;
+      at += take;
+      // Keep the last chunk back until the end: the last one is finished differently.
+      if (this.#filled === this.#group.length && at < bytes.length) this.#flush(LANES);
+    }
+    this.#size += bytes.length;
+  }
+
+  /** Hashes the first `count` whole chunks of the group and moves the rest to its start. */
+  #flush(count: number): void {
+    if (count === 0) return;
+    const { chunkSize } = this;
+    const pieces = Array.from(
+      { length: count },
+      (_, i) => this.#group.subarray(i * chunkSize, (i + 1) * chunkSize),
+    );
+    const own = pieces.map(() => md5Start());
+    md5Blocks4(own, pieces);
+    for (let i = 0; i < count; i++) {
+      this.chunks.push(md5Finish(own[i]!, NOTHING, chunkSize));
+      md5Blocks(this.#chain, pieces[i]!);
+      this.states.push(stateHex(this.#chain));
+    }
+    this.#group.copyWithin(0, count * chunkSize, this.#filled);
+    this.#filled -= count * chunkSize;
+  }
+
+  /** The digests and states of every whole chunk fed so far (a partial manifest's). */
+  head(): { chunks: string[]; states: string[] } {
+    this.#flush(Math.floor(this.#filled / this.chunkSize));
+    return { chunks: [...this.chunks], states: [...this.states] };
+  }
+
+  /** The manifest of everything fed. */
+  finish(): ChunkManifest {
+    const { chunkSize } = this;
+    if (this.#filled > 0) {
+      // Every whole chunk but the last (which may be whole too).
+      this.#flush(Math.floor((this.#filled - 1) / chunkSize));
+      const last = this.#group.subarray(0, this.#filled);
+      this.chunks.push(md5Finish(md5Start(), last, last.length));
+      const md5 = md5Finish(this.#chain, last, this.#size);
+      this.#filled = 0;
+      return { size: this.#size, md5, chunkSize, chunks: this.chunks, states: this.states };
+    }
+    return { size: this.#size, md5: EMPTY_MD5, chunkSize, chunks: [], states: [] };
+  }
+}
+
+/**
+ * Computes a file's chunk manifest in one streaming read.
  *
  * Rejects with the underlying `Deno.errors.*` error when the file cannot be opened or read.
  */
@@ -72,60 +163,74 @@ export async function computeManifest(
   options: ComputeManifestOptions = {},
 ): Promise<ChunkManifest> {
   const { chunkSize = CHUNK_SIZE, signal } = options;
-  if (!isPositiveInteger(chunkSize)) {
-    throw new RangeError(`Cannot compute manifest: chunk size ${chunkSize} is not a positive integer`);
-  }
+  checkChunkSize(chunkSize);
   signal?.throwIfAborted();
-  const file = await Deno.open(path, { read: true });
-  // A whole number of chunks per block keeps aligned reads from splitting chunks.
-  const blockSize = chunkSize >= MIN_BLOCK_SIZE
-    ? chunkSize
-    : Math.ceil(MIN_BLOCK_SIZE / chunkSize) * chunkSize;
-  const buffer = new Uint8Array(blockSize);
-  const whole = createHash("md5");
-  const chunks: string[] = [];
-  let chunk: Hash = createHash("md5");
-  let inChunk = 0;
-  let size = 0;
-  try {
-    for (;;) {
-      const n = await file.read(buffer);
-      if (n === null) break;
-      const block = n === buffer.length ? buffer : buffer.subarray(0, n);
-      whole.update(block);
-      let offset = 0;
-      while (offset < n) {
-        const take = Math.min(chunkSize - inChunk, n - offset);
-        chunk.update(offset === 0 && take === n ? block : block.subarray(offset, offset + take));
-        inChunk += take;
-        offset += take;
-        if (inChunk === chunkSize) {
-          chunks.push(chunk.digest("hex"));
-          chunk = createHash("md5");
-          inChunk = 0;
-        }
-      }
-      size += n;
-      signal?.throwIfAborted();
-    }
-  } finally {
-    file.close();
+  using file = await Deno.open(path, { read: true });
+  const builder = new ManifestBuilder(chunkSize);
+  const buffer = new Uint8Array(Math.max(chunkSize, 1 << 20));
+  for (;;) {
+    const n = await file.read(buffer);
+    if (n === null) break;
+    builder.update(buffer.subarray(0, n));
+    signal?.throwIfAborted();
   }
-  if (inChunk > 0) chunks.push(chunk.digest("hex"));
-  return { size, md5: whole.digest("hex"), chunkSize, chunks };
+  return builder.finish();
 }
 
 /**
- * Whether `value` is a well-formed, self-consistent manifest: integer size and chunk size, lowercase hex MD5s,
- * exactly `chunkCount(size, chunkSize)` chunks, and digests that must agree (empty file, single chunk) agree.
+ * Checks chunk `index` of a file against `manifest`: hashed from the state at the end of the chunk before, it
+ * must reach the state at its own end, or for the last chunk the file's MD5. `chunks` are the bytes of as many
+ * consecutive chunks from `first` as are at hand (four are hashed at once); answers how many of them, from the
+ * first, passed.
+ */
+export function verifyChunks(manifest: ChunkManifest, first: number, chunks: readonly Uint8Array[]): number {
+  const count = chunkCount(manifest.size, manifest.chunkSize);
+  let passed = 0;
+  for (let at = 0; at < chunks.length; at += LANES) {
+    const batch = chunks.slice(at, at + LANES);
+    const indices = batch.map((_, i) => first + at + i);
+    const start = indices.map((index) => index === 0 ? md5Start() : stateOf(manifest, index - 1));
+    if (start.some((s) => s === null)) return passed;
+    const states = start as Int32Array[];
+    // Whole chunks of the chunk size go through the lanes together; a short last chunk is finished alone.
+    const whole = batch.filter((bytes, i) => bytes.length === manifest.chunkSize && indices[i]! < count);
+    if (whole.length > 0) md5Blocks4(states.slice(0, whole.length), whole);
+    for (let i = 0; i < batch.length; i++) {
+      const index = indices[i]!;
+      const bytes = batch[i]!;
+      const expected = chunkBounds(manifest, index);
+      if (bytes.length !== expected.end - expected.start) return passed;
+      const inLanes = i < whole.length;
+      const ok = index === count - 1
+        ? md5Finish(states[i]!, inLanes ? NOTHING : bytes, manifest.size) === manifest.md5
+        : inLanes && stateHex(states[i]!) === manifest.states[index];
+      if (!ok) return passed;
+      passed++;
+    }
+  }
+  return passed;
+}
+
+function stateOf(manifest: ChunkManifest, index: number): Int32Array | null {
+  const hex = manifest.states[index];
+  return hex === undefined ? null : stateFromHex(hex);
+}
+
+const NOTHING = new Uint8Array(0);
+
+/**
+ * Whether `value` is a well-formed, self-consistent manifest: integer size and chunk size (a multiple of 64),
+ * lowercase hex MD5s, exactly `chunkCount(size, chunkSize)` chunks and one
+ * state fewer, and digests that must agree (empty file, single chunk) agree.
  */
 export function isChunkManifest(value: unknown): value is ChunkManifest {
   if (typeof value !== "object" || value === null) return false;
-  const { size, md5, chunkSize, chunks } = value as Record<string, unknown>;
-  if (!isSize(size) || !isPositiveInteger(chunkSize)) return false;
+  const { size, md5, chunkSize, chunks, states } = value as Record<string, unknown>;
+  if (!isSize(size) || !isPositiveInteger(chunkSize) || chunkSize % 64 !== 0) return false;
   if (typeof md5 !== "string" || !HEX_MD5.test(md5)) return false;
   if (!Array.isArray(chunks) || chunks.length !== chunkCount(size, chunkSize)) return false;
-  for (const digest of chunks) {
+  if (!Array.isArray(states) || states.length !== Math.max(0, chunks.length - 1)) return false;
+  for (const digest of [...chunks, ...states]) {
     if (typeof digest !== "string" || !HEX_MD5.test(digest)) return false;
   }
   if (size === 0 && md5 !== EMPTY_MD5) return false;

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { CHUNK_SIZE, chunkBounds, chunkCount, computeManifest, isChunkManifest } from "./chunk_manifest.ts";
+import {
+  CHUNK_SIZE,
+  chunkBounds,
+  chunkCount,
+  computeManifest,
+  isChunkManifest,
+  ManifestBuilder,
+  verifyChunks,
+} from "./chunk_manifest.ts";
 import { md5OfFile } from "../tests/fixtures.ts";
 
 function randomBytes(size: number): Uint8Array {
@@ -59,7 +67,7 @@ Deno.test("computeManifest() with a file of exactly N chunks has no empty last c
 Deno.test("computeManifest() with small chunks splits each read block into many chunks", async () => {
   const bytes = randomBytes((1 << 20) + 5000);
   await withFile(bytes, async (path) => {
-    const chunkSize = 1000; // does not divide 1 MiB, so chunks straddle read blocks
+    const chunkSize = 960; // does not divide 1 MiB, so chunks straddle read blocks
     const manifest = await computeManifest(path, { chunkSize });
     const expected = [];
     for (let start = 0; start < bytes.length; start += chunkSize) {
@@ -77,6 +85,7 @@ Deno.test("computeManifest() of an empty file has no chunks and the empty MD5", 
       md5: "d41d8cd98f00b204e9800998ecf8427e",
       chunkSize: CHUNK_SIZE,
       chunks: [],
+      states: [],
     });
   });
 });
@@ -93,6 +102,7 @@ Deno.test("computeManifest() rejects a chunk size that is not a positive integer
   await withFile(new Uint8Array(10), async (path) => {
     await assert.rejects(computeManifest(path, { chunkSize: 0 }), RangeError);
     await assert.rejects(computeManifest(path, { chunkSize: 1.5 }), RangeError);
+    await assert.rejects(computeManifest(path, { chunkSize: 1000 }), /multiple of 64/);
   });
 });
 
@@ -126,10 +136,16 @@ Deno.test("chunkCount() and chunkBounds() cover the file exactly", async (t) => 
 Deno.test("isChunkManifest() accepts consistent manifests and rejects inconsistent ones", async (t) => {
   const a = "0123456789abcdef0123456789abcdef";
   const b = "fedcba9876543210fedcba9876543210";
-  const valid = { size: 25, md5: b, chunkSize: 10, chunks: [a, a, b] };
+  const valid = { size: 150, md5: b, chunkSize: 64, chunks: [a, a, b], states: [a, b] };
   assert.ok(isChunkManifest(valid));
   assert.ok(isChunkManifest(JSON.parse(JSON.stringify(valid))));
-  assert.ok(isChunkManifest({ size: 0, md5: "d41d8cd98f00b204e9800998ecf8427e", chunkSize: 10, chunks: [] }));
+  assert.ok(isChunkManifest({
+    size: 0,
+    md5: "d41d8cd98f00b204e9800998ecf8427e",
+    chunkSize: 64,
+    chunks: [],
+    states: [],
+  }));
   const invalid: Record<string, unknown> = {
     "null": null,
     "a string": "manifest",
@@ -141,15 +157,71 @@ Deno.test("isChunkManifest() accepts consistent manifests and rejects inconsiste
     "a non-string chunk": { ...valid, chunks: [a, a, 7] },
     "a bad md5": { ...valid, md5: "nope" },
     "a zero chunk size": { ...valid, chunkSize: 0 },
+    "a chunk size not a multiple of 64": { ...valid, size: 25, chunkSize: 10 },
+    "too few states": { ...valid, states: [a] },
+    "a state per chunk": { ...valid, states: [a, a, b] },
+    "a non-hex state": { ...valid, states: [a, "z".repeat(32)] },
+    "missing states": { size: 150, md5: b, chunkSize: 64, chunks: [a, a, b] },
     "a fractional chunk size": { ...valid, chunkSize: 8.5 },
     "a negative size": { ...valid, size: -1 },
-    "a fractional size": { ...valid, size: 25.5 },
-    "a string size": { ...valid, size: "25" },
-    "missing chunks": { size: 25, md5: b, chunkSize: 10 },
-    "an empty file with a non-empty md5": { size: 0, md5: a, chunkSize: 10, chunks: [] },
-    "one chunk whose digest differs from the file's": { size: 5, md5: b, chunkSize: 10, chunks: [a] },
+    "a fractional size": { ...valid, size: 150.5 },
+    "a string size": { ...valid, size: "150" },
+    "missing chunks": { size: 150, md5: b, chunkSize: 64, states: [a, b] },
+    "an empty file with a non-empty md5": { size: 0, md5: a, chunkSize: 64, chunks: [], states: [] },
+    "one chunk whose digest differs from the file's": {
+      size: 5,
+      md5: b,
+      chunkSize: 64,
+      chunks: [a],
+      states: [],
+    },
   };
   for (const [name, value] of Object.entries(invalid)) {
     await t.step(`rejects ${name}`, () => assert.equal(isChunkManifest(value), false));
   }
+});
+
+Deno.test("verifyChunks() checks chunks against the states, in any order and in fours, and finds the bad one", async () => {
+  const size = 9 * 4096 + 100;
+  const bytes = randomBytes(size);
+  await withFile(bytes, async (path) => {
+    const chunkSize = 4096;
+    const manifest = await computeManifest(path, { chunkSize });
+    assert.equal(manifest.md5, await md5OfFile(path));
+    assert.equal(manifest.states.length, 9);
+    const chunk = (i: number) => bytes.slice(i * chunkSize, Math.min(size, (i + 1) * chunkSize));
+    const all = Array.from({ length: 10 }, (_, i) => chunk(i));
+    assert.equal(verifyChunks(manifest, 0, all), 10);
+    // From the middle, and the last (short) chunk alone.
+    assert.equal(verifyChunks(manifest, 5, all.slice(5, 8)), 3);
+    assert.equal(verifyChunks(manifest, 9, [chunk(9)]), 1);
+    // One flipped bit in chunk 6: chunks 4 and 5 pass, 6 does not, and nothing after it counts.
+    const bad = all.map((c) => c.slice());
+    bad[6]![100]! ^= 1;
+    assert.equal(verifyChunks(manifest, 4, bad.slice(4)), 2);
+    // A flipped bit in the last chunk fails the whole-file MD5; a chunk in the wrong place fails.
+    bad[9]![0]! ^= 1;
+    assert.equal(verifyChunks(manifest, 9, [bad[9]!]), 0);
+    assert.equal(verifyChunks(manifest, 2, [chunk(3)]), 0);
+    assert.equal(verifyChunks(manifest, 8, [chunk(8), chunk(9).subarray(1)]), 1);
+  });
+});
+
+Deno.test("ManifestBuilder.head() gives the first chunks' digests and states before the end", () => {
+  const bytes = randomBytes(5 * 1024 + 7);
+  const builder = new ManifestBuilder(1024);
+  builder.update(bytes.subarray(0, 2 * 1024 + 5));
+  const head = builder.head();
+  assert.equal(head.chunks.length, 2);
+  assert.equal(head.states.length, 2);
+  builder.update(bytes.subarray(2 * 1024 + 5));
+  const manifest = builder.finish();
+  assert.deepEqual(manifest.chunks.slice(0, 2), head.chunks);
+  assert.deepEqual(manifest.states.slice(0, 2), head.states);
+  assert.equal(manifest.md5, createHash("md5").update(bytes).digest("hex"));
+  assert.equal(manifest.chunks.length, 6);
+  assert.equal(
+    verifyChunks(manifest, 0, Array.from({ length: 6 }, (_, i) => bytes.subarray(i * 1024, (i + 1) * 1024))),
+    6,
+  );
 });

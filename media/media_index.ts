@@ -50,13 +50,15 @@ CREATE TABLE IF NOT EXISTS tracks (
   duration REAL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tracks_sha256 ON tracks (sha256);
-CREATE TABLE IF NOT EXISTS manifests (
+DROP TABLE IF EXISTS manifests;
+CREATE TABLE IF NOT EXISTS chunk_manifests (
   path TEXT NOT NULL,
   chunk_size INTEGER NOT NULL,
   size INTEGER NOT NULL,
   mtime_ms REAL NOT NULL,
   md5 TEXT NOT NULL,
   chunks BLOB NOT NULL,
+  states BLOB NOT NULL,
   PRIMARY KEY (path, chunk_size)
 ) WITHOUT ROWID;
 `;
@@ -150,12 +152,12 @@ export class MediaIndex {
       this.#all = db.prepare(`SELECT ${TRACK_COLUMNS} FROM tracks ORDER BY path`);
       this.#paths = db.prepare("SELECT path FROM tracks");
       this.#deleteTrack = db.prepare("DELETE FROM tracks WHERE path = ?");
-      this.#deleteManifests = db.prepare("DELETE FROM manifests WHERE path = ?");
+      this.#deleteManifests = db.prepare("DELETE FROM chunk_manifests WHERE path = ?");
       this.#getManifest = db.prepare(
-        "SELECT md5, chunks FROM manifests WHERE path = ? AND chunk_size = ? AND size = ? AND mtime_ms = ?",
+        "SELECT md5, chunks, states FROM chunk_manifests WHERE path = ? AND chunk_size = ? AND size = ? AND mtime_ms = ?",
       );
       this.#putManifest = db.prepare(
-        "INSERT OR REPLACE INTO manifests (path, chunk_size, size, mtime_ms, md5, chunks) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO chunk_manifests (path, chunk_size, size, mtime_ms, md5, chunks, states) VALUES (?, ?, ?, ?, ?, ?, ?)",
       );
     } catch (error) {
       try {
@@ -224,14 +226,21 @@ export class MediaIndex {
   /** The cached manifest of `path` for exactly this size, mtime and chunk size, else `undefined`. */
   getManifest(path: string, size: number, mtimeMs: number, chunkSize: number): ChunkManifest | undefined {
     const row = this.#getManifest.get(path, chunkSize, size, mtimeMs) as Row | undefined;
-    if (row === undefined || !(row.chunks instanceof Uint8Array) || row.chunks.length % 16 !== 0) {
-      return undefined;
-    }
-    const manifest = { size, md5: String(row.md5), chunkSize, chunks: bytesToHex(row.chunks) };
+    if (row === undefined) return undefined;
+    const { chunks, states } = row;
+    if (!(chunks instanceof Uint8Array) || chunks.length % 16 !== 0) return undefined;
+    if (!(states instanceof Uint8Array) || states.length % 16 !== 0) return undefined;
+    const manifest = {
+      size,
+      md5: String(row.md5),
+      chunkSize,
+      chunks: bytesToHex(chunks),
+      states: bytesToHex(states),
+    };
     return isChunkManifest(manifest) ? manifest : undefined;
   }
 
-  /** Caches `manifest` for `path` as it was at `mtimeMs`; the chunk digests are stored as one BLOB. */
+  /** Caches `manifest` for `path` as it was at `mtimeMs`; the digests and the states are stored as BLOBs. */
   putManifest(path: string, mtimeMs: number, manifest: ChunkManifest): void {
     if (!isChunkManifest(manifest)) {
       throw new TypeError(`Cannot cache manifest of ${path}: it is inconsistent`);
@@ -243,6 +252,7 @@ export class MediaIndex {
       mtimeMs,
       manifest.md5,
       hexToBytes(manifest.chunks),
+      hexToBytes(manifest.states),
     );
   }
 

@@ -32,6 +32,7 @@ const MANIFEST: ChunkManifest = {
     "0123456789abcdef0123456789abcdef",
     "ffeeddccbbaa99887766554433221100",
   ],
+  states: ["0f0e0d0c0b0a09080706050403020100", "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5"],
 };
 
 Deno.test("MediaIndex persists tracks across close and reopen, creating parent folders", async () => {
@@ -133,6 +134,7 @@ Deno.test("MediaIndex caches manifests as 16-byte digests for exactly one file s
       md5: "d41d8cd98f00b204e9800998ecf8427e",
       chunkSize: 1024,
       chunks: [],
+      states: [],
     };
     index.putManifest("/music/empty.wav", 7, empty);
     assert.deepEqual(index.getManifest("/music/empty.wav", 0, 7, 1024), empty);
@@ -144,8 +146,11 @@ Deno.test("MediaIndex caches manifests as 16-byte digests for exactly one file s
 
     const raw = new DatabaseSync(dbPath);
     try {
-      const row = raw.prepare("SELECT length(chunks) AS bytes FROM manifests WHERE path = ?").get(path);
+      const row = raw.prepare(
+        "SELECT length(chunks) AS bytes, length(states) AS stateBytes FROM chunk_manifests WHERE path = ?",
+      ).get(path);
       assert.equal(row?.bytes, 16 * MANIFEST.chunks.length);
+      assert.equal(row?.stateBytes, 16 * MANIFEST.states.length);
     } finally {
       raw.close();
     }

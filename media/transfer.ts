@@ -1,15 +1,22 @@
 /**
- * Downloads a track piece by piece and hands on only bytes that passed their check: every chunk against the
- * replica's chunk manifest, and the whole file against the catalog's MD5 at the end. A replica whose bytes fail
- * or whose connection breaks is dropped and the next one continues from the last verified byte.
+ * Downloads a track piece by piece and hands on only bytes that passed their check. Each chunk is hashed from
+ * the MD5 state the manifest lists for the end of the chunk before and must reach the state listed for its own
+ * end; the last chunk must finish to the catalog's MD5. So one pass checks every chunk and the whole file, and
+ * four chunks are hashed at once. A replica whose bytes fail or whose connection breaks is dropped and the next
+ * one continues from the last verified byte.
  *
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { sleep } from "../daemon/membership.ts";
 import { describeFetchError } from "../daemon/bootstrap_client.ts";
-import { chunkBounds, chunkCount, type ChunkManifest, isChunkManifest } from "./chunk_manifest.ts";
+import {
+  chunkBounds,
+  chunkCount,
+  type ChunkManifest,
+  isChunkManifest,
+  verifyChunks,
+} from "./chunk_manifest.ts";
 import type { CatalogTrack, Replica } from "../client/types.ts";
 
 /** No replica could deliver verified bytes, or the token was refused. */
@@ -32,7 +39,7 @@ export type TransferEvent =
 /** Options for {@linkcode streamVerified}. */
 export interface StreamOptions {
   token: string;
-  /** Start at this byte (resuming); the whole-file MD5 is then not re-checked, every chunk still is. */
+  /** Start at this byte (resuming, seeking): the chunks from there are checked all the same. */
   from?: number;
   signal?: AbortSignal;
   onEvent?: (event: TransferEvent) => void;
@@ -56,6 +63,8 @@ const MANIFEST_TIMEOUT_MS = 30_000;
  * answers with these at once, so the first chunks are verified and played while it computes the rest.
  */
 const HEAD_CHUNKS = 4;
+/** Chunks checked at once (in SIMD lanes) when nothing caps the rate. */
+const LANES = 4;
 const HEX_MD5 = /^[0-9a-f]{32}$/;
 
 /** What every request of a transfer carries. */
@@ -102,7 +111,8 @@ export async function* streamVerified(
     throw new TransferError(`Cannot download "${track.title}": no replica of it is up`);
   }
   const failures: string[] = [];
-  const whole = from === 0 ? createHash("md5") : null;
+  /** Chunks verified so far. */
+  let verified = 0;
   /** The manifest, possibly only its first chunks' digests until `complete`. */
   let manifest: ChunkManifest | null = null;
   let complete = false;
@@ -155,9 +165,33 @@ export async function* streamVerified(
           throw new ReplicaFailure(`answered ${res.status} to a range request`);
         }
         const wait = <T>(read: Promise<T>) => patient(read, stallMs, request);
-        for await (const { index, bytes } of chunksOf(res.body!, manifest, chunkIndex, wait, signal)) {
+        /** Checks the chunks held back, yields those that pass, and fails the replica at the first that does not. */
+        const settle = async function* (this: void): AsyncGenerator<Uint8Array> {
+          if (pending.length === 0) return;
+          const first = pending[0]!.index;
+          const passed = verifyChunks(manifest!, first, pending.map((c) => c.bytes));
+          for (const { index, bytes } of pending.splice(0, passed)) {
+            const { start } = chunkBounds(manifest!, index);
+            const piece = start < offset ? bytes.subarray(offset - start) : bytes;
+            offset = start + bytes.length;
+            options.onEvent?.({ type: "progress", verifiedBytes: offset, size: track.size });
+            verified++;
+            if (limiter) await limiter.take(bytes.length, signal);
+            if (piece.length > 0) yield piece;
+          }
+          if (pending.length > 0) {
+            const index = pending[0]!.index;
+            pending.length = 0;
+            throw new ReplicaFailure(
+              `chunk ${index} (bytes ${index * manifest!.chunkSize}+) failed its MD5 check`,
+            );
+          }
+        };
+        const pending: { index: number; bytes: Uint8Array }[] = [];
+        for await (const chunk of chunksOf(res.body!, manifest, chunkIndex, wait, signal)) {
           // Past the head: the whole manifest (computing it may take the replica a while the first time).
-          if (!complete && index >= manifest.chunks.length) {
+          if (!complete && chunk.index >= manifest.chunks.length) {
+            yield* settle();
             const answer = await patient(
               fetchManifest(track, replica, access, request.signal),
               MANIFEST_TIMEOUT_MS,
@@ -168,27 +202,23 @@ export async function* streamVerified(
             }
             const full = answer.manifest;
             if (
-              full.chunkSize !== manifest.chunkSize || manifest.chunks.some((d, i) => d !== full.chunks[i])
+              full.chunkSize !== manifest.chunkSize || manifest.chunks.some((d, i) => d !== full.chunks[i]) ||
+              manifest.states.some((d, i) => d !== full.states[i])
             ) {
               throw new ReplicaFailure("sent a manifest that contradicts the first chunks' digests");
             }
             manifest = full;
             complete = true;
           }
-          const digest = createHash("md5").update(bytes).digest("hex");
-          if (digest !== manifest.chunks[index]) {
-            throw new ReplicaFailure(
-              `chunk ${index} (bytes ${index * manifest.chunkSize}+) failed its MD5 check`,
-            );
-          }
-          const { start } = chunkBounds(manifest, index);
-          const piece = start < offset ? bytes.subarray(offset - start) : bytes;
-          whole?.update(bytes);
-          offset = start + bytes.length;
-          if (limiter) await limiter.take(bytes.length, signal);
-          options.onEvent?.({ type: "progress", verifiedBytes: offset, size: track.size });
-          if (piece.length > 0) yield piece;
+          pending.push(chunk);
+          // The first chunk is checked alone, so that playback starts at once; then four at a time (one at a
+          // time when the rate is capped, so that nothing waits on a slow stream).
+          const end = chunkBounds(manifest, chunk.index).end;
+          if (verified > 0 && pending.length < (limiter ? 1 : LANES) && end <= rangeEnd) continue;
+          yield* settle();
         }
+        // What arrived before the stream ended still counts.
+        yield* settle();
         if (offset <= rangeEnd) throw new ReplicaFailure(`the stream ended early at byte ${offset}`);
       }
       break;
@@ -207,14 +237,6 @@ export async function* streamVerified(
     throw new TransferError(
       `Cannot download "${track.title}": no replica delivered verified bytes (${failures.join("; ")})`,
     );
-  }
-  if (whole) {
-    const md5 = whole.digest("hex");
-    if (md5 !== track.md5) {
-      throw new TransferError(
-        `Cannot verify "${track.title}": its MD5 is ${md5}, the catalog says ${track.md5}`,
-      );
-    }
   }
 }
 
@@ -274,17 +296,18 @@ async function fetchManifest(
   return { manifest, complete };
 }
 
-/** Whether `value` is the head of a manifest: its fields, and the digests of some but not all chunks. */
+/** Whether `value` is the head of a manifest: its fields, and the digests and states of some but not all chunks. */
 function isManifestHead(value: unknown): value is ChunkManifest {
   if (typeof value !== "object" || value === null) return false;
-  const { size, md5, chunkSize, chunks } = value as Record<string, unknown>;
+  const { size, md5, chunkSize, chunks, states } = value as Record<string, unknown>;
   if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) return false;
   if (typeof chunkSize !== "number" || !Number.isSafeInteger(chunkSize) || chunkSize <= 0) return false;
-  if (typeof md5 !== "string" || !HEX_MD5.test(md5)) return false;
+  if (chunkSize % 64 !== 0 || typeof md5 !== "string" || !HEX_MD5.test(md5)) return false;
   if (!Array.isArray(chunks) || chunks.length === 0 || chunks.length >= chunkCount(size, chunkSize)) {
     return false;
   }
-  return chunks.every((digest) => typeof digest === "string" && HEX_MD5.test(digest));
+  if (!Array.isArray(states) || states.length !== chunks.length) return false;
+  return [...chunks, ...states].every((digest) => typeof digest === "string" && HEX_MD5.test(digest));
 }
 
 /** Cuts a byte stream into the manifest's chunks, starting at chunk `first`; `wait` guards each read. */

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { bearer } from "../../daemon/bearer.ts";
 import { HttpError } from "../../daemon/http_error.ts";
 import type { LoadMeter } from "../../daemon/load_meter.ts";
@@ -13,7 +12,12 @@ import type { Logger } from "../../daemon/log.ts";
 import { parseRange } from "../../daemon/range.ts";
 import { type Handler, Router } from "../../daemon/router.ts";
 import { arrayOf, obj, readJson, str } from "../../daemon/schema.ts";
-import { CHUNK_SIZE, type ChunkManifest, computeManifest } from "../../media/chunk_manifest.ts";
+import {
+  CHUNK_SIZE,
+  type ChunkManifest,
+  computeManifest,
+  ManifestBuilder,
+} from "../../media/chunk_manifest.ts";
 import type { MediaIndex, TrackRecord } from "../../media/media_index.ts";
 import { formatOf, type Library } from "./library.ts";
 import type { TokenCheck } from "./token_check.ts";
@@ -98,16 +102,16 @@ export function createHandler(deps: FileDeps): Handler {
         if (cached) return Response.json({ id: record.id, ...cached });
         if (head !== null && head < Math.ceil(record.size / CHUNK_SIZE)) {
           // Never served before: the first `head` digests answer at once, so playback can start; the whole
-          // manifest (two hash passes over the file) is computed when the client asks for it, not now, where
+          // manifest (a pass over the whole file) is computed when the client asks for it, not now, where
           // it would slow down the first chunks.
-          const chunks = await headDigests(record, head);
-          if (chunks === null) throw stale(record, "its file changed since it was scanned");
+          const digests = await headDigests(record, head);
+          if (digests === null) throw stale(record, "its file changed since it was scanned");
           return Response.json({
             id: record.id,
             size: record.size,
             md5: record.md5,
             chunkSize: CHUNK_SIZE,
-            chunks,
+            ...digests,
             partial: true,
           });
         }
@@ -199,13 +203,19 @@ function headParam(url: URL): number | null {
   return Number(text);
 }
 
-/** The MD5 of each of the first `count` (whole) chunks of the track's file, or null when the file changed. */
-async function headDigests(record: TrackRecord, count: number): Promise<string[] | null> {
+/**
+ * The MD5 and end state of each of the first `count` (whole) chunks of the track's file, or null when the file
+ * changed.
+ */
+async function headDigests(
+  record: TrackRecord,
+  count: number,
+): Promise<{ chunks: string[]; states: string[] } | null> {
   using file = await Deno.open(record.path, { read: true });
   const info = await file.stat();
   if (info.size !== record.size || (info.mtime?.getTime() ?? 0) !== record.mtimeMs) return null;
   const buffer = new Uint8Array(CHUNK_SIZE);
-  const chunks: string[] = [];
+  const builder = new ManifestBuilder(CHUNK_SIZE);
   for (let i = 0; i < count; i++) {
     let filled = 0;
     while (filled < buffer.length) {
@@ -215,9 +225,9 @@ async function headDigests(record: TrackRecord, count: number): Promise<string[]
     }
     // Only whole chunks are asked for (`count` is below the number of chunks): a short one means it shrank.
     if (filled < buffer.length) return null;
-    chunks.push(createHash("md5").update(buffer).digest("hex"));
+    builder.update(buffer);
   }
-  return chunks;
+  return builder.head();
 }
 
 /**

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { Md5, md5Blocks, md5Blocks4, md5Finish, md5Start, stateFromHex, stateHex } from "./md5.ts";
+
+const nodeMd5 = (data: Uint8Array) => createHash("md5").update(data).digest("hex");
+
+function random(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed * 2654435761 >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+Deno.test("Md5 matches node:crypto on lengths around the block and padding edges, fed in odd pieces", () => {
+  for (const length of [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 65_537, (1 << 20) + 3]) {
+    const data = random(length, length + 1);
+    const whole = new Md5().update(data).digest();
+    assert.equal(whole, nodeMd5(data), `length ${length} at once`);
+    const pieces = new Md5();
+    for (let at = 0, step = 1; at < length; at += step, step = (step * 7 + 3) % 5000 + 1) {
+      pieces.update(data.subarray(at, at + step));
+    }
+    assert.equal(pieces.digest(), nodeMd5(data), `length ${length} in pieces`);
+  }
+  assert.equal(new Md5().digest(), "d41d8cd98f00b204e9800998ecf8427e");
+});
+
+Deno.test("a hash stopped at a block boundary resumes from its written-down state, here or elsewhere", () => {
+  const data = random(3 * 4096 + 17, 9);
+  const first = new Md5().update(data.subarray(0, 4096));
+  const saved = first.stateHex();
+  const resumed = stateFromHex(saved)!;
+  md5Blocks(resumed, data.subarray(4096, 3 * 4096));
+  assert.equal(md5Finish(resumed, data.subarray(3 * 4096), data.length), nodeMd5(data));
+  assert.equal(stateHex(resumed), new Md5().update(data.subarray(0, 3 * 4096)).stateHex());
+  assert.throws(() => new Md5().update(data.subarray(0, 10)).stateHex(), /not at a 64-byte boundary/);
+  assert.equal(stateFromHex("xyz"), null);
+  assert.throws(() => md5Blocks(md5Start(), data.subarray(0, 100)), /not a multiple of 64/);
+});
+
+Deno.test("md5Blocks4 hashes four different streams in lanes exactly as one at a time, past one window", () => {
+  const length = (1 << 20) + 64 * 3;
+  for (const lanes of [1, 3, 4]) {
+    const data = Array.from({ length: lanes }, (_, j) => random(length, 100 + j));
+    const states = data.map(() => md5Start());
+    md5Blocks4(states, data);
+    data.forEach((piece, j) => {
+      assert.equal(md5Finish(states[j]!, new Uint8Array(0), length), nodeMd5(piece), `lane ${j} of ${lanes}`);
+    });
+  }
+  assert.throws(
+    () => md5Blocks4([md5Start(), md5Start()], [new Uint8Array(64), new Uint8Array(128)]),
+    /differ/,
+  );
+});
