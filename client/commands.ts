@@ -157,6 +157,9 @@ export function parseRate(text: string): number {
   return rate;
 }
 
+/** Verified pieces `get` hands to the disk before it waits for the disk to take them. */
+const WRITE_QUEUE = 8;
+
 /** `audiod get TRACK -o FILE`: download, verify, and only then write FILE. */
 export async function get(
   ref: string,
@@ -181,6 +184,9 @@ export async function get(
   );
   const progress = new ProgressLine(`${track.title}`, track.size);
   let file: Deno.FsFile | null = null;
+  let writing = Promise.resolve();
+  let queued = 0;
+  let writeError: unknown = null;
   try {
     file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
     for await (
@@ -202,9 +208,25 @@ export async function get(
         },
       })
     ) {
-      let written = 0;
-      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      // The write goes on in the background while the next chunks arrive; at most a few are held.
+      const out = file;
+      writing = writing.then(async () => {
+        if (writeError !== null) return;
+        try {
+          let written = 0;
+          while (written < bytes.length) written += await out.write(bytes.subarray(written));
+        } catch (error) {
+          writeError = error;
+        }
+      });
+      if (++queued >= WRITE_QUEUE) {
+        await writing;
+        queued = 0;
+        if (writeError !== null) throw writeError;
+      }
     }
+    await writing;
+    if (writeError !== null) throw writeError;
     file.close();
     file = null;
     await Deno.rename(temp, options.output);
@@ -212,6 +234,7 @@ export async function get(
     printOut(`${options.output}: ${formatBytes(track.size)}, MD5 ${track.md5} verified`);
   } catch (error) {
     progress.clear();
+    await writing;
     file?.close();
     await Deno.remove(temp).catch(() => {});
     if (error instanceof TransferError) throw new CommandError(error.message);
