@@ -6,8 +6,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { JOIN_SECRET_HEADER } from "../daemon/join_secret.ts";
-import { joinSecretFileOf } from "../tests/_harness.ts";
+import { fakeFileMember } from "../tests/_harness.ts";
 import type { BenchCase } from "./_context.ts";
 import { startCluster } from "./_cluster.ts";
 import { median, percentile, result } from "./_stats.ts";
@@ -69,109 +68,80 @@ export const catalogCase: BenchCase = {
     const count = 100_000;
     await using cluster = await startCluster({ root: `${ctx.root}/catalog`, media: [], auth: 0, tracks: 0 });
     const base = cluster.bootstrap.url;
-    const secret = (await Deno.readTextFile(joinSecretFileOf(base))).trim();
-    const internal = async (path: string, body: unknown) => {
-      const res = await fetch(`${base}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", [JOIN_SECRET_HEADER]: secret },
-        body: JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${text}`);
-      return text ? JSON.parse(text) : null;
-    };
     // A file member that announces the tracks and keeps its lease while the case runs.
-    const member = await internal("/v1/internal/members", {
-      id: "bench-catalog-member",
-      role: "file",
-      url: "http://127.0.0.1:9",
-      host: "127.0.0.1",
-      pid: Deno.pid,
-    }) as { id: string; heartbeatMs: number };
-    const load = { activeStreams: 0, inFlight: 0, bytesPerSecond: 0, requests: 0 };
-    const beat = setInterval(() => {
-      internal(`/v1/internal/members/${member.id}/heartbeat`, { load }).catch(() => {});
-    }, Math.min(member.heartbeatMs, 500));
-    try {
-      say(`announcing ${count.toLocaleString("en-US")} tracks`);
-      const announceStart = performance.now();
-      for (let i = 0; i < count; i += 200) {
-        const tracks = Array.from({ length: Math.min(200, count - i) }, (_, k) => fakeTrack(i + k));
-        await internal("/v1/internal/announce", { instance: member.id, replace: i === 0, tracks });
-      }
-      say(`announced in ${((performance.now() - announceStart) / 1000).toFixed(1)} s`);
-      const total = (await (await fetch(`${base}/v1/tracks?limit=1`)).json()).total;
-      if (total !== count) throw new Error(`Cannot load the catalog: it lists ${total} of ${count} tracks`);
+    await using member = await fakeFileMember(base, "bench-catalog-member");
+    say(`announcing ${count.toLocaleString("en-US")} tracks`);
+    const announceStart = performance.now();
+    await member.announce(count, fakeTrack);
+    say(`announced in ${((performance.now() - announceStart) / 1000).toFixed(1)} s`);
+    const total = (await (await fetch(`${base}/v1/tracks?limit=1`)).json()).total;
+    if (total !== count) throw new Error(`Cannot load the catalog: it lists ${total} of ${count} tracks`);
 
-      const n = ctx.quick ? 40 : 200;
-      // What a listener's client asks: a page (the bootstrap's default size) at a time.
-      const page = await latencies(base, n, (i) => `/v1/tracks?offset=${(i * 7919) % count}`);
-      const client = new AudiodClient(base);
-      const all: number[] = [];
-      for (let i = 0; i < (ctx.quick ? 3 : 10); i++) {
-        const started = performance.now();
-        const listed = await client.tracks();
-        all.push(performance.now() - started);
-        if (listed.length !== count) throw new Error(`Cannot list the catalog: got ${listed.length} tracks`);
-      }
-      const queries = [
-        "love",
-        "night blue",
-        "artist 42",
-        "album 4242",
-        "moon 31337",
-        fakeTrack(777).id.slice(0, 6),
-        "no such words",
-        "beyoncé",
-      ];
-      const search = await latencies(
-        base,
-        n,
-        (i) => `/v1/tracks?q=${encodeURIComponent(queries[i % queries.length]!)}`,
-      );
-      const rss = procMemory(cluster.bootstrap.process.pid, "VmRSS") / 1e6;
-      const hwm = procMemory(cluster.bootstrap.process.pid, "VmHWM") / 1e6;
-      const p95 = (values: number[]) => percentile(values, 95);
-      say(
-        `catalog p95: page ${p95(page).toFixed(1)} search ${p95(search).toFixed(1)} ms; all ${
-          median(all).toFixed(0)
-        } ms`,
-      );
-      const common = { rawUnit: "ms", target: 50, better: "lower" as const };
-      return [
-        result("catalog list page", {
-          ...common,
-          audiod: p95(page),
-          runs: page.length,
-          note:
-            `p95 of GET /v1/tracks?offset=… (a page of ${DEFAULT_PAGE}) at spread offsets, 100,000 tracks`,
-        }),
-        result("catalog search", {
-          ...common,
-          audiod: p95(search),
-          runs: search.length,
-          note:
-            `p95 of GET /v1/tracks?q=… (words, artist, album, id prefix; the first page of ${DEFAULT_PAGE})`,
-        }),
-        result("catalog list all", {
-          audiod: median(all),
-          rawUnit: "ms",
-          target: null,
-          better: "lower",
-          runs: all.length,
-          note: "median time to fetch all 100,000 a page at a time, as `audiod tracks` and the player do",
-        }),
-        result("catalog bootstrap RSS", {
-          audiod: rss,
-          rawUnit: "MB",
-          target: null,
-          better: "lower",
-          runs: 1,
-          note: `after the load and the queries; peak ${hwm.toFixed(0)} MB`,
-        }),
-      ];
-    } finally {
-      clearInterval(beat);
+    const n = ctx.quick ? 40 : 200;
+    // What a listener's client asks: a page (the bootstrap's default size) at a time.
+    const page = await latencies(base, n, (i) => `/v1/tracks?offset=${(i * 7919) % count}`);
+    const client = new AudiodClient(base);
+    const all: number[] = [];
+    for (let i = 0; i < (ctx.quick ? 3 : 10); i++) {
+      const started = performance.now();
+      const listed = await client.tracks();
+      all.push(performance.now() - started);
+      if (listed.length !== count) throw new Error(`Cannot list the catalog: got ${listed.length} tracks`);
     }
+    const queries = [
+      "love",
+      "night blue",
+      "artist 42",
+      "album 4242",
+      "moon 31337",
+      fakeTrack(777).id.slice(0, 6),
+      "no such words",
+      "beyoncé",
+    ];
+    const search = await latencies(
+      base,
+      n,
+      (i) => `/v1/tracks?q=${encodeURIComponent(queries[i % queries.length]!)}`,
+    );
+    const rss = procMemory(cluster.bootstrap.process.pid, "VmRSS") / 1e6;
+    const hwm = procMemory(cluster.bootstrap.process.pid, "VmHWM") / 1e6;
+    const p95 = (values: number[]) => percentile(values, 95);
+    say(
+      `catalog p95: page ${p95(page).toFixed(1)} search ${p95(search).toFixed(1)} ms; all ${
+        median(all).toFixed(0)
+      } ms`,
+    );
+    const common = { rawUnit: "ms", target: 50, better: "lower" as const };
+    return [
+      result("catalog list page", {
+        ...common,
+        audiod: p95(page),
+        runs: page.length,
+        note: `p95 of GET /v1/tracks?offset=… (a page of ${DEFAULT_PAGE}) at spread offsets, 100,000 tracks`,
+      }),
+      result("catalog search", {
+        ...common,
+        audiod: p95(search),
+        runs: search.length,
+        note:
+          `p95 of GET /v1/tracks?q=… (words, artist, album, id prefix; the first page of ${DEFAULT_PAGE})`,
+      }),
+      result("catalog list all", {
+        audiod: median(all),
+        rawUnit: "ms",
+        target: null,
+        better: "lower",
+        runs: all.length,
+        note: "median time to fetch all 100,000 a page at a time, as `audiod tracks` and the player do",
+      }),
+      result("catalog bootstrap RSS", {
+        audiod: rss,
+        rawUnit: "MB",
+        target: null,
+        better: "lower",
+        runs: 1,
+        note: `after the load and the queries; peak ${hwm.toFixed(0)} MB`,
+      }),
+    ];
   },
 };

@@ -6,6 +6,7 @@
  */
 
 import { join } from "node:path";
+import { JOIN_SECRET_HEADER } from "../daemon/join_secret.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -244,4 +245,48 @@ export function startContent(
       env,
     },
   );
+}
+
+/** A file member with no server behind it, keeping its lease, that announces made-up tracks to a bootstrap. */
+export interface FakeFileMember extends AsyncDisposable {
+  /** Announces `count` tracks made by `make(i)`, in batches of the most the bootstrap takes at once. */
+  announce(count: number, make: (i: number) => unknown): Promise<void>;
+}
+
+/** Joins `bootstrap` as file member `id` (with the harness's join secret); disposing stops its heartbeat. */
+export async function fakeFileMember(bootstrap: string, id: string): Promise<FakeFileMember> {
+  const secret = (await Deno.readTextFile(joinSecretFileOf(bootstrap))).trim();
+  const internal = async (path: string, body: unknown) => {
+    const res = await fetch(`${bootstrap}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [JOIN_SECRET_HEADER]: secret },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  const member = await internal("/v1/internal/members", {
+    id,
+    role: "file",
+    url: "http://127.0.0.1:9",
+    host: "127.0.0.1",
+    pid: Deno.pid,
+  }) as { id: string; heartbeatMs: number };
+  const load = { activeStreams: 0, inFlight: 0, bytesPerSecond: 0, requests: 0 };
+  const beat = setInterval(() => {
+    internal(`/v1/internal/members/${member.id}/heartbeat`, { load }).catch(() => {});
+  }, Math.min(member.heartbeatMs, 500));
+  return {
+    async announce(count, make) {
+      for (let i = 0; i < count; i += 200) {
+        const tracks = Array.from({ length: Math.min(200, count - i) }, (_, k) => make(i + k));
+        await internal("/v1/internal/announce", { instance: member.id, replace: i === 0, tracks });
+      }
+    },
+    [Symbol.asyncDispose]() {
+      clearInterval(beat);
+      return Promise.resolve();
+    },
+  };
 }

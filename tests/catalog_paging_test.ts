@@ -4,9 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { JOIN_SECRET_HEADER } from "../daemon/join_secret.ts";
 import { AudiodClient } from "../client/api.ts";
-import { audiod, isolatedEnv, joinSecretFileOf, startBootstrap, tempDir } from "./_harness.ts";
+import { audiod, fakeFileMember, isolatedEnv, startBootstrap, tempDir } from "./_harness.ts";
 
 const COUNT = 1234;
 
@@ -29,75 +28,45 @@ Deno.test("the catalog comes in pages; `audiod tracks` lists every page, --limit
   const env = isolatedEnv(root.path, "client");
   await using bootstrap = await startBootstrap(`${root.path}/bootstrap`, env);
   const base = bootstrap.url;
-  const secret = (await Deno.readTextFile(joinSecretFileOf(base))).trim();
-  const internal = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", [JOIN_SECRET_HEADER]: secret },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    assert.ok(res.ok, `${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-  const member = await internal("/v1/internal/members", {
-    id: "paging-test-member",
-    role: "file",
-    url: "http://127.0.0.1:9",
-    host: "127.0.0.1",
-    pid: Deno.pid,
-  }) as { id: string };
-  const load = { activeStreams: 0, inFlight: 0, bytesPerSecond: 0, requests: 0 };
-  const beat = setInterval(
-    () => internal(`/v1/internal/members/${member.id}/heartbeat`, { load }).catch(() => {}),
-    500,
-  );
-  try {
-    for (let i = 0; i < COUNT; i += 200) {
-      const tracks = Array.from({ length: Math.min(200, COUNT - i) }, (_, k) => fakeTrack(i + k));
-      await internal("/v1/internal/announce", { instance: member.id, replace: i === 0, tracks });
-    }
+  await using member = await fakeFileMember(base, "paging-test-member");
+  await member.announce(COUNT, fakeTrack);
+  // One request answers one page, with the total.
+  const page = await (await fetch(`${base}/v1/tracks`)).json();
+  assert.equal(page.total, COUNT);
+  assert.equal(page.tracks.length, 500);
+  assert.equal(page.offset, 0);
+  const last = await (await fetch(`${base}/v1/tracks?offset=1200&limit=1000`)).json();
+  assert.equal(last.tracks.length, COUNT - 1200);
+  const tooBig = await fetch(`${base}/v1/tracks?limit=1001`);
+  assert.equal(tooBig.status, 400);
+  assert.match((await tooBig.json()).error.message, /limit=1001.*1\.\.1000/);
 
-    // One request answers one page, with the total.
-    const page = await (await fetch(`${base}/v1/tracks`)).json();
-    assert.equal(page.total, COUNT);
-    assert.equal(page.tracks.length, 500);
-    assert.equal(page.offset, 0);
-    const last = await (await fetch(`${base}/v1/tracks?offset=1200&limit=1000`)).json();
-    assert.equal(last.tracks.length, COUNT - 1200);
-    const tooBig = await fetch(`${base}/v1/tracks?limit=1001`);
-    assert.equal(tooBig.status, 400);
-    assert.match((await tooBig.json()).error.message, /limit=1001.*1\.\.1000/);
+  // The client fetches every page, in catalog order, each track once, and says how far it got.
+  const seen: number[] = [];
+  const all = await new AudiodClient(base).tracks("", { onProgress: (loaded) => seen.push(loaded) });
+  assert.equal(all.length, COUNT);
+  assert.equal(new Set(all.map((t) => t.id)).size, COUNT);
+  assert.deepEqual(all.map((t) => t.id), [
+    ...page.tracks.map((t: { id: string }) => t.id),
+    ...all.slice(500).map((t) => t.id),
+  ]);
+  assert.equal(seen.at(-1), COUNT);
+  assert.ok(seen.length >= 3, `progress was reported per page: ${seen}`);
 
-    // The client fetches every page, in catalog order, each track once, and says how far it got.
-    const seen: number[] = [];
-    const all = await new AudiodClient(base).tracks("", { onProgress: (loaded) => seen.push(loaded) });
-    assert.equal(all.length, COUNT);
-    assert.equal(new Set(all.map((t) => t.id)).size, COUNT);
-    assert.deepEqual(all.map((t) => t.id), [
-      ...page.tracks.map((t: { id: string }) => t.id),
-      ...all.slice(500).map((t) => t.id),
-    ]);
-    assert.equal(seen.at(-1), COUNT);
-    assert.ok(seen.length >= 3, `progress was reported per page: ${seen}`);
+  const json = await audiod(["tracks", "--host", base, "--json"], { env });
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(JSON.parse(json.stdout).length, COUNT);
 
-    const json = await audiod(["tracks", "--host", base, "--json"], { env });
-    assert.equal(json.code, 0, json.stderr);
-    assert.equal(JSON.parse(json.stdout).length, COUNT);
+  const limited = await audiod(["tracks", "--host", base, "--limit", "20"], { env });
+  assert.equal(limited.code, 0, limited.stderr);
+  assert.match(limited.stdout, /20 tracks of 1234 \(see --limit\)/);
+  assert.equal(limited.stdout.split("\n").filter((l) => /Song \d{4}/.test(l)).length, 20);
 
-    const limited = await audiod(["tracks", "--host", base, "--limit", "20"], { env });
-    assert.equal(limited.code, 0, limited.stderr);
-    assert.match(limited.stdout, /20 tracks of 1234 \(see --limit\)/);
-    assert.equal(limited.stdout.split("\n").filter((l) => /Song \d{4}/.test(l)).length, 20);
+  const search = await audiod(["tracks", "--host", base, "--search", "centennial"], { env });
+  assert.equal(search.code, 0, search.stderr);
+  assert.match(search.stdout, /^13 tracks$/m);
 
-    const search = await audiod(["tracks", "--host", base, "--search", "centennial"], { env });
-    assert.equal(search.code, 0, search.stderr);
-    assert.match(search.stdout, /^13 tracks$/m);
-
-    const bad = await audiod(["tracks", "--host", base, "--limit", "zero"], { env });
-    assert.equal(bad.code, 1, bad.stdout);
-    assert.match(bad.stderr, /Cannot use --limit zero: expected a whole number/);
-  } finally {
-    clearInterval(beat);
-  }
+  const bad = await audiod(["tracks", "--host", base, "--limit", "zero"], { env });
+  assert.equal(bad.code, 1, bad.stdout);
+  assert.match(bad.stderr, /Cannot use --limit zero: expected a whole number/);
 });
