@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { hashFile, hashFileSync } from "./hash.ts";
+import { hashFile, HashLanes, type LaneResult } from "./hash.ts";
 import { md5OfFile } from "../tests/fixtures.ts";
 
 function randomBytes(size: number): Uint8Array {
@@ -30,17 +30,6 @@ Deno.test("hashFile() equals md5sum and sha256sum on a multi-MiB file and report
   }
 });
 
-Deno.test("hashFileSync() gives the same digest as hashFile()", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = join(dir, "mid.bin");
-    await Deno.writeFile(path, randomBytes(3 * (1 << 20) + 7));
-    assert.deepEqual(hashFileSync(path), await hashFile(path));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
 Deno.test("hashFile() of an empty file gives the well-known empty digests", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -58,7 +47,6 @@ Deno.test("hashFile() of an empty file gives the well-known empty digests", asyn
 
 Deno.test("hashFile() rejects with NotFound when the file does not exist", async () => {
   await assert.rejects(hashFile("/nonexistent/audiod/file.wav"), Deno.errors.NotFound);
-  assert.throws(() => hashFileSync("/nonexistent/audiod/file.wav"), Deno.errors.NotFound);
 });
 
 Deno.test("hashFile() stops with the signal's reason when aborted mid-file", async () => {
@@ -80,6 +68,96 @@ Deno.test("hashFile() stops with the signal's reason when aborted mid-file", asy
       (error) => error === reason,
     );
     assert.equal(reported, 1 << 20);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Runs `paths` through HashLanes, refilling free lanes after each round, as the scan's workers do. */
+function hashInLanes(
+  paths: string[],
+  onBytes?: (path: string, n: number) => void,
+): Map<string, LaneResult<string>> {
+  const lanes = new HashLanes<string>(onBytes);
+  const results = new Map<string, LaneResult<string>>();
+  let next = 0;
+  while (next < paths.length || lanes.busy) {
+    while (lanes.free > 0 && next < paths.length) lanes.add(paths[next]!, paths[next++]!);
+    for (const result of lanes.round()) results.set(result.job, result);
+  }
+  return results;
+}
+
+Deno.test("HashLanes gives each file the digest hashFile() gives, four at a time, whatever their sizes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const KIB = 1024;
+    const sizes = [
+      0,
+      1,
+      63,
+      64,
+      65,
+      256 * KIB - 1,
+      256 * KIB,
+      256 * KIB + 1,
+      512 * KIB,
+      1024 * KIB + 100,
+      3 * 1024 * KIB + 7,
+      5000,
+      129,
+    ];
+    const paths: string[] = [];
+    for (const [i, size] of sizes.entries()) {
+      const path = join(dir, `${i}.bin`);
+      await Deno.writeFile(path, randomBytes(size));
+      paths.push(path);
+    }
+    const reported = new Map<string, number>();
+    const results = hashInLanes(paths, (path, n) => reported.set(path, (reported.get(path) ?? 0) + n));
+    assert.equal(results.size, paths.length);
+    for (const [i, path] of paths.entries()) {
+      const result = results.get(path);
+      assert.ok(result && "digest" in result, `${sizes[i]} bytes`);
+      assert.deepEqual(result.digest, await hashFile(path), `${sizes[i]} bytes`);
+      assert.equal(reported.get(path) ?? 0, sizes[i], `bytes reported for ${sizes[i]}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("HashLanes reports a missing file as failed and hashes the rest", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const present = join(dir, "present.bin");
+    await Deno.writeFile(present, randomBytes(300_000));
+    const missing = join(dir, "missing.bin");
+    const results = hashInLanes([missing, present]);
+    const failed = results.get(missing);
+    assert.ok(failed && "error" in failed && failed.error instanceof Deno.errors.NotFound);
+    const hashed = results.get(present);
+    assert.ok(hashed && "digest" in hashed);
+    assert.deepEqual(hashed.digest, await hashFile(present));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("HashLanes reads on past the size a file had when it was opened, when it grew", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "growing.bin");
+    await Deno.writeFile(path, randomBytes(256 * 1024));
+    const lanes = new HashLanes<string>();
+    lanes.add(path, path);
+    await Deno.writeFile(path, randomBytes(1000), { append: true });
+    const results: LaneResult<string>[] = [];
+    while (lanes.busy) results.push(...lanes.round());
+    assert.equal(results.length, 1);
+    assert.ok("digest" in results[0]!);
+    assert.deepEqual(results[0].digest, await hashFile(path));
+    assert.equal(results[0].digest.size, 256 * 1024 + 1000);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -19,9 +19,10 @@ const IV = [0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476];
 const BLOCK = 64;
 /** Bytes of one stream copied into the module's memory per call. */
 const WINDOW = 1 << 20;
-/** Where the states live in the module's memory; the data follows. */
+/** Where the states live in the module's memory; then a window for each of the four lanes, then one for x1. */
 const STATE_AT = 0;
 const DATA_AT = 256;
+const X1_AT = DATA_AT + 4 * WINDOW;
 
 interface Kernel {
   memory: WebAssembly.Memory;
@@ -36,8 +37,8 @@ function load(): Kernel {
   const bytes = Uint8Array.from(atob(MD5_WASM_BASE64), (c) => c.charCodeAt(0));
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
   kernel = instance.exports as unknown as Kernel;
-  // Room for four windows: the memory is grown once, so views of it stay valid.
-  const need = DATA_AT + 4 * WINDOW;
+  // Room for five windows: the memory is grown once, so views of it stay valid.
+  const need = X1_AT + WINDOW;
   const pages = Math.ceil((need - kernel.memory.buffer.byteLength) / 65536);
   if (pages > 0) kernel.memory.grow(pages);
   return kernel;
@@ -79,10 +80,20 @@ export function md5Blocks(state: Md5State, data: Uint8Array): void {
   const memory = new Uint8Array(k.memory.buffer);
   for (let at = 0; at < data.length; at += WINDOW) {
     const piece = data.subarray(at, at + WINDOW);
-    memory.set(piece, DATA_AT);
-    k.x1(STATE_AT, DATA_AT, piece.length / BLOCK);
+    memory.set(piece, X1_AT);
+    k.x1(STATE_AT, X1_AT, piece.length / BLOCK);
   }
   state.set(words);
+}
+
+/**
+ * The four lanes' windows in the module's memory, 1 MiB each. When every piece given to {@linkcode md5Blocks4}
+ * lies in them (data read straight into them), the pieces are hashed where they are, with no copy. Only
+ * {@linkcode md5Blocks4} given pieces from elsewhere writes to them.
+ */
+export function md5LaneWindows(): Uint8Array[] {
+  const { buffer } = load().memory;
+  return Array.from({ length: 4 }, (_, j) => new Uint8Array(buffer, DATA_AT + j * WINDOW, WINDOW));
 }
 
 /**
@@ -105,11 +116,20 @@ export function md5Blocks4(states: readonly Md5State[], data: readonly Uint8Arra
     for (let w = 0; w < 4; w++) lanes[w * 4 + j] = state[w]!;
   });
   const memory = new Uint8Array(k.memory.buffer);
-  for (let at = 0; at < length; at += WINDOW) {
-    const n = Math.min(WINDOW, length - at);
-    data.forEach((piece, j) => memory.set(piece.subarray(at, at + n), DATA_AT + j * WINDOW));
-    const lane = (j: number) => DATA_AT + Math.min(j, data.length - 1) * WINDOW;
-    k.x4(STATE_AT, lane(0), lane(1), lane(2), lane(3), n / BLOCK);
+  const inPlace = data.filter((piece) => piece.buffer === memory.buffer).length;
+  if (inPlace === data.length) {
+    // Read into the lane windows: hashed where they are.
+    const at = (j: number) => data[Math.min(j, data.length - 1)]!.byteOffset;
+    k.x4(STATE_AT, at(0), at(1), at(2), at(3), length / BLOCK);
+  } else if (inPlace > 0) {
+    throw new RangeError("Cannot hash in lanes: give all pieces in the lane windows or none");
+  } else {
+    for (let at = 0; at < length; at += WINDOW) {
+      const n = Math.min(WINDOW, length - at);
+      data.forEach((piece, j) => memory.set(piece.subarray(at, at + n), DATA_AT + j * WINDOW));
+      const lane = (j: number) => DATA_AT + Math.min(j, data.length - 1) * WINDOW;
+      k.x4(STATE_AT, lane(0), lane(1), lane(2), lane(3), n / BLOCK);
+    }
   }
   states.forEach((state, j) => {
     for (let w = 0; w < 4; w++) state[w] = lanes[w * 4 + j]!;

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { Md5, md5Blocks, md5Blocks4, md5Finish, md5Start, stateFromHex, stateHex } from "./md5.ts";
+import {
+  Md5,
+  md5Blocks,
+  md5Blocks4,
+  md5Finish,
+  md5LaneWindows,
+  md5Start,
+  stateFromHex,
+  stateHex,
+} from "./md5.ts";
 
 const nodeMd5 = (data: Uint8Array) => createHash("md5").update(data).digest("hex");
 
@@ -56,5 +65,27 @@ Deno.test("md5Blocks4 hashes four different streams in lanes exactly as one at a
   assert.throws(
     () => md5Blocks4([md5Start(), md5Start()], [new Uint8Array(64), new Uint8Array(128)]),
     /differ/,
+  );
+});
+
+Deno.test("md5Blocks4 hashes pieces read into the lane windows where they are, from any offset", () => {
+  const windows = md5LaneWindows();
+  const data = [random(4096, 7), random(4096, 8), random(4096, 9)];
+  // Lanes 0, 2 and 3 hold data, at different offsets: the other pieces' windows are not disturbed.
+  const pieces = [
+    windows[0]!.subarray(0, 4096),
+    windows[2]!.subarray(640, 640 + 4096),
+    windows[3]!.subarray(64, 64 + 4096),
+  ];
+  pieces.forEach((piece, j) => piece.set(data[j]!));
+  const states = pieces.map(() => md5Start());
+  md5Blocks4(states, pieces);
+  data.forEach((piece, j) => {
+    assert.equal(md5Finish(states[j]!, new Uint8Array(0), 4096), nodeMd5(piece), `piece ${j}`);
+    assert.deepEqual(pieces[j], piece, `piece ${j} is unchanged`);
+  });
+  assert.throws(
+    () => md5Blocks4([md5Start(), md5Start()], [pieces[0]!, data[1]!]),
+    /all pieces in the lane windows or none/,
   );
 });
