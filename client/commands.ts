@@ -185,7 +185,8 @@ export async function get(
   const progress = new ProgressLine(`${track.title}`, track.size);
   let file: Deno.FsFile | null = null;
   let writing = Promise.resolve();
-  let queued = 0;
+  /** The writes not known to be done, oldest first. */
+  const held: Promise<void>[] = [];
   let writeError: unknown = null;
   try {
     file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
@@ -208,7 +209,8 @@ export async function get(
         },
       })
     ) {
-      // The write goes on in the background while the next chunks arrive; at most a few are held.
+      // The write goes on in the background while the next chunks arrive; at most a few are held, and the
+      // oldest is waited for once that many are.
       const out = file;
       writing = writing.then(async () => {
         if (writeError !== null) return;
@@ -219,11 +221,9 @@ export async function get(
           writeError = error;
         }
       });
-      if (++queued >= WRITE_QUEUE) {
-        await writing;
-        queued = 0;
-        if (writeError !== null) throw writeError;
-      }
+      held.push(writing);
+      if (held.length >= WRITE_QUEUE) await held.shift();
+      if (writeError !== null) throw writeError;
     }
     await writing;
     if (writeError !== null) throw writeError;
