@@ -107,7 +107,11 @@ export type LaneResult<T> = { job: T; digest: FileDigest } | { job: T; error: Er
 export class HashLanes<T> {
   static readonly LANES = 4;
   #lanes: (Lane<T> | undefined)[] = new Array(HashLanes.LANES).fill(undefined);
-  /** Each lane reads into its window of the MD5 module's memory, hashed there with no copy. */
+  /**
+   * Each lane reads into its window of the MD5 module's memory, hashed there with no copy. A round uses them
+   * from its first read to its last hash without yielding, so they hold nothing between rounds and other users
+   * of the module on this thread never disturb a round.
+   */
   #buffers = md5LaneWindows().map((window) => window.subarray(0, LANE_READ));
   #probe = new Uint8Array(64);
   #onBytes: (job: T, n: number) => void;
