@@ -95,12 +95,16 @@ interface Lane<T> {
   ended: boolean;
 }
 
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /** A file finished by {@linkcode HashLanes.round}: its digest, or why it could not be read. */
 export type LaneResult<T> = { job: T; digest: FileDigest } | { job: T; error: Error };
 
 /**
  * Hashes up to four files at once with blocking reads, for the scan's worker threads: each round reads the next
- * MiB of every file in a lane, runs MD5 over the four in the SIMD lanes of {@linkcode md5Blocks4} (about 2.5 times
+ * 256 KiB of every file in a lane, runs MD5 over the four in the SIMD lanes of {@linkcode md5Blocks4} (about 2.5 times
  * node:crypto's speed on one stream) and SHA-256 over each with node:crypto. A lane freed by a finished file takes
  * the next one, so files of any sizes keep the lanes full.
  */
@@ -141,7 +145,7 @@ export class HashLanes<T> {
     try {
       file = Deno.openSync(path, { read: true });
     } catch (error) {
-      this.#failed.push({ job, error: error instanceof Error ? error : new Error(String(error)) });
+      this.#failed.push({ job, error: asError(error) });
       return;
     }
     const lane: Lane<T> = {
@@ -159,7 +163,7 @@ export class HashLanes<T> {
       lane.expected = file.statSync().size;
     } catch (error) {
       this.#close(at);
-      this.#failed.push({ job, error: error instanceof Error ? error : new Error(String(error)) });
+      this.#failed.push({ job, error: asError(error) });
     }
   }
 
@@ -174,7 +178,7 @@ export class HashLanes<T> {
         this.#read(lane, buffer);
         reading.push({ lane, buffer });
       } catch (error) {
-        finished.push({ job: lane.job, error: error instanceof Error ? error : new Error(String(error)) });
+        finished.push({ job: lane.job, error: asError(error) });
         this.#close(i);
       }
     });
@@ -202,11 +206,6 @@ export class HashLanes<T> {
       }
     }
     return finished;
-  }
-
-  /** Closes every open file; the lanes are empty afterwards. */
-  close(): void {
-    this.#lanes.forEach((_, i) => this.#close(i));
   }
 
   /** Fills `buffer` from the lane's file, or up to its end. */

@@ -214,6 +214,7 @@ function serveHashJobs(scope: {
   };
   scope.onmessage = ({ data }) => {
     queue.push(data);
+    // A failure in run() ends the worker with an error event: the scan then hashes its files on its own thread.
     if (!running) run();
   };
 }
