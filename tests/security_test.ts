@@ -432,24 +432,39 @@ Deno.test({
     const root = temp.path;
     const env = isolatedEnv(root, "servers");
 
-    await t.step("the per-address bucket", async () => {
-      await using bootstrap = await startDaemon([
-        "bootstrap",
-        "--listen",
-        "127.0.0.1:0",
-        "--data",
-        join(root, "boot-rate"),
-        "--sign-in-rate",
-        "4/min",
-      ], { env });
-      const auth = (n: number) =>
-        startDaemon(["auth", "--bootstrap", bootstrap.url], { env: isolatedEnv(root, `auth${n}`) });
-      await using authA = await auth(1);
-      await using authB = await auth(2);
-      await waitFor(
-        "two auth instances",
-        async () => (await candidates(bootstrap.url, "auth")).length === 2 || undefined,
+    /** A bootstrap allowing `rate` sign-ins, and two auth instances it lists (auth`n`, auth`n+1`). */
+    const signInCluster = async (data: string, rate: string, n: number) => {
+      const bootstrap = await startDaemon(
+        ["bootstrap", "--listen", "127.0.0.1:0", "--data", join(root, data), "--sign-in-rate", rate],
+        { env },
       );
+      const started = [bootstrap];
+      try {
+        for (const name of [`auth${n}`, `auth${n + 1}`]) {
+          const authEnv = isolatedEnv(root, name);
+          started.push(await startDaemon(["auth", "--bootstrap", bootstrap.url], { env: authEnv }));
+        }
+        await waitFor(
+          "two auth instances",
+          async () => (await candidates(bootstrap.url, "auth")).length === 2 || undefined,
+        );
+      } catch (error) {
+        for (const daemon of started.reverse()) await daemon.stop();
+        throw error;
+      }
+      return {
+        bootstrap,
+        authA: started[1]!,
+        authB: started[2]!,
+        async [Symbol.asyncDispose]() {
+          for (const daemon of started.slice().reverse()) await daemon.stop();
+        },
+      };
+    };
+
+    await t.step("the per-address bucket", async () => {
+      await using cluster = await signInCluster("boot-rate", "4/min", 1);
+      const { bootstrap, authA, authB } = cluster;
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
         const via = i % 2 === 0 ? authA.url : authB.url;
@@ -475,23 +490,8 @@ Deno.test({
     });
 
     await t.step("100 failed logins per account per hour, counted over every auth instance", async () => {
-      await using bootstrap = await startDaemon([
-        "bootstrap",
-        "--listen",
-        "127.0.0.1:0",
-        "--data",
-        join(root, "boot-account"),
-        "--sign-in-rate",
-        "10000/min",
-      ], { env });
-      const auth = (n: number) =>
-        startDaemon(["auth", "--bootstrap", bootstrap.url], { env: isolatedEnv(root, `auth${n}`) });
-      await using authA = await auth(3);
-      await using authB = await auth(4);
-      await waitFor(
-        "two auth instances",
-        async () => (await candidates(bootstrap.url, "auth")).length === 2 || undefined,
-      );
+      await using cluster = await signInCluster("boot-account", "10000/min", 3);
+      const { authA, authB } = cluster;
       const reg = await post(`${authA.url}/v1/register`, { user: "kim", password: "kims password" });
       assert.equal(reg.status, 201);
       await reg.body?.cancel();
