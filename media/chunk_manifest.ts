@@ -40,7 +40,7 @@ export interface ComputeManifestOptions {
 const HEX_MD5 = /^[0-9a-f]{32}$/;
 const EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e";
 /** Chunks hashed side by side in SIMD lanes. */
-const LANES = 4;
+export const LANES = 4;
 
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
@@ -163,10 +163,10 @@ export async function computeManifest(
   options: ComputeManifestOptions = {},
 ): Promise<ChunkManifest> {
   const { chunkSize = CHUNK_SIZE, signal } = options;
-  checkChunkSize(chunkSize);
+  // Checks the chunk size (a RangeError) before the file is opened.
+  const builder = new ManifestBuilder(chunkSize);
   signal?.throwIfAborted();
   using file = await Deno.open(path, { read: true });
-  const builder = new ManifestBuilder(chunkSize);
   const buffer = new Uint8Array(Math.max(chunkSize, 1 << 20));
   for (;;) {
     const n = await file.read(buffer);
@@ -219,21 +219,43 @@ function stateOf(manifest: ChunkManifest, index: number): Int32Array | null {
 const NOTHING = new Uint8Array(0);
 
 /**
+ * Whether `value` has a manifest's fields, well formed: integer size and chunk size (a multiple of 64), lowercase
+ * hex MD5s, and as many chunks and states as `lengthsFit` accepts for the file's `count` of chunks.
+ */
+function hasManifestFields(
+  value: unknown,
+  lengthsFit: (chunks: number, states: number, count: number) => boolean,
+): value is ChunkManifest {
+  if (typeof value !== "object" || value === null) return false;
+  const { size, md5, chunkSize, chunks, states } = value as Record<string, unknown>;
+  if (!isSize(size) || !isPositiveInteger(chunkSize) || chunkSize % 64 !== 0) return false;
+  if (typeof md5 !== "string" || !HEX_MD5.test(md5)) return false;
+  if (!Array.isArray(chunks) || !Array.isArray(states)) return false;
+  if (!lengthsFit(chunks.length, states.length, chunkCount(size, chunkSize))) return false;
+  return [...chunks, ...states].every((digest) => typeof digest === "string" && HEX_MD5.test(digest));
+}
+
+/**
  * Whether `value` is a well-formed, self-consistent manifest: integer size and chunk size (a multiple of 64),
  * lowercase hex MD5s, exactly `chunkCount(size, chunkSize)` chunks and one
  * state fewer, and digests that must agree (empty file, single chunk) agree.
  */
 export function isChunkManifest(value: unknown): value is ChunkManifest {
-  if (typeof value !== "object" || value === null) return false;
-  const { size, md5, chunkSize, chunks, states } = value as Record<string, unknown>;
-  if (!isSize(size) || !isPositiveInteger(chunkSize) || chunkSize % 64 !== 0) return false;
-  if (typeof md5 !== "string" || !HEX_MD5.test(md5)) return false;
-  if (!Array.isArray(chunks) || chunks.length !== chunkCount(size, chunkSize)) return false;
-  if (!Array.isArray(states) || states.length !== Math.max(0, chunks.length - 1)) return false;
-  for (const digest of [...chunks, ...states]) {
-    if (typeof digest !== "string" || !HEX_MD5.test(digest)) return false;
-  }
-  if (size === 0 && md5 !== EMPTY_MD5) return false;
-  if (chunks.length === 1 && chunks[0] !== md5) return false;
+  const whole = (chunks: number, states: number, count: number) =>
+    chunks === count && states === Math.max(0, chunks - 1);
+  if (!hasManifestFields(value, whole)) return false;
+  if (value.size === 0 && value.md5 !== EMPTY_MD5) return false;
+  if (value.chunks.length === 1 && value.chunks[0] !== value.md5) return false;
   return true;
+}
+
+/**
+ * Whether `value` is the head of a manifest (a partial one): well-formed fields as in
+ * {@linkcode isChunkManifest}, and the digests and states of some but not all chunks, a state per chunk.
+ */
+export function isManifestHead(value: unknown): value is ChunkManifest {
+  return hasManifestFields(
+    value,
+    (chunks, states, count) => chunks > 0 && chunks < count && states === chunks,
+  );
 }

@@ -7,6 +7,7 @@ import {
   chunkCount,
   computeManifest,
   isChunkManifest,
+  isManifestHead,
   ManifestBuilder,
   verifyChunks,
 } from "./chunk_manifest.ts";
@@ -178,6 +179,37 @@ Deno.test("isChunkManifest() accepts consistent manifests and rejects inconsiste
   };
   for (const [name, value] of Object.entries(invalid)) {
     await t.step(`rejects ${name}`, () => assert.equal(isChunkManifest(value), false));
+  }
+});
+
+Deno.test("isManifestHead() accepts the digests and states of some but not all chunks", async (t) => {
+  const a = "0123456789abcdef0123456789abcdef";
+  const b = "fedcba9876543210fedcba9876543210";
+  // 3 chunks: a head has 1 or 2 of them, with a state after each.
+  const head = { size: 150, md5: b, chunkSize: 64, chunks: [a, b], states: [a, b] };
+  assert.ok(isManifestHead(head));
+  assert.ok(isManifestHead({ ...head, chunks: [a], states: [b] }));
+  assert.ok(isManifestHead(JSON.parse(JSON.stringify({ ...head, partial: true }))));
+  const invalid: Record<string, unknown> = {
+    "null": null,
+    "a string": "manifest",
+    "no chunks": { ...head, chunks: [], states: [] },
+    "every chunk": { ...head, chunks: [a, a, b], states: [a, a, b] },
+    "every chunk, one state fewer (a whole manifest)": { ...head, chunks: [a, a, b], states: [a, b] },
+    "one state fewer": { ...head, states: [a] },
+    "a non-hex chunk": { ...head, chunks: [a, "z".repeat(32)] },
+    "an uppercase state": { ...head, states: [a, b.toUpperCase()] },
+    "a non-string state": { ...head, states: [a, 7] },
+    "a bad md5": { ...head, md5: "nope" },
+    "a zero chunk size": { ...head, chunkSize: 0 },
+    "a chunk size not a multiple of 64": { ...head, size: 25, chunkSize: 10 },
+    "a fractional size": { ...head, size: 150.5 },
+    "a string size": { ...head, size: "150" },
+    "missing states": { size: 150, md5: b, chunkSize: 64, chunks: [a] },
+    "missing chunks": { size: 150, md5: b, chunkSize: 64, states: [a] },
+  };
+  for (const [name, value] of Object.entries(invalid)) {
+    await t.step(`rejects ${name}`, () => assert.equal(isManifestHead(value), false));
   }
 });
 

@@ -30,52 +30,36 @@ const BLOCK_SIZE = 1 << 20;
 const idleBuffers: Uint8Array[] = [];
 const MAX_IDLE_BUFFERS = 8;
 
-/** Runs `read` until end of file through one reused 1 MiB buffer, feeding both hashes. */
-function digester(options: HashFileOptions) {
-  const { onBytes, signal } = options;
-  signal?.throwIfAborted();
-  const buffer = idleBuffers.pop() ?? new Uint8Array(BLOCK_SIZE);
-  const md5 = createHash("md5");
-  const sha256 = createHash("sha256");
-  let size = 0;
-  return {
-    buffer,
-    /** Hashes the first `n` bytes of the buffer. */
-    update(n: number): void {
-      const block = n === buffer.length ? buffer : buffer.subarray(0, n);
-      md5.update(block);
-      sha256.update(block);
-      size += n;
-      onBytes?.(n);
-      signal?.throwIfAborted();
-    },
-    release(): void {
-      if (idleBuffers.length < MAX_IDLE_BUFFERS) idleBuffers.push(buffer);
-    },
-    result(): FileDigest {
-      return { md5: md5.digest("hex"), sha256: sha256.digest("hex"), size };
-    },
-  };
-}
-
 /**
  * Computes the MD5 and SHA-256 of a file in one streaming pass through a single reused 1 MiB buffer.
  *
  * Rejects with the underlying `Deno.errors.*` error when the file cannot be opened or read.
  */
 export async function hashFile(path: string, options: HashFileOptions = {}): Promise<FileDigest> {
-  const hash = digester(options);
+  const { onBytes, signal } = options;
+  signal?.throwIfAborted();
+  const buffer = idleBuffers.pop() ?? new Uint8Array(BLOCK_SIZE);
+  const md5 = createHash("md5");
+  const sha256 = createHash("sha256");
+  let size = 0;
   try {
     const file = await Deno.open(path, { read: true });
     try {
-      for (let n = await file.read(hash.buffer); n !== null; n = await file.read(hash.buffer)) hash.update(n);
+      for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) {
+        const block = n === buffer.length ? buffer : buffer.subarray(0, n);
+        md5.update(block);
+        sha256.update(block);
+        size += n;
+        onBytes?.(n);
+        signal?.throwIfAborted();
+      }
     } finally {
       file.close();
     }
   } finally {
-    hash.release();
+    if (idleBuffers.length < MAX_IDLE_BUFFERS) idleBuffers.push(buffer);
   }
-  return hash.result();
+  return { md5: md5.digest("hex"), sha256: sha256.digest("hex"), size };
 }
 
 /** Bytes each lane reads per round: four of them stay in the core's cache while MD5 and SHA-256 run over them. */

@@ -49,20 +49,43 @@ export function md5Start(): Md5State {
   return Int32Array.from(IV);
 }
 
-/** The state as 32 lowercase hex digits (for a finished hash: its digest). */
-export function stateHex(state: Md5State): string {
-  const bytes = new Uint8Array(state.buffer, state.byteOffset, 16);
+/** Each byte's two lowercase hex digits. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+/** Each character code's value as a lowercase hex digit, -1 for any other character below 128. */
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) NIBBLE["0123456789abcdef".charCodeAt(i)] = i;
+
+/** The 16 bytes of `bytes` from `at` (an MD5 digest or state) as 32 lowercase hex digits. */
+export function hex16(bytes: Uint8Array, at = 0): string {
   let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  for (let i = at; i < at + 16; i++) hex += HEX[bytes[i]!];
   return hex;
 }
 
-/** Reads a state written by {@linkcode stateHex}; null when `hex` is not 32 hex digits. */
+/**
+ * Writes the 16 bytes that `hex` spells into `into` from `at`; false (with `into` perhaps partly written) when
+ * `hex` is not 32 lowercase hex digits.
+ */
+export function hex16Into(hex: string, into: Uint8Array, at = 0): boolean {
+  if (hex.length !== 32) return false;
+  for (let i = 0; i < 16; i++) {
+    const high = NIBBLE[hex.charCodeAt(2 * i)] ?? -1;
+    const low = NIBBLE[hex.charCodeAt(2 * i + 1)] ?? -1;
+    if (high < 0 || low < 0) return false;
+    into[at + i] = (high << 4) | low;
+  }
+  return true;
+}
+
+/** The state as 32 lowercase hex digits (for a finished hash: its digest). */
+export function stateHex(state: Md5State): string {
+  return hex16(new Uint8Array(state.buffer, state.byteOffset, 16));
+}
+
+/** Reads a state written by {@linkcode stateHex}; null when `hex` is not 32 lowercase hex digits. */
 export function stateFromHex(hex: string): Md5State | null {
-  if (!/^[0-9a-f]{32}$/.test(hex)) return null;
   const bytes = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return new Int32Array(bytes.buffer);
+  return hex16Into(hex, bytes) ? new Int32Array(bytes.buffer) : null;
 }
 
 function checkBlocks(data: Uint8Array): void {
@@ -154,51 +177,4 @@ export function md5Finish(state: Md5State, tail: Uint8Array, totalLength: number
   view.setUint32(padded.length - 4, Math.floor(bits / 2 ** 32), true);
   md5Blocks(working, padded);
   return stateHex(working);
-}
-
-/** An incremental MD5 over any lengths of input, whose state can be read at block boundaries. */
-export class Md5 {
-  readonly state: Md5State = md5Start();
-  #pending = new Uint8Array(BLOCK);
-  #pendingLength = 0;
-  #length = 0;
-
-  /** Bytes hashed so far. */
-  get length(): number {
-    return this.#length;
-  }
-
-  update(bytes: Uint8Array): this {
-    this.#length += bytes.length;
-    let at = 0;
-    if (this.#pendingLength > 0) {
-      const take = Math.min(BLOCK - this.#pendingLength, bytes.length);
-      this.#pending.set(bytes.subarray(0, take), this.#pendingLength);
-      this.#pendingLength += take;
-      at = take;
-      if (this.#pendingLength < BLOCK) return this;
-      md5Blocks(this.state, this.#pending);
-      this.#pendingLength = 0;
-    }
-    const whole = (bytes.length - at) - ((bytes.length - at) % BLOCK);
-    if (whole > 0) md5Blocks(this.state, bytes.subarray(at, at + whole));
-    this.#pending.set(bytes.subarray(at + whole));
-    this.#pendingLength = bytes.length - at - whole;
-    return this;
-  }
-
-  /** The chaining state as hex; only defined at a block boundary (the length so far a multiple of 64). */
-  stateHex(): string {
-    if (this.#pendingLength !== 0) {
-      throw new RangeError(
-        `Cannot read the MD5 state after ${this.#length} bytes: not at a 64-byte boundary`,
-      );
-    }
-    return stateHex(this.state);
-  }
-
-  /** The digest of everything so far (lowercase hex); the hash can go on afterwards. */
-  digest(): string {
-    return md5Finish(this.state, this.#pending.subarray(0, this.#pendingLength), this.#length);
-  }
 }

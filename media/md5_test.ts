@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
-  Md5,
+  hex16,
+  hex16Into,
   md5Blocks,
   md5Blocks4,
   md5Finish,
@@ -25,31 +26,67 @@ function random(length: number, seed: number): Uint8Array {
   return out;
 }
 
-Deno.test("Md5 matches node:crypto on lengths around the block and padding edges, fed in odd pieces", () => {
+/** MD5 of `data` fed in odd pieces: whole blocks hashed as they gather, the rest finished at the end. */
+function md5InPieces(data: Uint8Array): string {
+  const state = md5Start();
+  let pending = new Uint8Array(0);
+  for (let at = 0, step = 1; at < data.length; at += step, step = (step * 7 + 3) % 5000 + 1) {
+    const piece = data.subarray(at, at + step);
+    const gathered = new Uint8Array(pending.length + piece.length);
+    gathered.set(pending);
+    gathered.set(piece, pending.length);
+    const whole = gathered.length - (gathered.length % 64);
+    md5Blocks(state, gathered.subarray(0, whole));
+    pending = gathered.slice(whole);
+  }
+  return md5Finish(state, pending, data.length);
+}
+
+Deno.test("md5Finish matches node:crypto on lengths around the block and padding edges, fed in odd pieces", () => {
   for (const length of [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 65_537, (1 << 20) + 3]) {
     const data = random(length, length + 1);
-    const whole = new Md5().update(data).digest();
+    const whole = md5Finish(md5Start(), data, length);
     assert.equal(whole, nodeMd5(data), `length ${length} at once`);
-    const pieces = new Md5();
-    for (let at = 0, step = 1; at < length; at += step, step = (step * 7 + 3) % 5000 + 1) {
-      pieces.update(data.subarray(at, at + step));
-    }
-    assert.equal(pieces.digest(), nodeMd5(data), `length ${length} in pieces`);
+    assert.equal(md5InPieces(data), nodeMd5(data), `length ${length} in pieces`);
   }
-  assert.equal(new Md5().digest(), "d41d8cd98f00b204e9800998ecf8427e");
+  assert.equal(md5Finish(md5Start(), new Uint8Array(0), 0), "d41d8cd98f00b204e9800998ecf8427e");
 });
 
 Deno.test("a hash stopped at a block boundary resumes from its written-down state, here or elsewhere", () => {
   const data = random(3 * 4096 + 17, 9);
-  const first = new Md5().update(data.subarray(0, 4096));
-  const saved = first.stateHex();
+  const first = md5Start();
+  md5Blocks(first, data.subarray(0, 4096));
+  const saved = stateHex(first);
   const resumed = stateFromHex(saved)!;
   md5Blocks(resumed, data.subarray(4096, 3 * 4096));
   assert.equal(md5Finish(resumed, data.subarray(3 * 4096), data.length), nodeMd5(data));
-  assert.equal(stateHex(resumed), new Md5().update(data.subarray(0, 3 * 4096)).stateHex());
-  assert.throws(() => new Md5().update(data.subarray(0, 10)).stateHex(), /not at a 64-byte boundary/);
+  const atOnce = md5Start();
+  md5Blocks(atOnce, data.subarray(0, 3 * 4096));
+  assert.equal(stateHex(resumed), stateHex(atOnce));
   assert.equal(stateFromHex("xyz"), null);
   assert.throws(() => md5Blocks(md5Start(), data.subarray(0, 100)), /not a multiple of 64/);
+});
+
+Deno.test("stateFromHex reads only 32 lowercase hex digits; hex16 and hex16Into convert 16 bytes anywhere", () => {
+  const hex = "00ff10a09b8c7d6e5f4a3b2c1d0e9f8a";
+  assert.equal(stateHex(stateFromHex(hex)!), hex);
+  for (
+    const bad of [
+      "",
+      hex.slice(1),
+      `${hex}0`,
+      hex.toUpperCase(),
+      `${hex.slice(0, 31)}g`,
+      `${hex.slice(0, 31)}\u00e9`,
+    ]
+  ) {
+    assert.equal(stateFromHex(bad), null, JSON.stringify(bad));
+  }
+  const bytes = new Uint8Array(40);
+  assert.ok(hex16Into(hex, bytes, 20));
+  assert.deepEqual([...bytes.subarray(20, 23)], [0x00, 0xff, 0x10]);
+  assert.equal(hex16(bytes, 20), hex);
+  assert.equal(hex16Into("xyz", bytes, 0), false);
 });
 
 Deno.test("md5Blocks4 hashes four different streams in lanes exactly as one at a time, past one window", () => {

@@ -6,6 +6,7 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { type ChunkManifest, isChunkManifest } from "./chunk_manifest.ts";
+import { hex16, hex16Into } from "./md5.ts";
 
 /** One indexed audio file: where it is, its state when hashed, its digests and its tags. */
 export interface TrackRecord {
@@ -85,23 +86,17 @@ function toRecord(row: Row): TrackRecord {
   };
 }
 
+/** The digests (32 lowercase hex digits each, as a valid manifest holds) as 16 bytes each, one after another. */
 function hexToBytes(hex: readonly string[]): Uint8Array {
   const bytes = new Uint8Array(hex.length * 16);
-  hex.forEach((digest, i) => {
-    for (let j = 0; j < 16; j++) bytes[i * 16 + j] = parseInt(digest.slice(j * 2, j * 2 + 2), 16);
-  });
+  hex.forEach((digest, i) => hex16Into(digest, bytes, i * 16));
   return bytes;
 }
 
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
-
+/** The digests of `bytes` (16 bytes each; its length a multiple of 16) as lowercase hex. */
 function bytesToHex(bytes: Uint8Array): string[] {
   const digests: string[] = [];
-  for (let i = 0; i < bytes.length; i += 16) {
-    let digest = "";
-    for (let j = i; j < i + 16; j++) digest += HEX[bytes[j]!];
-    digests.push(digest);
-  }
+  for (let i = 0; i < bytes.length; i += 16) digests.push(hex16(bytes, i));
   return digests;
 }
 

@@ -355,6 +355,8 @@ export async function scanMedia(
   let thrown: { error: unknown } | undefined;
   try {
     let queuedBytes = 0;
+    /** Whether workers can start, asked once: when the queue first is long enough for them. */
+    let workersAllowed: boolean | undefined;
     try {
       for await (const file of walkMedia(root, signal ? { signal } : {})) {
         const i = files.length;
@@ -375,7 +377,7 @@ export async function scanMedia(
         // Enough to hash that workers (about 0.1 s to start) pay off: they start hashing while the walk goes on.
         if (
           workers.length === 0 && (queue.length >= WORKER_MIN_FILES || queuedBytes >= WORKER_MIN_BYTES) &&
-          canStartWorkers()
+          (workersAllowed ??= canStartWorkers())
         ) {
           for (let w = 0; w < concurrency; w++) {
             const worker = new WorkerHasher();

@@ -15,6 +15,8 @@ import {
   chunkCount,
   type ChunkManifest,
   isChunkManifest,
+  isManifestHead,
+  LANES,
   verifyChunks,
 } from "./chunk_manifest.ts";
 import type { CatalogTrack, Replica } from "../client/types.ts";
@@ -63,9 +65,6 @@ const MANIFEST_TIMEOUT_MS = 30_000;
  * answers with these at once, so the first chunks are verified and played while it computes the rest.
  */
 const HEAD_CHUNKS = 4;
-/** Chunks checked at once (in SIMD lanes) when nothing caps the rate. */
-const LANES = 4;
-const HEX_MD5 = /^[0-9a-f]{32}$/;
 
 /** What every request of a transfer carries. */
 interface Access {
@@ -294,20 +293,6 @@ async function fetchManifest(
     throw new ReplicaFailure("sent a manifest for other bytes than the catalog lists");
   }
   return { manifest, complete };
-}
-
-/** Whether `value` is the head of a manifest: its fields, and the digests and states of some but not all chunks. */
-function isManifestHead(value: unknown): value is ChunkManifest {
-  if (typeof value !== "object" || value === null) return false;
-  const { size, md5, chunkSize, chunks, states } = value as Record<string, unknown>;
-  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) return false;
-  if (typeof chunkSize !== "number" || !Number.isSafeInteger(chunkSize) || chunkSize <= 0) return false;
-  if (chunkSize % 64 !== 0 || typeof md5 !== "string" || !HEX_MD5.test(md5)) return false;
-  if (!Array.isArray(chunks) || chunks.length === 0 || chunks.length >= chunkCount(size, chunkSize)) {
-    return false;
-  }
-  if (!Array.isArray(states) || states.length !== chunks.length) return false;
-  return [...chunks, ...states].every((digest) => typeof digest === "string" && HEX_MD5.test(digest));
 }
 
 /** Cuts a byte stream into the manifest's chunks, starting at chunk `first`; `wait` guards each read. */

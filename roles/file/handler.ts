@@ -21,7 +21,7 @@ import {
 import type { MediaIndex, TrackRecord } from "../../media/media_index.ts";
 import { formatOf, type Library } from "./library.ts";
 import type { TokenCheck } from "./token_check.ts";
-import { guardInternal } from "../_instance.ts";
+import { guardInternal } from "../../daemon/join_secret.ts";
 
 /** What the file handler needs. */
 export interface FileDeps {
@@ -73,9 +73,8 @@ export function createHandler(deps: FileDeps): Handler {
     );
   };
 
-  const manifestOf = (record: TrackRecord): Promise<ChunkManifest> => {
-    const cached = index.getManifest(record.path, record.size, record.mtimeMs, CHUNK_SIZE);
-    if (cached) return Promise.resolve(cached);
+  /** Computes and caches the manifest of a track not in the cache; one computation per track at a time. */
+  const computeAndCache = (record: TrackRecord): Promise<ChunkManifest> => {
     let job = computing.get(record.id);
     if (!job) {
       job = (async () => {
@@ -115,7 +114,7 @@ export function createHandler(deps: FileDeps): Handler {
             partial: true,
           });
         }
-        return Response.json({ id: record.id, ...await manifestOf(record) });
+        return Response.json({ id: record.id, ...await computeAndCache(record) });
       } catch (error) {
         if (error instanceof HttpError) throw error;
         throw stale(record, "its file cannot be read");
