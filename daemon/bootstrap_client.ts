@@ -8,6 +8,7 @@
 
 import { HttpError } from "./http_error.ts";
 import { JOIN_SECRET_HEADER } from "./join_secret.ts";
+import { httpClientFor } from "./tls.ts";
 
 /** The address could not be reached at all. */
 export class UnreachableError extends Error {
@@ -29,6 +30,12 @@ export class UnreachableError extends Error {
 export interface PeerAccess {
   joinSecret?: string;
   httpClient?: Deno.HttpClient;
+}
+
+/** How a node or instance reaches its peers: the join secret, and a client trusting the cluster's CA. */
+export function peerAccess(options: { joinSecret: string; caCerts?: string[] | undefined }): PeerAccess {
+  const httpClient = httpClientFor(options.caCerts);
+  return { joinSecret: options.joinSecret, ...(httpClient ? { httpClient } : {}) };
 }
 
 /** Options for one call. */

@@ -10,6 +10,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
 import { HttpError } from "./http_error.ts";
+import type { Router } from "./router.ts";
 import { CommandError, UsageError } from "./usage_error.ts";
 
 /** The request header that carries the join secret. */
@@ -25,8 +26,8 @@ const FORMAT = /^[A-Za-z0-9._~+/=-]{32,512}$/;
 const HOW =
   `pass the bootstrap's <data dir>/${JOIN_SECRET_FILE} with --join-secret-file FILE or ${JOIN_SECRET_ENV}`;
 
-/** 256 random bits, base64url (43 characters). */
-export function generateJoinSecret(): string {
+/** 256 random bits, base64url (43 characters): a join secret, or a session token. */
+export function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
@@ -49,7 +50,7 @@ export async function ensureJoinSecret(dataDir: string): Promise<BootstrapSecret
   } catch (error) {
     throw new CommandError(`Cannot create the data dir ${dataDir}: ${(error as Error).message}`);
   }
-  const secret = generateJoinSecret();
+  const secret = randomToken();
   try {
     await Deno.writeTextFile(path, secret + "\n", { createNew: true, mode: 0o600 });
     await Deno.chmod(path, 0o600);
@@ -129,4 +130,9 @@ export function requireJoinSecret(req: Request, secret: string): void {
       `Cannot accept an internal call: the join secret is wrong (${HOW})`,
     );
   }
+}
+
+/** Makes every internal route of `router` demand the join secret. */
+export function guardInternal(router: Router, joinSecret: string): Router {
+  return router.guard("/v1/internal", (req) => requireJoinSecret(req, joinSecret));
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   ensureJoinSecret,
+  guardInternal,
   JOIN_SECRET_HEADER,
   requireJoinSecret,
   resolveJoinSecret,
@@ -57,10 +58,10 @@ Deno.test("secretMatches() compares whole secrets of any length", () => {
   assert.equal(secretMatches("", secret), false);
 });
 
-Deno.test("a guarded router refuses internal calls without the right secret, before routing", async (t) => {
+Deno.test("guardInternal() makes a router refuse internal calls without the right secret, before routing", async (t) => {
   const secret = "k".repeat(43);
   const router = new Router(() => {});
-  router.guard("/v1/internal", (req) => requireJoinSecret(req, secret));
+  guardInternal(router, secret);
   router.get("/v1/internal/x", () => new Response("in")).get("/v1/public", () => new Response("out"));
   const call = (path: string, headers: Record<string, string> = {}, method = "GET") =>
     router.handle(new Request(`http://h${path}`, { method, headers }));

@@ -84,6 +84,17 @@ export class Membership {
     return this.#refused.promise;
   }
 
+  /** Waits until `signal` aborts (null) or the bootstrap refuses us (why), whichever comes first. */
+  until(signal: AbortSignal): Promise<string | null> {
+    return Promise.race([
+      new Promise<null>((resolve) => {
+        if (signal.aborted) return resolve(null);
+        signal.addEventListener("abort", () => resolve(null), { once: true });
+      }),
+      this.refused,
+    ]);
+  }
+
   /** Stops heartbeating and tells the bootstrap we left (best effort). */
   async leave(): Promise<void> {
     this.#stopped.abort();

@@ -99,6 +99,29 @@ export class Metrics {
   }
 }
 
+/**
+ * Counts `items` by role and state, for a gauge labelled `role` and `state`: every pair of `roles` and `states`
+ * (in that order, 0 when none), then any other pair found.
+ */
+export function countByRoleState(
+  items: Iterable<{ role: string; state: string }>,
+  roles: readonly string[],
+  states: readonly string[],
+): [Labels, number][] {
+  const counts = new Map<string, number>();
+  for (const role of roles) {
+    for (const state of states) counts.set(`${role} ${state}`, 0);
+  }
+  for (const item of items) {
+    const key = `${item.role} ${item.state}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, n]) => {
+    const [role, state] = key.split(" ");
+    return [{ role: role!, state: state! }, n];
+  });
+}
+
 /** What every daemon reports: its role and version, its load and its memory. */
 export function standardMetrics(
   metrics: Metrics,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseExposition, sampleOf } from "../tests/_exposition.ts";
-import { EXPOSITION_TYPE, Metrics } from "./metrics.ts";
+import { countByRoleState, EXPOSITION_TYPE, Metrics } from "./metrics.ts";
 
 Deno.test("Metrics renders counters and gauges in the text exposition format 0.0.4", async () => {
   const metrics = new Metrics();
@@ -29,6 +29,22 @@ Deno.test("Metrics renders counters and gauges in the text exposition format 0.0
   const res = metrics.response(new Request("http://x/metrics"));
   assert.equal(res.headers.get("content-type"), EXPOSITION_TYPE);
   assert.ok((await res.text()).includes("# TYPE audiod_active_streams gauge"));
+});
+
+Deno.test("countByRoleState() gives every role and state pair, 0 when none, then any other pair", () => {
+  const items = [
+    { role: "file", state: "up" },
+    { role: "auth", state: "up" },
+    { role: "file", state: "up" },
+    { role: "file", state: "gone" },
+  ];
+  assert.deepEqual(countByRoleState(items, ["auth", "file"], ["up", "down"]), [
+    [{ role: "auth", state: "up" }, 1],
+    [{ role: "auth", state: "down" }, 0],
+    [{ role: "file", state: "up" }, 2],
+    [{ role: "file", state: "down" }, 0],
+    [{ role: "file", state: "gone" }, 1],
+  ]);
 });
 
 Deno.test("Metrics refuses a bad or repeated name", () => {

@@ -7,16 +7,15 @@
  */
 
 import { type ListenAddress, urlHost } from "../daemon/address.ts";
-import { type PeerAccess } from "../daemon/bootstrap_client.ts";
-import { requireJoinSecret } from "../daemon/join_secret.ts";
+import type { PeerAccess } from "../daemon/bootstrap_client.ts";
 import { LoadMeter } from "../daemon/load_meter.ts";
 import type { Logger } from "../daemon/log.ts";
 import { Metrics, standardMetrics } from "../daemon/metrics.ts";
 import { VERSION } from "../daemon/version.ts";
 import { type HeartbeatExtra, Membership } from "../daemon/membership.ts";
-import type { Handler, Router } from "../daemon/router.ts";
+import type { Handler } from "../daemon/router.ts";
 import { startServer } from "../daemon/server.ts";
-import { httpClientFor, type TlsPem } from "../daemon/tls.ts";
+import type { TlsPem } from "../daemon/tls.ts";
 import { CommandError } from "../daemon/usage_error.ts";
 
 /** How long a stopping instance waits for its active streams to end before it closes anyway. */
@@ -38,17 +37,6 @@ export interface InstancePlacement {
   caCerts?: string[];
   /** Serve HTTPS with this certificate and key. */
   tls?: TlsPem;
-}
-
-/** How an instance reaches its peers: the join secret, and a client trusting the cluster's CA. */
-export function peerAccess(placement: Pick<InstancePlacement, "joinSecret" | "caCerts">): PeerAccess {
-  const httpClient = httpClientFor(placement.caCerts);
-  return { joinSecret: placement.joinSecret, ...(httpClient ? { httpClient } : {}) };
-}
-
-/** Makes every internal route of `router` demand the join secret. */
-export function guardInternal(router: Router, joinSecret: string): Router {
-  return router.guard("/v1/internal", (req) => requireJoinSecret(req, joinSecret));
 }
 
 /** Options for {@linkcode runInstance}. */
@@ -99,13 +87,7 @@ export async function runInstance(options: RunInstanceOptions, signal: AbortSign
   });
   const joined = membership.start();
   joined.then((id) => options.onReady?.({ url, id }), () => {});
-  const refused = await Promise.race([
-    new Promise<null>((resolve) => {
-      if (signal.aborted) return resolve(null);
-      signal.addEventListener("abort", () => resolve(null), { once: true });
-    }),
-    membership.refused,
-  ]);
+  const refused = await membership.until(signal);
   if (refused !== null) {
     await server.shutdown();
     throw new CommandError(refused);

@@ -9,18 +9,18 @@
  */
 
 import { type ListenAddress, urlHost } from "../daemon/address.ts";
-import { type PeerAccess } from "../daemon/bootstrap_client.ts";
+import { peerAccess } from "../daemon/bootstrap_client.ts";
 import { HttpError } from "../daemon/http_error.ts";
-import { requireJoinSecret } from "../daemon/join_secret.ts";
+import { guardInternal } from "../daemon/join_secret.ts";
 import { LoadMeter } from "../daemon/load_meter.ts";
-import { Metrics, standardMetrics } from "../daemon/metrics.ts";
+import { countByRoleState, Metrics, standardMetrics } from "../daemon/metrics.ts";
 import { VERSION } from "../daemon/version.ts";
 import { createLogger, type LogFormat } from "../daemon/log.ts";
 import { Membership } from "../daemon/membership.ts";
 import { type Handler, Router } from "../daemon/router.ts";
 import { obj, oneOf, readJson, str } from "../daemon/schema.ts";
 import { startServer } from "../daemon/server.ts";
-import { httpClientFor, type TlsPem } from "../daemon/tls.ts";
+import type { TlsPem } from "../daemon/tls.ts";
 import { CommandError } from "../daemon/usage_error.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 import { DRAIN_GRACE_MS } from "./_instance.ts";
@@ -197,7 +197,7 @@ export async function run(options: ContentOptions, signal: AbortSignal): Promise
   const instances = new Instances(options, logger, () => nodeId);
 
   const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
-  router.guard("/v1/internal", (req) => requireJoinSecret(req, options.joinSecret));
+  guardInternal(router, options.joinSecret);
   router
     .get("/v1/health", () => Response.json({ ok: true, role: "content" }))
     .get("/v1/internal/instances", () =>
@@ -229,19 +229,11 @@ export async function run(options: ContentOptions, signal: AbortSignal): Promise
 
   const metrics = new Metrics();
   standardMetrics(metrics, { role: "content", version: VERSION, meter });
-  metrics.gauge("audiod_hosted_instances", "Instances this node runs, by role and state", () => {
-    const counts = new Map<string, number>();
-    for (const role of ["auth", "file"]) {
-      for (const state of ["starting", "up", "stopping"]) counts.set(`${role} ${state}`, 0);
-    }
-    for (const h of instances.list()) {
-      counts.set(`${h.role} ${h.state}`, counts.get(`${h.role} ${h.state}`)! + 1);
-    }
-    return [...counts].map(([key, n]) => {
-      const [role, state] = key.split(" ");
-      return [{ role: role!, state: state! }, n];
-    });
-  });
+  metrics.gauge(
+    "audiod_hosted_instances",
+    "Instances this node runs, by role and state",
+    () => countByRoleState(instances.list(), ["auth", "file"], ["starting", "up", "stopping"]),
+  );
   const server = startServer({
     role: "content",
     listen: options.listen,
@@ -251,24 +243,16 @@ export async function run(options: ContentOptions, signal: AbortSignal): Promise
     ...(options.tls ? { tls: options.tls } : {}),
   });
   const url = `${options.tls ? "https" : "http"}://${urlHost(advertise)}:${server.port}`;
-  const httpClient = httpClientFor(options.caCerts);
-  const peer: PeerAccess = { joinSecret: options.joinSecret, ...(httpClient ? { httpClient } : {}) };
   const membership = new Membership({
     bootstrap: options.bootstrap,
-    peer,
+    peer: peerAccess(options),
     info: { id: nodeId, role: "content", url, host: advertise, pid: Deno.pid, node: null },
     logger,
     report: () => ({ load: meter.snapshot() }),
   });
   membership.start().catch(() => {});
 
-  const refused = await Promise.race([
-    new Promise<null>((resolve) => {
-      if (signal.aborted) return resolve(null);
-      signal.addEventListener("abort", () => resolve(null), { once: true });
-    }),
-    membership.refused,
-  ]);
+  const refused = await membership.until(signal);
   logger.info("stopping", { instances: instances.list().length });
   await membership.drain();
   await Promise.all(instances.list().map((h) => instances.stop(h)));

@@ -7,15 +7,16 @@
  * @module
  */
 
-import { callJson, type PeerAccess, UnreachableError } from "../../daemon/bootstrap_client.ts";
+import { callJson, type PeerAccess, peerAccess, UnreachableError } from "../../daemon/bootstrap_client.ts";
 import { bearer } from "../../daemon/bearer.ts";
 import { HttpError } from "../../daemon/http_error.ts";
+import { guardInternal } from "../../daemon/join_secret.ts";
 import { LoadMeter } from "../../daemon/load_meter.ts";
 import { Metrics } from "../../daemon/metrics.ts";
 import { createLogger, type LogFormat, type Logger } from "../../daemon/log.ts";
 import { type Handler, Router } from "../../daemon/router.ts";
 import { obj, readJson, str } from "../../daemon/schema.ts";
-import { guardInternal, type InstancePlacement, peerAccess, runInstance } from "../_instance.ts";
+import { type InstancePlacement, runInstance } from "../_instance.ts";
 import { burnVerify, hashPassword, needsRehash, verifyPassword } from "./password.ts";
 
 /** Usernames: letters, digits, `.`, `_`, `-`; 1 to 64 characters, starting with a letter or digit. */

@@ -7,7 +7,7 @@
 
 import { bearer } from "../../daemon/bearer.ts";
 import { HttpError } from "../../daemon/http_error.ts";
-import { requireJoinSecret } from "../../daemon/join_secret.ts";
+import { guardInternal, requireJoinSecret } from "../../daemon/join_secret.ts";
 import type { Logger } from "../../daemon/log.ts";
 import { type Handler, Router } from "../../daemon/router.ts";
 import {
@@ -103,7 +103,7 @@ function tooMany(kind: keyof typeof ATTEMPT_VERB, waitMs: number): HttpError {
 export function createHandler(deps: BootstrapDeps): Handler {
   const { registry, catalog, users, logger, limits } = deps;
   const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
-  router.guard("/v1/internal", (req) => requireJoinSecret(req, deps.joinSecret));
+  guardInternal(router, deps.joinSecret);
   const revoked = async (hashes: string[]) => {
     if (hashes.length === 0) return;
     logger.info("session.revoked", { sessions: hashes.length });

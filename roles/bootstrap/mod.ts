@@ -11,15 +11,15 @@
  */
 
 import { join } from "node:path";
-import { callJson, type PeerAccess } from "../../daemon/bootstrap_client.ts";
+import { callJson, peerAccess } from "../../daemon/bootstrap_client.ts";
 import type { ListenAddress } from "../../daemon/address.ts";
 import { LoadMeter } from "../../daemon/load_meter.ts";
-import { Metrics, standardMetrics } from "../../daemon/metrics.ts";
+import { countByRoleState, Metrics, standardMetrics } from "../../daemon/metrics.ts";
 import { VERSION } from "../../daemon/version.ts";
 import { ensureJoinSecret } from "../../daemon/join_secret.ts";
 import { createLogger, type LogFormat, printOut } from "../../daemon/log.ts";
 import { startServer } from "../../daemon/server.ts";
-import { httpClientFor, type TlsPem } from "../../daemon/tls.ts";
+import type { TlsPem } from "../../daemon/tls.ts";
 import { CommandError } from "../../daemon/usage_error.ts";
 import { Catalog } from "./catalog.ts";
 import { EventHub } from "./events.ts";
@@ -94,8 +94,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   if (secret.exposed) {
     logger.warn("join_secret.exposed", { path: secret.path, fix: `chmod 600 ${secret.path}` });
   }
-  const httpClient = httpClientFor(options.caCerts);
-  const peer: PeerAccess = { joinSecret: secret.secret, ...(httpClient ? { httpClient } : {}) };
+  const peer = peerAccess({ joinSecret: secret.secret, caCerts: options.caCerts });
   const limits = new SignInLimits(
     options.signInRate
       ? { addressBurst: options.signInRate.burst, addressPeriodMs: options.signInRate.periodMs }
@@ -122,19 +121,11 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   const meter = new LoadMeter();
   const metrics = new Metrics();
   standardMetrics(metrics, { role: "bootstrap", version: VERSION, meter });
-  metrics.gauge("audiod_instances", "Registered nodes and instances, by role and state", () => {
-    const counts = new Map<string, number>();
-    for (const role of ["content", "auth", "file"]) {
-      for (const state of ["up", "draining", "down"]) counts.set(`${role} ${state}`, 0);
-    }
-    for (const m of registry.list()) {
-      counts.set(`${m.role} ${m.state}`, (counts.get(`${m.role} ${m.state}`) ?? 0) + 1);
-    }
-    return [...counts].map(([key, n]) => {
-      const [role, state] = key.split(" ");
-      return [{ role: role!, state: state! }, n];
-    });
-  });
+  metrics.gauge(
+    "audiod_instances",
+    "Registered nodes and instances, by role and state",
+    () => countByRoleState(registry.list(), ["content", "auth", "file"], ["up", "draining", "down"]),
+  );
   metrics.gauge("audiod_catalog_tracks", "Distinct tracks in the catalog", () => catalog.size);
   metrics.gauge("audiod_event_subscribers", "Connections following GET /v1/events", () => events.size);
   const scaleEvents = metrics.counter("audiod_scale_events_total", "Scale events by role and direction");
@@ -199,13 +190,11 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       // too) is told directly, and the answer to the caller waits for that: the very next request anywhere is
       // refused, which a push channel alone cannot promise. Cached tokens are also re-checked every second, so
       // a lost message delays a revocation by a second at most.
-      for (let i = 0; i < hashes.length; i += 500) {
-        events.publish({ type: "revoked", data: { tokenHashes: hashes.slice(i, i + 500) } });
-      }
       const targets = registry.list().filter((m) => m.role === "file" && m.state !== "down");
       const pushes = [];
       for (let i = 0; i < hashes.length; i += 500) {
         const body = { tokenHashes: hashes.slice(i, i + 500) };
+        events.publish({ type: "revoked", data: body });
         for (const m of targets) {
           pushes.push(
             callJson(m.url, "POST", "/v1/internal/revoked", { ...peer, body, timeoutMs: 1000 })

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { urlHost } from "../../daemon/address.ts";
 import { compiledBinary } from "../../daemon/self_command.ts";
 import type { Logger } from "../../daemon/log.ts";
 import { sleep } from "../../daemon/membership.ts";
@@ -107,7 +108,7 @@ export class RemoteNode {
 
   #destination(): string {
     const t = this.#options.target;
-    const host = t.host.includes(":") ? `[${t.host}]` : t.host;
+    const host = urlHost(t.host);
     return t.user ? `${t.user}@${host}` : host;
   }
 

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { HttpError } from "../../daemon/http_error.ts";
+import { randomToken } from "../../daemon/join_secret.ts";
 
 /** A stored account. */
 export interface UserRecord {
@@ -189,11 +190,7 @@ export class UserStore {
 
   /** Starts a session and returns its token (shown once, never stored). */
   createSession(userId: number): { token: string; expiresAt: number; issuedAt: number } {
-    const bytes = crypto.getRandomValues(new Uint8Array(32));
-    const token = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(
-      /=+$/,
-      "",
-    );
+    const token = randomToken();
     const now = this.#now();
     const expiresAt = now + this.#timing.lifetimeMs;
     this.#q.insertSession!.run(tokenHash(token), userId, now, now, expiresAt);

@@ -9,7 +9,7 @@
 
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
-import { callJson } from "../../daemon/bootstrap_client.ts";
+import { callJson, peerAccess } from "../../daemon/bootstrap_client.ts";
 import { LoadMeter } from "../../daemon/load_meter.ts";
 import { Metrics } from "../../daemon/metrics.ts";
 import { subscribeEvents } from "../../daemon/event_stream.ts";
@@ -19,7 +19,7 @@ import { CommandError } from "../../daemon/usage_error.ts";
 import { MediaIndex } from "../../media/media_index.ts";
 import { scanMedia } from "../../media/scan.ts";
 import { watchChanges } from "../../media/watch.ts";
-import { type InstancePlacement, peerAccess, runInstance } from "../_instance.ts";
+import { type InstancePlacement, runInstance } from "../_instance.ts";
 import { createHandler } from "./handler.ts";
 import { Library, toAnnounced } from "./library.ts";
 import { TokenCheck } from "./token_check.ts";
