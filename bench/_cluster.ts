@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { audiod, type Daemon, isolatedEnv, startDaemon, waitFor } from "../tests/_harness.ts";
+import { audiod, type Daemon, isolatedEnv, startBootstrap, startDaemon, waitFor } from "../tests/_harness.ts";
 import type { CatalogTrack } from "../client/types.ts";
 
 /** A running cluster; stops every process it started on dispose. */
@@ -49,16 +49,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await Promise.allSettled(started.reverse().map((d) => d.stop()));
   };
   try {
-    const bootstrap = await startDaemon([
-      "bootstrap",
-      "--listen",
-      "127.0.0.1:0",
-      "--data",
-      join(root, "boot"),
-      // The login case signs in far more often than a person would.
-      "--sign-in-rate",
-      "999999/min",
-    ], { env });
+    // The login case signs in far more often than a person would.
+    const bootstrap = await startBootstrap(join(root, "boot"), env, ["--sign-in-rate", "999999/min"]);
     started.push(bootstrap);
     const auth: Daemon[] = [];
     for (let i = 0; i < (options.auth ?? 1); i++) {

@@ -17,7 +17,10 @@ export interface WatchOptions {
   maxDelayMs?: number;
 }
 
-const CHANGES = new Set<Deno.FsEvent["kind"]>(["any", "create", "modify", "rename", "remove", "other"]);
+/** Whether a watch event of this kind is a change: every kind but "access" (a read) is. */
+export function isChange(kind: Deno.FsEvent["kind"]): boolean {
+  return kind !== "access";
+}
 
 /**
  * Watches `dir` until `signal` aborts. Resolves then; rejects at once when the directory cannot be watched
@@ -43,7 +46,7 @@ export async function watchChanges(dir: string, options: WatchOptions): Promise<
   };
   try {
     for await (const event of watcher) {
-      if (!CHANGES.has(event.kind)) continue;
+      if (!isChange(event.kind)) continue;
       const now = Date.now();
       if (timer === undefined) firstAt = now;
       clearTimeout(timer);

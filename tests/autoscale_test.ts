@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, startContent, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { isolatedEnv, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
 import { parseExposition, sampleOf } from "./_exposition.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { CatalogTrack, StatusReport } from "../client/types.ts";
@@ -26,12 +26,7 @@ Deno.test({
       synthesizeWav({ seconds: 240, frequency: 330, tags: { title: "Very Long Tone", artist: "Scaler" } }),
     );
     const env = isolatedEnv(root, "servers");
-    await using bootstrap = await startDaemon([
-      "bootstrap",
-      "--listen",
-      "127.0.0.1:0",
-      "--data",
-      join(root, "boot"),
+    await using bootstrap = await startBootstrap(join(root, "boot"), env, [
       "--log-format",
       "json",
       "--file-target-streams",
@@ -42,7 +37,7 @@ Deno.test({
       "6",
       "--scale-down-window",
       "3s",
-    ], { env });
+    ]);
     await using _node = await startContent(bootstrap.url, join(root, "lib"), join(root, "node-data"), env);
     const status = async () => await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
     const files = async () => (await status()).nodes.filter((n) => n.role === "file" && n.state === "up");

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, joinSecretFileOf, startContent, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { isolatedEnv, joinSecretFileOf, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
 import { AudiodClient } from "../client/api.ts";
 import { HttpError } from "../daemon/http_error.ts";
 import { streamVerified } from "../media/transfer.ts";
@@ -80,10 +80,7 @@ Deno.test({
     const bytes = synthesizeWav({ seconds: 20, frequency: 440, tags: { title: "Balanced" } });
     await Deno.writeFile(join(lib, "balanced.wav"), bytes);
     const env = isolatedEnv(root, "servers");
-    await using bootstrap = await startDaemon(
-      ["bootstrap", "--listen", "127.0.0.1:0", "--data", join(root, "boot"), "--sign-in-rate", "1000/min"],
-      { env },
-    );
+    await using bootstrap = await startBootstrap(join(root, "boot"), env, ["--sign-in-rate", "1000/min"]);
     const secret = (await Deno.readTextFile(joinSecretFileOf(bootstrap.url))).trim();
     await using _node = await startContent(bootstrap.url, lib, join(root, "node-data"), env);
     const client = new AudiodClient(bootstrap.url);

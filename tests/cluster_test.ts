@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { audiod, isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { audiod, isolatedEnv, startBootstrap, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { makeLibrary, md5OfFile } from "./fixtures.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import { streamVerified, type TransferEvent } from "../media/transfer.ts";
@@ -83,10 +83,7 @@ Deno.test({
     for (const [title, path] of Object.entries(sourceOf)) sourceMd5[title] = await md5OfFile(path);
 
     const env = isolatedEnv(root, "servers");
-    await using bootstrap = await startDaemon(
-      ["bootstrap", "--listen", "127.0.0.1:0", "--data", join(root, "boot"), "--log-format", "json"],
-      { env },
-    );
+    await using bootstrap = await startBootstrap(join(root, "boot"), env, ["--log-format", "json"]);
     const host = bootstrap.url;
     const contentArgs = (lib: string, data: string) => [
       "content",

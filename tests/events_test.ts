@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { isolatedEnv, joinSecretFileOf, startContent, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { isolatedEnv, joinSecretFileOf, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
 import { subscribeEvents } from "../daemon/event_stream.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { InstanceEvent, RevokedEvent, TracksEvent } from "../roles/bootstrap/events.ts";
@@ -57,10 +57,7 @@ Deno.test({
       synthesizeWav({ seconds: 1, frequency: 440, tags: { title: "First" } }),
     );
     const env = isolatedEnv(root, "servers");
-    await using bootstrap = await startDaemon(
-      ["bootstrap", "--listen", "127.0.0.1:0", "--data", join(root, "boot"), "--log-format", "json"],
-      { env },
-    );
+    await using bootstrap = await startBootstrap(join(root, "boot"), env, ["--log-format", "json"]);
     const secret = (await Deno.readTextFile(joinSecretFileOf(bootstrap.url))).trim();
     await using visitor = follow(bootstrap.url);
     await using member = follow(bootstrap.url, secret);

@@ -10,8 +10,8 @@ import {
   audiod,
   audiodCommand,
   isolatedEnv,
+  startBootstrap,
   startContent,
-  startDaemon,
   tempDir,
   waitFor,
 } from "./_harness.ts";
@@ -36,10 +36,7 @@ Deno.test({
       await Deno.writeFile(join(root, lib, "long.wav"), big);
     }
     const env = isolatedEnv(root, "servers");
-    await using bootstrap = await startDaemon(
-      ["bootstrap", "--listen", "127.0.0.1:0", "--data", join(root, "boot"), "--log-format", "json"],
-      { env },
-    );
+    await using bootstrap = await startBootstrap(join(root, "boot"), env, ["--log-format", "json"]);
     const content = (lib: string) =>
       startContent(bootstrap.url, join(root, lib), join(root, lib + "-data"), env);
     await using nodeA = await content("lib-a");

@@ -481,7 +481,9 @@ async function fuzz(role: string, url: string, make: () => Case): Promise<Tally>
       }
       tally.sent++;
       tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
-      if (status >= 500) tally.failures.push(`${role}: raw ${c.method} ${c.path.slice(0, 100)} -> ${status}`);
+      if (c.raw && status >= 500) {
+        tally.failures.push(`${role}: raw ${c.method} ${c.path.slice(0, 100)} -> ${status}`);
+      }
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));

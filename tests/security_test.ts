@@ -248,15 +248,7 @@ Deno.test({
     const env = isolatedEnv(root, "servers");
     await writeTone(join(root, "lib-a", "a.wav"), 440, "Tone A");
     await writeTone(join(root, "lib-b", "b.wav"), 550, "Tone B");
-    await using bootstrap = await startDaemon([
-      "bootstrap",
-      "--listen",
-      "127.0.0.1:0",
-      "--data",
-      join(root, "boot"),
-      "--sign-in-rate",
-      "200/min",
-    ], { env });
+    await using bootstrap = await startBootstrap(join(root, "boot"), env, ["--sign-in-rate", "200/min"]);
     const host = bootstrap.url;
     const content = (lib: string) => startContent(host, join(root, lib), join(root, lib + "-data"), env);
     await using nodeA = await content("lib-a");
@@ -434,10 +426,7 @@ Deno.test({
 
     /** A bootstrap allowing `rate` sign-ins, and two auth instances it lists (auth`n`, auth`n+1`). */
     const signInCluster = async (data: string, rate: string, n: number) => {
-      const bootstrap = await startDaemon(
-        ["bootstrap", "--listen", "127.0.0.1:0", "--data", join(root, data), "--sign-in-rate", rate],
-        { env },
-      );
+      const bootstrap = await startBootstrap(join(root, data), env, ["--sign-in-rate", rate]);
       const started = [bootstrap];
       try {
         for (const name of [`auth${n}`, `auth${n + 1}`]) {
@@ -535,17 +524,12 @@ Deno.test({
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /Cannot use --session-idle "soon": expected a duration/);
     await writeTone(join(root, "lib", "a.wav"), 440, "Tone");
-    await using bootstrap = await startDaemon([
-      "bootstrap",
-      "--listen",
-      "127.0.0.1:0",
-      "--data",
-      join(root, "boot"),
+    await using bootstrap = await startBootstrap(join(root, "boot"), env, [
       "--session-idle",
       "2s",
       "--session-lifetime",
       "90m",
-    ], { env });
+    ]);
     await using node = await startContent(bootstrap.url, join(root, "lib"), join(root, "data"), env);
     await waitFor("instances", async () => (await status(bootstrap.url)).tracks === 1 || undefined);
     const [auth] = await candidates(bootstrap.url, "auth");

@@ -5,20 +5,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { audiodCommand, freePort, isolatedEnv, startBootstrap, tempDir, waitFor } from "./_harness.ts";
 import { hasCommand, makeLibrary } from "./fixtures.ts";
 import type { StatusReport } from "../client/types.ts";
 
 const SSHD = "/usr/sbin/sshd";
 const canRun = Deno.uid?.() === 0 && (await Deno.stat(SSHD).then(() => true, () => false)) &&
   await hasCommand("ssh-keygen");
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 async function run(cmd: string, args: string[]): Promise<void> {
   const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
@@ -70,10 +63,9 @@ Deno.test({
         { file: "far/away.wav", title: "Far Away", artist: "Remote Band", album: "Over SSH", seconds: 1 },
         { file: "far/close.wav", title: "Come Closer", artist: "Remote Band", album: "Over SSH", seconds: 1 },
       ]);
-      const main = new URL("../main.ts", import.meta.url).pathname;
       const remoteEnv = isolatedEnv(root, "remote");
-      const remoteAudiod =
-        `env XDG_DATA_HOME=${remoteEnv.XDG_DATA_HOME} HOME=${root} ${Deno.execPath()} run -A ${main}`;
+      const runAudiod = audiodCommand([]).flat().join(" ");
+      const remoteAudiod = `env XDG_DATA_HOME=${remoteEnv.XDG_DATA_HOME} HOME=${root} ${runAudiod}`;
       const sshArgs = [
         "-i",
         join(root, "user_key"),
@@ -84,12 +76,7 @@ Deno.test({
         "-o",
         "LogLevel=ERROR",
       ];
-      await using bootstrap = await startDaemon([
-        "bootstrap",
-        "--listen",
-        "127.0.0.1:0",
-        "--data",
-        join(root, "boot"),
+      await using bootstrap = await startBootstrap(join(root, "boot"), isolatedEnv(root, "bootstrap"), [
         "--ssh",
         `root@127.0.0.1:${port}`,
         "--ssh-media",
@@ -97,7 +84,7 @@ Deno.test({
         "--remote-audiod",
         remoteAudiod,
         ...sshArgs.map((a) => `--ssh-arg=${a}`),
-      ], { env: isolatedEnv(root, "bootstrap") });
+      ]);
       const status = async () => await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
       const first = await waitFor("the remote node and its two tracks", async () => {
         const s = await status();

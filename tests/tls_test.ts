@@ -6,7 +6,15 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { audiod, exitCodeWithin, isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import {
+  audiod,
+  exitCodeWithin,
+  isolatedEnv,
+  startBootstrap,
+  startDaemon,
+  tempDir,
+  waitFor,
+} from "./_harness.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { StatusReport } from "../client/types.ts";
 
@@ -78,10 +86,7 @@ Deno.test({
     await Deno.writeFile(join(lib, "secure.wav"), song);
     const env = isolatedEnv(root, "servers");
 
-    await using bootstrap = await startDaemon(
-      ["bootstrap", "--listen", "127.0.0.1:0", "--data", join(root, "boot"), ...tls],
-      { env },
-    );
+    await using bootstrap = await startBootstrap(join(root, "boot"), env, tls);
     const host = bootstrap.url;
     assert.match(host, /^https:\/\/127\.0\.0\.1:\d+$/);
     await using node = await startDaemon(
