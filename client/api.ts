@@ -248,7 +248,7 @@ export class AudiodClient {
 }
 
 /** Whether another candidate may be tried after `error`. */
-export function retryable(error: unknown, idempotent: boolean): boolean {
+function retryable(error: unknown, idempotent: boolean): boolean {
   if (error instanceof UnreachableError) return error.notSent || idempotent;
   if (error instanceof HttpError && error.status >= 500) return error.status === 503 || idempotent;
   return false;

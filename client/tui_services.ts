@@ -84,14 +84,15 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
     },
     async tracks(session, onProgress) {
       await checkSession(session);
-      return await guard(() => new AudiodClient(session.host).tracks("", onProgress ? { onProgress } : {}));
+      return await new AudiodClient(session.host).tracks("", onProgress ? { onProgress } : {});
     },
     async status(session) {
       await checkSession(session);
-      return await guard(() => new AudiodClient(session.host).status());
+      return await new AudiodClient(session.host).status();
     },
     play(session, track, { volume, onEvent }) {
       const client = new AudiodClient(session.host);
+      let expired: SessionExpiredError | null = null;
       const source = async function* (signal: AbortSignal): AsyncGenerator<Uint8Array> {
         if (await cache.has(track.id, track.md5)) {
           yield* cache.read(track.id, track.md5);
@@ -112,11 +113,11 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
             },
           });
         } catch (error) {
-          if (error instanceof TransferError && error.unauthorized) throw new SessionExpiredError();
+          if (error instanceof TransferError && error.unauthorized) throw expired = new SessionExpiredError();
           throw error;
         }
       };
-      return startPlayback(track, {
+      const playback = startPlayback(track, {
         source,
         player: options.player,
         playerArgs: options.playerArgs,
@@ -124,6 +125,21 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
         onEvent,
         cache,
       });
+      // The engine reports a failed source as an `error` event and resolves `done`; a refused token must reject it
+      // too, so that the TUI goes back to sign-in.
+      const done = playback.done.then(() => {
+        if (expired !== null) throw expired;
+      });
+      return {
+        togglePause: () => playback.togglePause(),
+        seekBy: (seconds) => playback.seekBy(seconds),
+        setVolume: (percent) => playback.setVolume(percent),
+        stop: () => playback.stop(),
+        get capabilities() {
+          return playback.capabilities;
+        },
+        done,
+      };
     },
     settings: {
       async load(): Promise<TuiSettings> {

@@ -116,7 +116,7 @@ export class FakePlayback implements PlaybackHandle {
     });
   }
 
-  /** Ends the playback with `done` rejected, as when the transfer fails. */
+  /** Ends the playback with `done` rejected, as the real services do when the token was refused while playing. */
   fail(error: Error): void {
     this.#reject(error);
   }

@@ -392,7 +392,6 @@ export class TuiController {
       return;
     }
     this.#playing = { seq, handle };
-    this.#dispatch({ type: "playback/attached", seq, capabilities: handle.capabilities });
     handle.done.then(
       () => this.#onEvent(seq, { type: "ended" }),
       (error) => {

@@ -6,35 +6,14 @@
  */
 
 import type { CatalogTrack, Session, StatusReport } from "../client/types.ts";
+import type { PlaybackEvent, PlaybackHandle } from "../media/playback.ts";
 
-/** What the playback engine reports while it plays one track. */
-export type PlaybackEvent =
-  | { type: "started"; player: string; note: string }
-  | { type: "progress"; verifiedBytes: number; size: number }
-  | { type: "position"; seconds: number; duration: number | null; paused: boolean }
-  | { type: "verified"; md5: string }
-  | { type: "warning"; message: string }
-  | { type: "ended" }
-  | { type: "error"; message: string };
-
-/** Which controls the chosen player backend supports. */
-export interface PlaybackCapabilities {
-  pause: boolean;
-  seek: boolean;
-  volume: boolean;
-  position: boolean;
-}
-
-/** One track being played. `stop()` must be safe to call more than once and after the track ended. */
-export interface PlaybackHandle {
-  togglePause(): Promise<void>;
-  seekBy(seconds: number): Promise<void>;
-  setVolume(percent: number): Promise<void>;
-  stop(): Promise<void>;
-  readonly capabilities: PlaybackCapabilities;
-  /** Settles when playback is over (ended, stopped or failed). */
-  readonly done: Promise<void>;
-}
+/**
+ * What the playback engine reports (`PlaybackEvent`), the controls of one track being played (`PlaybackHandle`) and
+ * what its player can do (`PlaybackCapabilities`): the engine's own types.
+ */
+export type { PlaybackEvent, PlaybackHandle } from "../media/playback.ts";
+export type { PlayerCapabilities as PlaybackCapabilities } from "../media/player/types.ts";
 
 /** What the TUI remembers between runs. */
 export interface TuiSettings {
@@ -74,7 +53,11 @@ export interface TuiServices {
   tracks(session: Session, onProgress?: (loaded: number, total: number) => void): Promise<CatalogTrack[]>;
   /** Throws {@linkcode SessionExpiredError} when the token is no longer valid. */
   status(session: Session): Promise<StatusReport>;
-  /** Starts playing at once; problems after this returns arrive as `error` events or a rejected `done`. */
+  /**
+   * Starts playing at once; problems after this returns arrive as `error` events. `stop()` must be safe to call more
+   * than once and after the track ended. `done` rejects with {@linkcode SessionExpiredError} when the token was
+   * refused during playback (after the `error` event), and resolves in every other case.
+   */
   play(session: Session, track: CatalogTrack, options: PlayOptions): PlaybackHandle;
   settings: {
     load(): Promise<TuiSettings>;

@@ -11,6 +11,7 @@ import { detailsHeight, DetailsPane } from "../components/details_pane.tsx";
 import { TrackHeader, TrackRow } from "../components/track_table.tsx";
 import { useTui } from "../context.tsx";
 import { actionFor, typedText } from "../keys.ts";
+import { listMove } from "../state/_list.ts";
 import { type LibraryState, selectedTrack } from "../state/library.ts";
 import type { AppState } from "../state/app.ts";
 import { isActive } from "../state/playback.ts";
@@ -119,21 +120,10 @@ export function LibraryScreen(props: { height: number; width: number }): ReactNo
 
   function listKey(input: string, key: Key, current: AppState): void {
     const action = actionFor(["list", "library"], input, key);
+    const move = listMove(action);
+    if (move !== null) return dispatch({ type: "library/move", move });
     const track = selectedTrack(current.library);
     switch (action) {
-      case "down":
-      case "up":
-        return dispatch({ type: "library/move", move: { type: "by", rows: action === "down" ? 1 : -1 } });
-      case "pageDown":
-      case "pageUp":
-        return dispatch({
-          type: "library/move",
-          move: { type: "page", pages: action === "pageDown" ? 1 : -1 },
-        });
-      case "top":
-        return dispatch({ type: "library/move", move: { type: "top" } });
-      case "bottom":
-        return dispatch({ type: "library/move", move: { type: "bottom" } });
       case "play":
         if (track !== null) dispatch({ type: "player/playNow", track });
         return;

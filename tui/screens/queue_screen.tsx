@@ -9,6 +9,7 @@ import { type ReactNode, useEffect } from "react";
 import { TrackHeader, TrackRow } from "../components/track_table.tsx";
 import { useTui } from "../context.tsx";
 import { actionFor } from "../keys.ts";
+import { listMove } from "../state/_list.ts";
 import { isActive } from "../state/playback.ts";
 import { useKeys } from "../use_keys.ts";
 import { GAP } from "../format.ts";
@@ -22,20 +23,9 @@ export function QueueScreen(props: { height: number; width: number }): ReactNode
   }, [listHeight, queue.height]);
   useKeys((input, key, current) => {
     const action = actionFor(["list", "queue"], input, key);
+    const move = listMove(action);
+    if (move !== null) return dispatch({ type: "queue/move", move });
     switch (action) {
-      case "down":
-      case "up":
-        return dispatch({ type: "queue/move", move: { type: "by", rows: action === "down" ? 1 : -1 } });
-      case "pageDown":
-      case "pageUp":
-        return dispatch({
-          type: "queue/move",
-          move: { type: "page", pages: action === "pageDown" ? 1 : -1 },
-        });
-      case "top":
-        return dispatch({ type: "queue/move", move: { type: "top" } });
-      case "bottom":
-        return dispatch({ type: "queue/move", move: { type: "bottom" } });
       case "play":
         return dispatch({ type: "player/jump", index: current.queue.cursor });
       case "remove":

@@ -55,3 +55,23 @@ export function moveView<T extends ListView>(view: T, length: number, move: List
   }
   return clampView({ ...view, cursor }, length);
 }
+
+/** The move of a list key action (down, up, pageDown, pageUp, top, bottom); null for any other action. */
+export function listMove(action: string | null): ListMove | null {
+  switch (action) {
+    case "down":
+      return { type: "by", rows: 1 };
+    case "up":
+      return { type: "by", rows: -1 };
+    case "pageDown":
+      return { type: "page", pages: 1 };
+    case "pageUp":
+      return { type: "page", pages: -1 };
+    case "top":
+      return { type: "top" };
+    case "bottom":
+      return { type: "bottom" };
+    default:
+      return null;
+  }
+}

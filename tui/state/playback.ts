@@ -12,7 +12,7 @@
  */
 
 import type { CatalogTrack } from "../../client/types.ts";
-import type { PlaybackCapabilities, PlaybackEvent } from "../services.ts";
+import type { PlaybackEvent } from "../services.ts";
 
 export type PlaybackStatus = "idle" | "loading" | "playing" | "paused" | "ended" | "stopped" | "error";
 
@@ -28,7 +28,6 @@ export interface PlaybackState {
   track: CatalogTrack | null;
   player: string | null;
   note: string | null;
-  capabilities: PlaybackCapabilities | null;
   position: number;
   duration: number | null;
   verifiedBytes: number;
@@ -44,7 +43,6 @@ export interface PlaybackState {
 export type PlaybackAction =
   | { type: "playback/start"; track: CatalogTrack }
   | { type: "playback/stop" }
-  | { type: "playback/attached"; seq: number; capabilities: PlaybackCapabilities }
   | { type: "playback/event"; seq: number; event: PlaybackEvent }
   | { type: "playback/pauseToggled"; seq: number }
   | { type: "playback/volume"; by?: number; to?: number };
@@ -60,7 +58,6 @@ export const INITIAL_PLAYBACK: PlaybackState = {
   track: null,
   player: null,
   note: null,
-  capabilities: null,
   position: 0,
   duration: null,
   verifiedBytes: 0,
@@ -137,9 +134,6 @@ export function playbackReducer(state: PlaybackState, action: PlaybackAction): P
     case "playback/stop":
       if (!isActive(state)) return state;
       return { ...state, seq: state.seq + 1, status: "stopped" };
-    case "playback/attached":
-      if (action.seq !== state.seq) return state;
-      return { ...state, capabilities: action.capabilities };
     case "playback/event":
       if (action.seq !== state.seq) return state;
       return onEvent(state, action.event);
