@@ -42,7 +42,7 @@ interface Guard {
 }
 
 /** What a Host header may hold: a name or address and an optional port, nothing that could reshape the URL. */
-const HOST = /^(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+export const HOST_HEADER = /^(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** Routes requests to handlers. */
 export class Router {
@@ -99,7 +99,7 @@ export class Router {
       throw new HttpError(400, "bad_request", "Cannot parse the request URL");
     }
     const host = req.headers.get("host");
-    if (host !== null && !HOST.test(host)) {
+    if (host !== null && !HOST_HEADER.test(host)) {
       throw new HttpError(400, "bad_request", "Cannot accept the Host header: expected HOST or HOST:PORT");
     }
     const parts = splitPath(url.pathname);

@@ -6,6 +6,7 @@
  */
 
 import { type ListenAddress, urlHost } from "./address.ts";
+import { serveHttp1 } from "./http1.ts";
 import type { Metrics } from "./metrics.ts";
 import { type Handler, routeOf } from "./router.ts";
 import { type Logger, printOut } from "./log.ts";
@@ -36,6 +37,11 @@ export interface StartServerOptions {
   tls?: TlsPem;
   /** Serve these at `GET /metrics` (public, read-only), with every request counted by route and status. */
   metrics?: Metrics;
+  /**
+   * Serve with audiod's own HTTP/1.1 server ({@linkcode serveHttp1}), which sends {@linkcode fileBody}
+   * responses from reused buffers in large writes: for the file instances, whose work is sending bytes.
+   */
+  http1?: boolean;
 }
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
@@ -63,18 +69,28 @@ function withMetrics(handler: Handler, metrics: Metrics): Handler {
 /** Starts serving `handler` on `listen`. */
 export function startServer(options: StartServerOptions): RunningServer {
   const { listen, logger } = options;
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let server: { addr: Deno.NetAddr; shutdown(): Promise<void>; finished: Promise<void> };
+  const handler = options.metrics ? withMetrics(options.handler, options.metrics) : options.handler;
+  const onError = (error: unknown) => {
+    logger.error("request.failed", { error });
+    return Response.json({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
+  };
   try {
-    server = Deno.serve({
-      hostname: listen.hostname,
-      port: listen.port,
-      ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
-      onListen: () => {},
-      onError: (error) => {
-        logger.error("request.failed", { error });
-        return Response.json({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
-      },
-    }, options.metrics ? withMetrics(options.handler, options.metrics) : options.handler);
+    server = options.http1
+      ? serveHttp1({
+        hostname: listen.hostname,
+        port: listen.port,
+        ...(options.tls ? { tls: options.tls } : {}),
+        handler,
+        onError,
+      })
+      : Deno.serve({
+        hostname: listen.hostname,
+        port: listen.port,
+        ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
+        onListen: () => {},
+        onError,
+      }, handler);
   } catch (error) {
     const why = error instanceof Deno.errors.AddrInUse
       ? "the address is in use (is another audiod running? pick another port with --listen)"

@@ -67,6 +67,7 @@ export async function runInstance(options: RunInstanceOptions, signal: AbortSign
     logger,
     metrics,
     ...(options.tls ? { tls: options.tls } : {}),
+    http1: options.role === "file",
   });
   const advertised = options.advertise ?? server.hostname;
   const url = `${options.tls ? "https" : "http"}://${urlHost(advertised)}:${server.port}`;

@@ -7,6 +7,7 @@
 
 import { bearer } from "../../daemon/bearer.ts";
 import { HttpError } from "../../daemon/http_error.ts";
+import { fileBody } from "../../daemon/http1.ts";
 import type { LoadMeter } from "../../daemon/load_meter.ts";
 import type { Logger } from "../../daemon/log.ts";
 import { parseRange } from "../../daemon/range.ts";
@@ -44,9 +45,6 @@ const MIME: Record<string, string> = {
   m4a: "audio/mp4",
   wav: "audio/wav",
 };
-
-/** Bytes read from disk per step while streaming. */
-const READ_SIZE = 256 * 1024;
 
 /** Builds the file instance's request handler. */
 export function createHandler(deps: FileDeps): Handler {
@@ -161,15 +159,7 @@ export function createHandler(deps: FileDeps): Handler {
         file.close();
         return new Response(null, { status, headers });
       }
-      const completed = served.get(req)?.completed;
-      if (end === record.size - 1 && completed) {
-        // To the end of the file (a player's stream, a whole download): the server copies straight from the
-        // file and no byte passes through JavaScript. 100 streams then cost little memory (a JavaScript copy
-        // loop allocates a buffer per read, and their garbage kept the RSS near 500 MB), at some single-stream
-        // speed: the native copy reads 64 KiB at a time.
-        return new Response(await tailStream(file, start, length, meter, completed), { status, headers });
-      }
-      return new Response(fileStream(file, start, length, meter), { status, headers });
+      return new Response(fileBody(file, { start, length, meter }), { status, headers });
     })
     .post("/v1/internal/revoked", async (req) => {
       const body = await readJson(
@@ -183,13 +173,7 @@ export function createHandler(deps: FileDeps): Handler {
       for (const hash of body.tokenHashes) tokens.revoke(hash);
       return new Response(null, { status: 204 });
     });
-  // The router hands routes the remote address only; the byte route also needs to know when a response was
-  // delivered (`info.completed`), so the info is kept by request.
-  const served = new WeakMap<Request, Deno.ServeHandlerInfo>();
-  return (req, info) => {
-    if (info) served.set(req, info);
-    return router.handle(req, info);
-  };
+  return router.handle;
 }
 
 /** `?head=N` of a manifest request (1 to 64), or null without it. */
@@ -227,74 +211,4 @@ async function headDigests(
     builder.update(buffer);
   }
   return builder.head();
-}
-
-/**
- * The rest of `file` from `start` as a stream the server reads in native code (`FsFile.readable`, closed when
- * it ends or is cancelled), counted as one active stream until the response is delivered or broken.
- */
-async function tailStream(
-  file: Deno.FsFile,
-  start: number,
-  length: number,
-  meter: LoadMeter,
-  completed: Promise<void>,
-): Promise<ReadableStream<Uint8Array>> {
-  try {
-    if (start > 0) await file.seek(start, Deno.SeekMode.Start);
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-  const ended = meter.streamStarted();
-  completed.then(() => meter.addBytes(length), () => {}).finally(ended);
-  return file.readable;
-}
-
-/** Streams `length` bytes of `file` from `start`, counting them as one active stream. */
-function fileStream(
-  file: Deno.FsFile,
-  start: number,
-  length: number,
-  meter: LoadMeter,
-): ReadableStream<Uint8Array> {
-  let remaining = length;
-  let ended: (() => void) | null = null;
-  const finish = () => {
-    ended?.();
-    ended = null;
-    try {
-      file.close();
-    } catch { /* closed */ }
-  };
-  return new ReadableStream<Uint8Array>({
-    async start() {
-      ended = meter.streamStarted();
-      if (start > 0) await file.seek(start, Deno.SeekMode.Start);
-    },
-    async pull(controller) {
-      try {
-        const buffer = new Uint8Array(Math.min(READ_SIZE, remaining));
-        const n = await file.read(buffer);
-        if (n === null || n === 0) {
-          finish();
-          controller.close();
-          return;
-        }
-        remaining -= n;
-        meter.addBytes(n);
-        controller.enqueue(n === buffer.length ? buffer : buffer.subarray(0, n));
-        if (remaining <= 0) {
-          finish();
-          controller.close();
-        }
-      } catch (error) {
-        finish();
-        controller.error(error);
-      }
-    },
-    cancel() {
-      finish();
-    },
-  }, { highWaterMark: 2 });
 }

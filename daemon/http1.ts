@@ -1,0 +1,478 @@
+/**
+ * An HTTP/1.1 server for the file instance, whose work is sending track bytes. `Deno.serve` copies a file to
+ * the socket 64 KiB per write and cannot be told otherwise, and a body produced in JavaScript costs a fresh
+ * buffer per read, whose garbage grows the heap faster than it is collected. Here a file body
+ * ({@linkcode fileBody}) is read into a buffer the connection reuses, up to 1 MiB per read, and each read goes
+ * to the socket in one write: the buffer is free again as soon as the write returns. Every other response is
+ * written as its body stream yields it, with Content-Length when the handler set one and chunked otherwise.
+ *
+ * The handler has the same shape as `Deno.serve`'s. Keep-alive, HEAD, `Expect: 100-continue`, chunked request
+ * bodies and TLS are supported; HTTP/2 and upgrades are not. Malformed requests are answered 400 (431 for
+ * oversized heads, 417 for unknown expectations) and the connection closed; clients that stall in a
+ * request head, a body or a response are disconnected.
+ *
+ * @module
+ */
+
+import { bodyStream, ConnReader, type RequestHead, WireError } from "./_http1_wire.ts";
+import { HOST_HEADER } from "./router.ts";
+import type { TlsPem } from "./tls.ts";
+
+/** Counts streams and bytes sent (a {@linkcode LoadMeter}). */
+export interface StreamMeter {
+  streamStarted(): () => void;
+  addBytes(n: number): void;
+}
+
+interface FileSource {
+  file: Deno.FsFile;
+  start: number;
+  length: number;
+  meter: StreamMeter;
+}
+
+const fileSources = new WeakMap<ReadableStream<Uint8Array>, FileSource>();
+
+/** Bytes read per step when a file body is sent by another server (`Deno.serve`). */
+const FALLBACK_READ = 256 * 1024;
+
+/**
+ * `length` bytes of `file` from `start` as a response body, counted as one stream of `meter` while it is sent.
+ * The body owns the file and closes it. {@linkcode serveHttp1} sends it from a reused buffer; any other server
+ * reads it as an ordinary stream.
+ */
+export function fileBody(
+  file: Deno.FsFile,
+  options: { start: number; length: number; meter: StreamMeter },
+): ReadableStream<Uint8Array> {
+  const { start, meter } = options;
+  let remaining = options.length;
+  let ended: (() => void) | null = null;
+  const finish = () => {
+    ended?.();
+    ended = null;
+    try {
+      file.close();
+    } catch { /* closed */ }
+  };
+  // Nothing happens until the first pull: the fast path never reads this stream.
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (!ended) {
+          ended = meter.streamStarted();
+          if (start > 0) await file.seek(start, Deno.SeekMode.Start);
+        }
+        const buffer = new Uint8Array(Math.min(FALLBACK_READ, remaining));
+        const n = await file.read(buffer);
+        if (n === null || n === 0) throw new Error("Cannot send the file: it ended early");
+        remaining -= n;
+        meter.addBytes(n);
+        controller.enqueue(n === buffer.length ? buffer : buffer.subarray(0, n));
+        if (remaining <= 0) {
+          finish();
+          controller.close();
+        }
+      } catch (error) {
+        finish();
+        controller.error(error);
+      }
+    },
+    cancel: finish,
+  }, { highWaterMark: 0 });
+  fileSources.set(stream, { file, start, length: options.length, meter });
+  return stream;
+}
+
+/**
+ * Read buffers of file bodies, kept for reuse so streaming makes no garbage. The first streams at a time get
+ * large ones, where one stream's speed shows; many streams share the socket time anyway and get small ones,
+ * which bounds the memory: 100 streams hold about 18 MiB.
+ */
+class BufferPool {
+  static readonly CLASSES = [
+    { size: 1024 * 1024, streams: 2, kept: 2 },
+    { size: 256 * 1024, streams: 30, kept: 30 },
+    { size: 128 * 1024, streams: Infinity, kept: 68 },
+  ];
+  #free = BufferPool.CLASSES.map(() => [] as Uint8Array[]);
+  #inUse = BufferPool.CLASSES.map(() => 0);
+
+  take(): Uint8Array {
+    const i = BufferPool.CLASSES.findIndex((c, i) => this.#inUse[i]! < c.streams);
+    this.#inUse[i]!++;
+    return this.#free[i]!.pop() ?? new Uint8Array(BufferPool.CLASSES[i]!.size);
+  }
+
+  give(buffer: Uint8Array): void {
+    const i = BufferPool.CLASSES.findIndex((c) => c.size === buffer.length);
+    this.#inUse[i]!--;
+    if (this.#free[i]!.length < BufferPool.CLASSES[i]!.kept) this.#free[i]!.push(buffer);
+  }
+}
+
+const pool = new BufferPool();
+
+/** Options for {@linkcode serveHttp1}. */
+export interface Http1Options {
+  hostname: string;
+  port: number;
+  tls?: TlsPem;
+  handler: (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response>;
+  /** Turns an error the handler threw into a response. */
+  onError: (error: unknown) => Response | Promise<Response>;
+}
+
+/** A running {@linkcode serveHttp1} server. */
+export interface Http1Server {
+  addr: Deno.NetAddr;
+  /**
+   * Stops accepting; closes idle connections and those sending a file body (a listener resumes elsewhere);
+   * lets other responses in progress finish. Resolves when every connection is closed.
+   */
+  shutdown(): Promise<void>;
+  finished: Promise<void>;
+}
+
+/** How long a connection may wait for its next request. */
+const IDLE_MS = 60_000;
+/** How long a request head may take to arrive once it began. */
+const HEAD_MS = 10_000;
+/** How long a read of a request body, or a write of a response, may go without progress. */
+const STALL_MS = 30_000;
+/** An unread request body up to this size is read and dropped to keep the connection. */
+const DISCARD_LIMIT = 64 * 1024;
+
+const REASONS: Record<number, string> = {
+  100: "Continue",
+  200: "OK",
+  201: "Created",
+  204: "No Content",
+  206: "Partial Content",
+  304: "Not Modified",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  409: "Conflict",
+  413: "Content Too Large",
+  416: "Range Not Satisfiable",
+  417: "Expectation Failed",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  503: "Service Unavailable",
+};
+
+const WIRE_CODES: Record<number, string> = {
+  400: "bad_request",
+  408: "timeout",
+  417: "expectation_failed",
+  431: "headers_too_large",
+};
+
+/** Response headers the server sets itself. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"]);
+
+const encoder = new TextEncoder();
+const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
+
+/** One connection. */
+class Connection {
+  readonly conn: Deno.Conn;
+  /** Waiting for a request ("idle"), reading its head, handling it, or sending a file body. */
+  state: "idle" | "head" | "busy" | "file" = "idle";
+  /** When the watchdog closes the connection (epoch ms). */
+  deadline = Date.now() + IDLE_MS;
+  #closed = false;
+  readonly aborts = new AbortController();
+
+  constructor(conn: Deno.Conn) {
+    this.conn = conn;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.aborts.abort(new Error("The connection closed"));
+    try {
+      this.conn.close();
+    } catch { /* closed */ }
+  }
+
+  /** Writes all of `bytes`; each write must make progress within STALL_MS. */
+  async write(bytes: Uint8Array): Promise<void> {
+    for (let off = 0; off < bytes.length;) {
+      this.deadline = Date.now() + STALL_MS;
+      off += await this.conn.write(off === 0 ? bytes : bytes.subarray(off));
+    }
+    this.deadline = Infinity;
+  }
+}
+
+/** Serves `handler` over HTTP/1.1 (HTTPS with `tls`) until {@linkcode Http1Server.shutdown}. */
+export function serveHttp1(options: Http1Options): Http1Server {
+  const listener = options.tls
+    ? Deno.listenTls({
+      hostname: options.hostname,
+      port: options.port,
+      cert: options.tls.cert,
+      key: options.tls.key,
+      alpnProtocols: ["http/1.1"],
+    })
+    : Deno.listen({ hostname: options.hostname, port: options.port });
+  const addr = listener.addr as Deno.NetAddr;
+  const scheme = options.tls ? "https" : "http";
+  const authority = `${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`;
+  const connections = new Set<Connection>();
+  let closing = false;
+  let accepting = true;
+  const { promise: finished, resolve: done } = Promise.withResolvers<void>();
+  const settle = () => {
+    if (!accepting && connections.size === 0) {
+      clearInterval(watchdog);
+      done();
+    }
+  };
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    for (const c of connections) if (c.deadline < now) c.close();
+  }, 1000);
+
+  const exchange = async (c: Connection, reader: ConnReader, head: RequestHead): Promise<boolean> => {
+    const body = bodyStream(reader, head.body, {
+      start: () => head.expectContinue ? c.write(CONTINUE) : Promise.resolve(),
+      reading: (active) => c.deadline = active ? Date.now() + STALL_MS : Infinity,
+    });
+    const host = head.headers.find(([name]) => name.toLowerCase() === "host")?.[1];
+    const url = `${scheme}://${
+      host !== undefined && HOST_HEADER.test(host) ? host : authority
+    }${head.target}`;
+    const bodyless = head.method === "GET" || head.method === "HEAD";
+    let req: Request;
+    try {
+      req = new Request(url, {
+        method: head.method,
+        headers: head.headers,
+        body: bodyless ? null : body.stream,
+        signal: c.aborts.signal,
+      });
+    } catch {
+      await refuse(c, new WireError(400, "Cannot parse the request: its URL or headers are invalid"));
+      return false;
+    }
+    const { promise: completed, resolve: delivered, reject: failed } = Promise.withResolvers<void>();
+    completed.catch(() => {});
+    let res: Response;
+    try {
+      res = await options.handler(req, { remoteAddr: c.conn.remoteAddr as Deno.NetAddr, completed });
+    } catch (error) {
+      try {
+        res = await options.onError(error);
+      } catch {
+        res = new Response("Internal Server Error", { status: 500 });
+      }
+    }
+    // The connection stays open only when the next request can be found: the body was read, or can be.
+    const left = body.state();
+    const discardable = left === "untouched" && head.body.kind === "length" &&
+      head.body.length <= DISCARD_LIMIT;
+    const keepAlive = !head.close && !closing && (left === "done" || discardable);
+    try {
+      await respond(c, head, res, keepAlive);
+      delivered();
+    } catch (error) {
+      failed(error);
+      return false;
+    }
+    return keepAlive && !closing && await body.discard(DISCARD_LIMIT);
+  };
+
+  const respond = async (c: Connection, head: RequestHead, res: Response, keepAlive: boolean) => {
+    const status = res.status;
+    const empty = status === 204 || status === 304 || status < 200;
+    let text = `HTTP/1.1 ${status} ${REASONS[status] ?? "Status"}\r\ndate: ${httpDate()}\r\n`;
+    let declared: string | null = null;
+    for (const [name, value] of res.headers) {
+      if (name === "content-length") declared = value;
+      else if (!HOP_BY_HOP.has(name)) text += `${name}: ${value}\r\n`;
+    }
+    if (!keepAlive) text += "connection: close\r\n";
+    const source = res.body ? fileSources.get(res.body) : undefined;
+    if (head.method === "HEAD" || empty) {
+      if (!empty) text += `content-length: ${source?.length ?? declared ?? 0}\r\n`;
+      if (source) source.file.close();
+      else await res.body?.cancel().catch(() => {});
+      await c.write(encoder.encode(text + "\r\n"));
+      return;
+    }
+    if (source) {
+      return await sendFile(c, encoder.encode(`${text}content-length: ${source.length}\r\n\r\n`), source);
+    }
+    if (!res.body) return await c.write(encoder.encode(`${text}content-length: 0\r\n\r\n`));
+    const length = declared !== null && /^\d{1,15}$/.test(declared) ? Number(declared) : null;
+    text += length === null ? "transfer-encoding: chunked\r\n\r\n" : `content-length: ${length}\r\n\r\n`;
+    await sendStream(c, encoder.encode(text), res.body, length);
+  };
+
+  /** The head, then the file from a pooled buffer, one socket write per read. */
+  const sendFile = async (c: Connection, head: Uint8Array, source: FileSource) => {
+    const { file, meter } = source;
+    const buffer = pool.take();
+    const ended = meter.streamStarted();
+    c.state = "file";
+    try {
+      if (source.start > 0) await file.seek(source.start, Deno.SeekMode.Start);
+      buffer.set(head);
+      let offset = head.length;
+      for (let remaining = source.length; remaining > 0;) {
+        // Whole-buffer reads and writes, the common case, make no new views.
+        const want = Math.min(buffer.length - offset, remaining);
+        const n = await file.read(want === buffer.length ? buffer : buffer.subarray(offset, offset + want));
+        if (n === null) throw new Error("Cannot send the file: it ended early");
+        remaining -= n;
+        await c.write(offset + n === buffer.length ? buffer : buffer.subarray(0, offset + n));
+        meter.addBytes(n);
+        offset = 0;
+      }
+    } finally {
+      c.state = "busy";
+      ended();
+      pool.give(buffer);
+      try {
+        file.close();
+      } catch { /* closed */ }
+    }
+  };
+
+  /** The head with the first chunk, then each chunk as the stream yields it (chunked without a length). */
+  const sendStream = async (
+    c: Connection,
+    head: Uint8Array,
+    stream: ReadableStream<Uint8Array>,
+    length: number | null,
+  ) => {
+    const reader = stream.getReader();
+    let pending: Uint8Array | null = head;
+    let sent = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (value.length === 0) continue;
+        sent += value.length;
+        if (length !== null && sent > length) throw new Error("The response body is longer than its length");
+        const parts = length === null
+          ? [pending, encoder.encode(`${value.length.toString(16)}\r\n`), value, encoder.encode("\r\n")]
+          : [pending, value];
+        pending = null;
+        await c.write(concat(parts));
+      }
+    } catch (error) {
+      await reader.cancel().catch(() => {});
+      throw error;
+    }
+    if (length !== null && sent !== length) throw new Error("The response body is shorter than its length");
+    const tail = length === null ? encoder.encode("0\r\n\r\n") : null;
+    if (pending || tail) await c.write(concat([pending, tail]));
+  };
+
+  const refuse = async (c: Connection, error: WireError) => {
+    const body = JSON.stringify({
+      error: { code: WIRE_CODES[error.status] ?? "bad_request", message: error.message },
+    });
+    const text = `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? "Status"}\r\ndate: ${httpDate()}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${encoder.encode(body).length}\r\n` +
+      `connection: close\r\n\r\n${body}`;
+    await c.write(encoder.encode(text)).catch(() => {});
+  };
+
+  const serve = async (c: Connection) => {
+    const reader = new ConnReader(c.conn, () => {});
+    try {
+      while (!closing) {
+        c.state = "idle";
+        c.deadline = Date.now() + IDLE_MS;
+        let head: RequestHead | null;
+        try {
+          head = await reader.readHead(() => {
+            c.state = "head";
+            c.deadline = Date.now() + HEAD_MS;
+          });
+        } catch (error) {
+          if (error instanceof WireError) await refuse(c, error);
+          break;
+        }
+        if (head === null) break;
+        c.state = "busy";
+        c.deadline = Infinity;
+        if (!(await exchange(c, reader, head))) break;
+      }
+    } catch { /* the connection failed: closed below */ }
+    c.close();
+    connections.delete(c);
+    settle();
+  };
+
+  (async () => {
+    while (!closing) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (closing || error instanceof Deno.errors.BadResource) break;
+        await new Promise((r) => setTimeout(r, 100)); // e.g. out of file descriptors: try again soon
+        continue;
+      }
+      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+      const c = new Connection(conn);
+      connections.add(c);
+      serve(c);
+    }
+    accepting = false;
+    settle();
+  })();
+
+  return {
+    addr,
+    finished,
+    shutdown() {
+      if (!closing) {
+        closing = true;
+        try {
+          listener.close();
+        } catch { /* closed */ }
+        for (const c of connections) if (c.state === "idle" || c.state === "file") c.close();
+      }
+      return finished;
+    },
+  };
+}
+
+let dateSecond = 0;
+let dateText = "";
+
+/** The Date header's value, made once a second. */
+function httpDate(): string {
+  const now = Math.floor(Date.now() / 1000);
+  if (now !== dateSecond) {
+    dateSecond = now;
+    dateText = new Date(now * 1000).toUTCString();
+  }
+  return dateText;
+}
+
+function concat(parts: (Uint8Array | null)[]): Uint8Array {
+  const present = parts.filter((p): p is Uint8Array => p !== null);
+  if (present.length === 1) return present[0]!;
+  const out = new Uint8Array(present.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of present) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
