@@ -334,7 +334,14 @@ export function serveHttp1(options: Http1Options): Http1Server {
         const n = await file.read(want === buffer.length ? buffer : buffer.subarray(offset, offset + want));
         if (n === null) throw new Error("Cannot send the file: it ended early");
         remaining -= n;
-        await c.write(offset + n === buffer.length ? buffer : buffer.subarray(0, offset + n));
+        // Connection.write inline: one promise less per step, which is most of what streaming allocates.
+        const end = offset + n;
+        for (let sent = 0; sent < end;) {
+          c.deadline = Date.now() + STALL_MS;
+          sent += await c.conn.write(
+            sent === 0 && end === buffer.length ? buffer : buffer.subarray(sent, end),
+          );
+        }
         meter.addBytes(n);
         offset = 0;
       }

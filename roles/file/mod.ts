@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { callJson, peerAccess } from "../../daemon/bootstrap_client.ts";
+import { trimHeapWhile } from "../../daemon/heap_trim.ts";
 import { LoadMeter } from "../../daemon/load_meter.ts";
 import { Metrics } from "../../daemon/metrics.ts";
 import { subscribeEvents } from "../../daemon/event_stream.ts";
@@ -168,6 +169,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     onStale: () => rescanSoon(),
   });
   const loop = rescanLoop();
+  trimHeapWhile(() => meter.activeStreams > 0, { signal: running });
   // Revocations reach us on the bootstrap's event channel (and by a direct push, and by the 1 s re-check).
   const following = subscribeEvents({
     bootstrap: options.bootstrap,
