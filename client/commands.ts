@@ -12,7 +12,7 @@ import { HttpError } from "../daemon/http_error.ts";
 import { printErr, printOut } from "../daemon/log.ts";
 import { httpClientFor, readCa } from "../daemon/tls.ts";
 import { CommandError } from "../daemon/usage_error.ts";
-import { streamVerified, TransferError } from "../media/transfer.ts";
+import { ChunkBuffers, streamVerified, TransferError } from "../media/transfer.ts";
 import { AudiodClient } from "./api.ts";
 import { readPassword, readPasswordChange } from "./password_input.ts";
 import { loadSession, saveSession } from "./session_store.ts";
@@ -187,12 +187,15 @@ export async function get(
   let writing = Promise.resolve();
   /** The writes not known to be done, oldest first. */
   const held: Promise<void>[] = [];
+  // Written chunks are read into again: the writes in flight, the chunks checked together, and a few arriving.
+  const buffers = new ChunkBuffers(WRITE_QUEUE + 8);
   let writeError: unknown = null;
   try {
     file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
     for await (
       const bytes of streamVerified(track, {
         token: session.token,
+        buffers,
         ...(limitRate ? { limitRate } : {}),
         ...(client.httpClient ? { httpClient: client.httpClient } : {}),
         onEvent: (e) => {
@@ -217,6 +220,7 @@ export async function get(
         try {
           let written = 0;
           while (written < bytes.length) written += await out.write(bytes.subarray(written));
+          buffers.give(bytes);
         } catch (error) {
           writeError = error;
         }

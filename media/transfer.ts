@@ -54,6 +54,34 @@ export interface StreamOptions {
    * reset ever comes) is given up for the next one; default 1000 ms.
    */
   stallTimeoutMs?: number;
+  /** Where chunk buffers come from; the consumer hands each yielded chunk back when done with it. */
+  buffers?: ChunkBuffers;
+}
+
+/**
+ * Chunk buffers handed back by a consumer once it is done with what {@linkcode streamVerified} yielded, so the
+ * next chunks are read into them rather than into fresh memory (which the system must zero and map, and the
+ * garbage collector unmap: a tenth of `audiod get`'s time). Only buffers of the size asked for are reused.
+ */
+export class ChunkBuffers {
+  #free: Uint8Array[] = [];
+  #max: number;
+
+  /** Keeps at most `max` buffers. */
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** A buffer of `size` bytes, reused when one was handed back (its old bytes are still in it). */
+  take(size: number): Uint8Array {
+    const last = this.#free[this.#free.length - 1];
+    return last?.length === size ? this.#free.pop()! : new Uint8Array(size);
+  }
+
+  /** Hands back the buffer `bytes` (a yielded chunk or a piece of one); the caller no longer uses it. */
+  give(bytes: Uint8Array): void {
+    if (this.#free.length < this.#max) this.#free.push(new Uint8Array(bytes.buffer));
+  }
 }
 
 /** Default of {@linkcode StreamOptions.stallTimeoutMs}. */
@@ -187,7 +215,9 @@ export async function* streamVerified(
           }
         };
         const pending: { index: number; bytes: Uint8Array }[] = [];
-        for await (const chunk of chunksOf(res.body!, manifest, chunkIndex, wait, signal)) {
+        for await (
+          const chunk of chunksOf(res.body!, manifest, chunkIndex, { wait, signal, buffers: options.buffers })
+        ) {
           // Past the head: the whole manifest (computing it may take the replica a while the first time).
           if (!complete && chunk.index >= manifest.chunks.length) {
             yield* settle();
@@ -300,15 +330,20 @@ async function* chunksOf(
   body: ReadableStream<Uint8Array>,
   manifest: ChunkManifest,
   first: number,
-  wait: <T>(read: Promise<T>) => Promise<T>,
-  signal: AbortSignal | undefined,
+  options: {
+    wait: <T>(read: Promise<T>) => Promise<T>;
+    signal: AbortSignal | undefined;
+    buffers: ChunkBuffers | undefined;
+  },
 ): AsyncGenerator<{ index: number; bytes: Uint8Array }> {
+  const { wait, signal, buffers } = options;
+  const take = (size: number) => buffers?.take(size) ?? new Uint8Array(size);
   const reader = body.getReader();
   // The manifest may hold only the first chunks' digests: the count comes from the size.
   const count = chunkCount(manifest.size, manifest.chunkSize);
   let index = first;
   let bounds = chunkBounds(manifest, index);
-  let buffer = new Uint8Array(bounds.end - bounds.start);
+  let buffer = take(bounds.end - bounds.start);
   let filled = 0;
   try {
     while (index < count) {
@@ -326,7 +361,7 @@ async function* chunksOf(
           index++;
           if (index >= count) return;
           bounds = chunkBounds(manifest, index);
-          buffer = new Uint8Array(bounds.end - bounds.start);
+          buffer = take(bounds.end - bounds.start);
           filled = 0;
         }
       }

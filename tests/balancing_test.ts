@@ -145,7 +145,9 @@ Deno.test({
     await t.step("a download goes on past a replica answering 500 and verifies", async () => {
       const { token } = await client.login("first", "a long password");
       const md5 = createHash("md5").update(bytes).digest("hex");
-      for (let i = 0; i < 8; i++) {
+      // The two replicas are ordered at random when their loads tie: 16 downloads all miss the failing one
+      // once in 65,536 runs (8 did once in 256, and did).
+      for (let i = 0; i < 16; i++) {
         const fresh = await client.track(track.id);
         const hash = createHash("md5");
         for await (const piece of streamVerified(fresh, { token })) hash.update(piece);
