@@ -280,7 +280,8 @@ export function serveHttp1(options: Http1Options): Http1Server {
     }
     // The connection stays open only when the next request can be found: the body was read, or can be.
     const left = body.state();
-    const discardable = left === "untouched" && head.body.kind === "length" &&
+    // A client that waits for "100 Continue" and got a final answer instead may never send its body.
+    const discardable = left === "untouched" && !head.expectContinue && head.body.kind === "length" &&
       head.body.length <= DISCARD_LIMIT;
     const keepAlive = !head.close && !closing && (left === "done" || discardable);
     try {
