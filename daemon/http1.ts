@@ -306,9 +306,10 @@ export function serveHttp1(options: Http1Options): Http1Server {
     if (!keepAlive) text += "connection: close\r\n";
     const source = res.body ? fileSources.get(res.body) : undefined;
     if (head.method === "HEAD" || empty) {
-      if (!empty) text += `content-length: ${source?.length ?? declared ?? 0}\r\n`;
       if (source) source.file.close();
-      else await res.body?.cancel().catch(() => {});
+      // The length a GET would get: declared, a file's, or that of a small body measured and dropped.
+      const length = empty ? null : source?.length ?? declared ?? await measure(res.body);
+      if (length !== null) text += `content-length: ${length}\r\n`;
       await c.write(encoder.encode(text + "\r\n"));
       return;
     }
@@ -473,6 +474,28 @@ export function serveHttp1(options: Http1Options): Http1Server {
       return finished;
     },
   };
+}
+
+/** Bodies a HEAD response measures (they are JSON answers); a longer one gets no Content-Length. */
+const HEAD_MEASURE_LIMIT = 1024 * 1024;
+
+/** The length of `body` (0 when null) read to its end and dropped, or null past HEAD_MEASURE_LIMIT. */
+async function measure(body: ReadableStream<Uint8Array> | null): Promise<number | null> {
+  if (!body) return 0;
+  const reader = body.getReader();
+  let length = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return length;
+      length += value.length;
+      if (length > HEAD_MEASURE_LIMIT) return null;
+    }
+  } catch {
+    return null;
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
 }
 
 let dateSecond = 0;

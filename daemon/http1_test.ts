@@ -201,6 +201,7 @@ Deno.test("one connection carries many requests with Content-Length, chunked and
 Deno.test("HEAD gets the head alone, Expect: 100-continue gets its interim response, errors get 500", async () => {
   await using server = serve(async (req) => {
     if (new URL(req.url).pathname === "/boom") throw new Error("handler bug");
+    if (new URL(req.url).pathname === "/json") return Response.json({ a: "x".repeat(100) });
     const body = req.body ? await new Response(req.body).text() : "";
     return new Response(`got ${body}`, { headers: { "content-length": String(4 + body.length) } });
   });
@@ -229,6 +230,12 @@ Deno.test("HEAD gets the head alone, Expect: 100-continue gets its interim respo
   // The HEAD response declares the length and sends no body: the next thing is the 500's head.
   assert.match(all, /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 4\r\n\r\nHTTP\/1\.1 500 /);
   assert.match(all, /handler failed/);
+
+  // A HEAD of a route that answers JSON gets the length its GET would.
+  const [json] = await raw(server.port, "HEAD /json HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+  const got = await (await fetch(`http://127.0.0.1:${server.port}/json`)).arrayBuffer();
+  assert.equal(json!.headers["content-length"], String(got.byteLength));
+  assert.equal(json!.body.length, 0);
 
   // A client still waiting for "100 Continue" when the answer comes may never send its body: the server
   // closes rather than wait for it.
