@@ -67,7 +67,10 @@ export class ConnReader {
       this.#end -= this.#start;
       this.#start = 0;
     }
-    if (this.#end === this.#buf.length) return true;
+    // A full buffer holds an over-long line or head: callers check for that first; never read nothing.
+    if (this.#end === this.#buf.length) {
+      throw new WireError(400, "Cannot read the request: a line is too long");
+    }
     const n = await this.#conn.read(this.#buf.subarray(this.#end));
     if (n === null) return false;
     this.#end += n;
@@ -117,7 +120,7 @@ export class ConnReader {
     return out;
   }
 
-  /** One CRLF-terminated line of at most `max` bytes, without its CRLF. */
+  /** One CRLF-terminated line, at most `max` bytes with its CRLF, returned without it. */
   async readLine(max: number): Promise<string> {
     for (;;) {
       for (let i = this.#start; i < this.#end - 1; i++) {
@@ -127,7 +130,7 @@ export class ConnReader {
           return line;
         }
       }
-      if (this.#end - this.#start > max) {
+      if (this.#end - this.#start >= max) {
         throw new WireError(400, "Cannot read the chunked body: a line is too long");
       }
       if (!(await this.#fill())) {

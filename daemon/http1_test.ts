@@ -327,3 +327,21 @@ Deno.test("shutdown closes idle connections and file streams, and lets other res
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("an over-long line in a chunked body fails the body read instead of stalling the server", async () => {
+  await using server = serve(async (req) => new Response(String((await req.arrayBuffer()).byteLength)));
+  // A trailer line that fills the 16 KiB read buffer exactly (so the server reads all that was sent and its
+  // close carries no reset), never ended: the reader used to ask the full buffer for more bytes forever,
+  // without yielding to anything else.
+  const responses = await raw(
+    server.port,
+    `POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX: ${
+      "a".repeat(16 * 1024 - 3)
+    }`,
+  );
+  assert.deepEqual(responses.map((r) => [r.status, r.headers["connection"]]), [[500, "close"]]);
+  assert.equal(
+    await (await fetch(`http://127.0.0.1:${server.port}/`, { method: "POST", body: "xy" })).text(),
+    "2",
+  );
+});
