@@ -17,7 +17,7 @@ export class WireError extends Error {
 }
 
 /** The longest request head (request line and headers) taken. */
-export const MAX_HEAD = 16 * 1024;
+const MAX_HEAD = 16 * 1024;
 /** The longest chunk-size line of a chunked body. */
 const MAX_CHUNK_LINE = 256;
 
@@ -47,17 +47,9 @@ export class ConnReader {
   #buf = new Uint8Array(MAX_HEAD);
   #start = 0;
   #end = 0;
-  #onProgress: () => void;
 
-  /** `onProgress` hears of every read that brought bytes (the server's stall watchdog). */
-  constructor(conn: Deno.Conn, onProgress: () => void) {
+  constructor(conn: Deno.Conn) {
     this.#conn = conn;
-    this.#onProgress = onProgress;
-  }
-
-  /** Bytes read and not yet taken. */
-  get buffered(): number {
-    return this.#end - this.#start;
   }
 
   /** Reads more bytes into the buffer; false at the end of the stream. */
@@ -74,7 +66,6 @@ export class ConnReader {
     const n = await this.#conn.read(this.#buf.subarray(this.#end));
     if (n === null) return false;
     this.#end += n;
-    this.#onProgress();
     return true;
   }
 
@@ -258,7 +249,7 @@ function latin1(buf: Uint8Array, from: number, to: number): string {
 }
 
 /** Parses a request head (without its final blank line). */
-export function parseHead(text: string): RequestHead {
+function parseHead(text: string): RequestHead {
   const lines = text.split("\r\n");
   const line = REQUEST_LINE.exec(lines[0]!);
   if (!line) throw new WireError(400, "Cannot parse the request line: expected METHOD /path HTTP/1.1");

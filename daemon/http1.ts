@@ -171,13 +171,12 @@ const REASONS: Record<number, string> = {
 
 const WIRE_CODES: Record<number, string> = {
   400: "bad_request",
-  408: "timeout",
   417: "expectation_failed",
   431: "headers_too_large",
 };
 
-/** Response headers the server sets itself. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"]);
+/** Response headers the server sets itself (and Content-Length, which it reads). */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade"]);
 
 const encoder = new TextEncoder();
 const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -351,14 +350,8 @@ export function serveHttp1(options: Http1Options): Http1Server {
         }
         if (n === null) throw new Error("Cannot send the file: it ended early");
         remaining -= n;
-        // Connection.write inline: one promise less per step, which is most of what streaming allocates.
         const end = offset + n;
-        for (let sent = 0; sent < end;) {
-          c.deadline = Date.now() + STALL_MS;
-          sent += await c.conn.write(
-            sent === 0 && end === buffer.length ? buffer : buffer.subarray(sent, end),
-          );
-        }
+        await c.write(end === buffer.length ? buffer : buffer.subarray(0, end));
         meter.addBytes(n);
         offset = 0;
       }
@@ -415,7 +408,7 @@ export function serveHttp1(options: Http1Options): Http1Server {
   };
 
   const serve = async (c: Connection) => {
-    const reader = new ConnReader(c.conn, () => {});
+    const reader = new ConnReader(c.conn);
     try {
       while (!closing) {
         c.state = "idle";

@@ -345,3 +345,24 @@ Deno.test("an over-long line in a chunked body fails the body read instead of st
     "2",
   );
 });
+
+Deno.test("a file body served by Deno.serve is read as an ordinary stream, with the same bytes and counts", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { path, bytes } = await randomFile(dir, 700_000);
+    const meter = new LoadMeter();
+    const files = fileHandler(path, bytes.length, meter);
+    await using server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      (req) => files(req, {} as never),
+    );
+    const url = `http://127.0.0.1:${server.addr.port}/track`;
+    assert.deepEqual(new Uint8Array(await (await fetch(url)).arrayBuffer()), bytes);
+    const res = await fetch(url, { headers: { range: "bytes=300000-300009" } });
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), bytes.subarray(300_000, 300_010));
+    assert.equal(meter.bytesServed, bytes.length + 10);
+    assert.ok(await meter.streamsEnded(2000));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

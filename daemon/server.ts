@@ -6,7 +6,7 @@
  */
 
 import { type ListenAddress, urlHost } from "./address.ts";
-import { serveHttp1 } from "./http1.ts";
+import { type Http1Server, serveHttp1 } from "./http1.ts";
 import type { Metrics } from "./metrics.ts";
 import { type Handler, routeOf } from "./router.ts";
 import { type Logger, printOut } from "./log.ts";
@@ -69,7 +69,7 @@ function withMetrics(handler: Handler, metrics: Metrics): Handler {
 /** Starts serving `handler` on `listen`. */
 export function startServer(options: StartServerOptions): RunningServer {
   const { listen, logger } = options;
-  let server: { addr: Deno.NetAddr; shutdown(): Promise<void>; finished: Promise<void> };
+  let server: Http1Server; // or Deno.serve's, which has the same shape
   const handler = options.metrics ? withMetrics(options.handler, options.metrics) : options.handler;
   const onError = (error: unknown) => {
     logger.error("request.failed", { error });
