@@ -325,12 +325,18 @@ program.command("tracks")
 program.command("get")
   .description("download a track, verify its MD5, and only then write it")
   .argument("<track>", "an id, an id prefix or a unique title")
-  .requiredOption("-o, --output <file>", "where to write the verified track")
+  .requiredOption(
+    "-o, --output <file>",
+    "where to write the verified track: a file appears only once whole and verified; - is stdout",
+  )
   .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
   .option("--limit-rate <rate>", "cap the download speed, e.g. 500k or 8M (bytes per second)")
   .option("-v, --verbose", "say which replica each part comes from")
   .addOption(caOption())
-  .addHelpText("after", "\nExample:\n  audiod get 3fa2c1 -o song.flac")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  audiod get 3fa2c1 -o song.flac\n  audiod get 'Blue in Green' -o - | mpv -",
+  )
   .action(async (track, o) => {
     const { get } = await import("./client/commands.ts");
     await get(track, {

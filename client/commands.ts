@@ -157,10 +157,74 @@ export function parseRate(text: string): number {
   return rate;
 }
 
+/**
+ * Where `get` puts the track. A file (new or existing) is written under a temporary name beside it and renamed
+ * only once every byte passed, so it never holds a partial or unchecked track. A device or a pipe (`/dev/null`,
+ * a FIFO, `-` for stdout) cannot be replaced that way: it takes each piece once that piece is verified.
+ */
+interface Sink {
+  /** What the messages call it. */
+  name: string;
+  write(bytes: Uint8Array): Promise<void>;
+  /** All bytes passed: the file takes its name. */
+  commit(): Promise<void> | void;
+  /** Something failed: the temporary file goes. */
+  discard(): Promise<void> | void;
+}
+
+async function openSink(output: string): Promise<Sink> {
+  const writeAll = (file: { write(p: Uint8Array): Promise<number> }) => async (bytes: Uint8Array) => {
+    let written = 0;
+    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+  };
+  if (output === "-") {
+    return { name: "stdout", write: writeAll(Deno.stdout), commit: () => {}, discard: () => {} };
+  }
+  let info: Deno.FileInfo | null = null;
+  try {
+    info = await Deno.stat(output);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  if (info?.isDirectory) {
+    throw new CommandError(
+      `Cannot write ${output}: it is a directory (name a file in it, e.g. ${output}/song.flac)`,
+    );
+  }
+  if (info && !info.isFile) {
+    const device = await Deno.open(output, { write: true });
+    return {
+      name: output,
+      write: writeAll(device),
+      commit: () => device.close(),
+      discard: () => device.close(),
+    };
+  }
+  const temp = join(dirname(output), `.${basename(output)}.${crypto.randomUUID().slice(0, 8)}.part`);
+  const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
+  let open = true;
+  const close = () => {
+    if (open) file.close();
+    open = false;
+  };
+  return {
+    name: output,
+    write: writeAll(file),
+    commit: async () => {
+      close();
+      await Deno.rename(temp, output);
+    },
+    discard: async () => {
+      close();
+      await Deno.remove(temp).catch(() => {});
+    },
+  };
+}
+
 /** Verified pieces `get` hands to the disk before it waits for the disk to take them. */
 const WRITE_QUEUE = 8;
 
-/** `audiod get TRACK -o FILE`: download, verify, and only then write FILE. */
+/** `audiod get TRACK -o FILE`: download, verify, and only then write FILE (see {@linkcode Sink}). */
 export async function get(
   ref: string,
   options: { host?: string; output: string; limitRate?: string; verbose?: boolean; ca?: string },
@@ -178,12 +242,8 @@ export async function get(
   const fresh = await client.fresh(session);
   if (fresh !== session) await saveSession(session = fresh);
   const track = await client.track(ref);
-  const temp = join(
-    dirname(options.output),
-    `.${basename(options.output)}.${crypto.randomUUID().slice(0, 8)}.part`,
-  );
   const progress = new ProgressLine(`${track.title}`, track.size);
-  let file: Deno.FsFile | null = null;
+  let sink: Sink | null = null;
   let writing = Promise.resolve();
   /** The writes not known to be done, oldest first. */
   const held: Promise<void>[] = [];
@@ -191,7 +251,7 @@ export async function get(
   const buffers = new ChunkBuffers(WRITE_QUEUE + 8);
   let writeError: unknown = null;
   try {
-    file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
+    sink = await openSink(options.output);
     for await (
       const bytes of streamVerified(track, {
         token: session.token,
@@ -214,12 +274,11 @@ export async function get(
     ) {
       // The write goes on in the background while the next chunks arrive; at most a few are held, and the
       // oldest is waited for once that many are.
-      const out = file;
+      const out = sink;
       writing = writing.then(async () => {
         if (writeError !== null) return;
         try {
-          let written = 0;
-          while (written < bytes.length) written += await out.write(bytes.subarray(written));
+          await out.write(bytes);
           buffers.give(bytes);
         } catch (error) {
           writeError = error;
@@ -231,18 +290,22 @@ export async function get(
     }
     await writing;
     if (writeError !== null) throw writeError;
-    file.close();
-    file = null;
-    await Deno.rename(temp, options.output);
+    await sink.commit();
     progress.done();
-    printOut(`${options.output}: ${formatBytes(track.size)}, MD5 ${track.md5} verified`);
+    // With the track on stdout, the report goes to stderr.
+    const report = `${sink.name}: ${formatBytes(track.size)}, MD5 ${track.md5} verified`;
+    if (options.output === "-") printErr(report);
+    else printOut(report);
   } catch (error) {
     progress.clear();
     await writing;
-    file?.close();
-    await Deno.remove(temp).catch(() => {});
+    await sink?.discard();
     if (error instanceof TransferError) throw new CommandError(error.message);
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
+    if (
+      error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied ||
+      error instanceof Deno.errors.IsADirectory || error instanceof Deno.errors.NotADirectory ||
+      error instanceof Deno.errors.BrokenPipe
+    ) {
       throw new CommandError(`Cannot write ${options.output}: ${(error as Error).message}`);
     }
     throw error;

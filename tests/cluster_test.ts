@@ -6,7 +6,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { audiod, isolatedEnv, startBootstrap, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import {
+  audiod,
+  audiodCommand,
+  isolatedEnv,
+  startBootstrap,
+  startDaemon,
+  tempDir,
+  waitFor,
+} from "./_harness.ts";
 import { makeLibrary, md5OfFile } from "./fixtures.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import { streamVerified, type TransferEvent } from "../media/transfer.ts";
@@ -241,6 +249,59 @@ Deno.test({
           assert.equal(await md5OfFile(out), sourceMd5[track.title], track.title);
         }
       });
+
+      await t.step(
+        "get -o - and get into a FIFO pass the verified bytes on and leave the FIFO a FIFO",
+        async () => {
+          const track = catalog.find((c) => c.title === "Delta Song")!;
+          const md5 = async (stream: ReadableStream<Uint8Array>) => {
+            const hash = createHash("md5");
+            for await (const piece of stream) hash.update(piece);
+            return hash.digest("hex");
+          };
+          const [cmd, args] = audiodCommand(["get", track.id, "-o", "-"]);
+          const child = new Deno.Command(cmd, {
+            args,
+            cwd: root,
+            env: client,
+            stdout: "piped",
+            stderr: "piped",
+          })
+            .spawn();
+          const [piped, stderr, code] = await Promise.all([
+            md5(child.stdout),
+            new Response(child.stderr).text(),
+            child.status.then((s) => s.code),
+          ]);
+          assert.equal(code, 0, stderr);
+          assert.equal(piped, sourceMd5["Delta Song"]);
+          assert.match(stderr, /^stdout: .* verified$/m);
+
+          const fifo = join(root, "delta.fifo");
+          assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+          // A second name for the FIFO lets the test end the reader's wait should get fail or replace the FIFO.
+          await Deno.link(fifo, `${fifo}.link`);
+          const reader = Deno.open(fifo, { read: true }).then((f) => md5(f.readable));
+          const result = await run(["get", track.id, "-o", fifo]);
+          const kept = (await Deno.stat(fifo)).isFifo;
+          if (result.code !== 0 || !kept) (await Deno.open(`${fifo}.link`, { write: true })).close();
+          assert.equal(result.code, 0, result.stderr);
+          assert.ok(kept, "the FIFO was replaced by a file");
+          assert.equal(await reader, sourceMd5["Delta Song"]);
+          assert.deepEqual(
+            [...Deno.readDirSync(root)].filter((e) => e.name.endsWith(".part")),
+            [],
+            "no temporary file is left",
+          );
+
+          const folder = join(root, "a-folder");
+          await Deno.mkdir(folder);
+          const refused = await run(["get", track.id, "-o", folder]);
+          assert.equal(refused.code, 1);
+          assert.match(refused.stderr, /Cannot write .*a-folder: it is a directory/);
+          assert.deepEqual([...Deno.readDirSync(folder)], []);
+        },
+      );
 
       await t.step("Range reads stitched together equal the file; bad ranges get 416", async () => {
         const track = catalog.find((c) => c.title === "Delta Song")!;
