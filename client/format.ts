@@ -4,26 +4,30 @@
  * @module
  */
 
-/** `1.5 MiB`, `512 B`. */
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
+
+/** `512 B`, `4.2 MiB`, `256 MiB`. */
 export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  while (value >= 1024 && unit < UNITS.length - 1) {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
 }
 
-/** `3:07`, `1:02:03`, `-` when unknown. */
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return "-";
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+/**
+ * `3:07`, `1:02:03` (whole seconds, cut rather than rounded, so a position never shows past the duration), or
+ * `unknown`.
+ */
+export function formatDuration(seconds: number | null | undefined, unknown = "-"): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return unknown;
+  const total = Math.floor(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const ss = String(total % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
 /** A plain-text table with columns padded to fit; long cells are cut with an ellipsis. */

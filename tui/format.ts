@@ -4,31 +4,16 @@
  * @module
  */
 
+import { formatDuration as duration } from "../client/format.ts";
+
+export { formatBytes } from "../client/format.ts";
+
 /** Space between two pieces of text on a line. */
 export const GAP = "  ";
 
-/** `3:05`, `1:02:03`, or `--:--` when unknown. */
+/** `3:05`, `1:02:03`, or `--:--` when unknown, as wide as a time. */
 export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return "--:--";
-  const total = Math.floor(seconds);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const ss = String(s).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
-}
-
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
-
-/** `512 B`, `4.2 MiB`. */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} ${UNITS[0]}` : `${value.toFixed(1)} ${UNITS[unit]}`;
+  return duration(seconds, "--:--");
 }
 
 /** A bar `width` cells wide, filled to `fraction` (0 to 1). */
