@@ -4,7 +4,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { defaultConfigDir } from "../daemon/paths.ts";
 import type { Session } from "./types.ts";
 
@@ -30,11 +30,27 @@ export async function loadSession(configDir?: string): Promise<Session | null> {
   }
 }
 
+/**
+ * Writes `text` to `path` whole or not at all: into a temporary file beside it, then renamed over it, so a crash
+ * or a full disk leaves the old file as it was (and no temporary one). The folder is made (0700) when missing.
+ */
+export async function writeTextAtomic(
+  path: string,
+  text: string,
+  options: { mode?: number } = {},
+): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(temp, text, options.mode === undefined ? {} : { mode: options.mode });
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}
+
 /** Saves the session atomically with mode 0600. */
 export async function saveSession(session: Session, configDir?: string): Promise<void> {
-  const path = sessionPath(configDir);
-  await Deno.mkdir(join(path, ".."), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  await Deno.writeTextFile(temp, JSON.stringify(session, null, 2) + "\n", { mode: 0o600 });
-  await Deno.rename(temp, path);
+  await writeTextAtomic(sessionPath(configDir), JSON.stringify(session, null, 2) + "\n", { mode: 0o600 });
 }

@@ -21,7 +21,7 @@ import {
   type TuiSettings,
 } from "../tui/services.ts";
 import { AudiodClient } from "./api.ts";
-import { saveSession } from "./session_store.ts";
+import { saveSession, writeTextAtomic } from "./session_store.ts";
 import type { CatalogTrack, Session } from "./types.ts";
 
 /** Options for {@linkcode createTuiServices}. */
@@ -157,10 +157,7 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
         }
       },
       async save(settings) {
-        await Deno.mkdir(configDir, { recursive: true });
-        const temp = `${settingsPath}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-        await Deno.writeTextFile(temp, JSON.stringify(settings, null, 2) + "\n");
-        await Deno.rename(temp, settingsPath);
+        await writeTextAtomic(settingsPath, JSON.stringify(settings, null, 2) + "\n");
       },
     },
   };
