@@ -103,24 +103,23 @@ export class Router {
       throw new HttpError(400, "bad_request", "Cannot accept the Host header: expected HOST or HOST:PORT");
     }
     const parts = splitPath(url.pathname);
-    const route = this.#routes.find((r) => r.parts.length === parts.length && tryMatch(r.parts, parts));
-    if (route) matched.set(req, route.path);
+    const fitting = this.#routes.filter((r) => fits(r.parts, parts));
+    if (fitting[0]) matched.set(req, fitting[0].path);
     for (const guard of this.#guards) {
       if (guard.prefix.every((p, i) => parts[i] === p)) guard.check(req);
     }
-    const allowed = new Set<string>();
-    for (const route of this.#routes) {
-      const params = matchPath(route.parts, parts);
-      if (!params) continue;
-      const method = req.method === "HEAD" && route.method === "GET" ? "HEAD" : route.method;
-      if (method !== req.method) {
-        allowed.add(route.method);
-        if (route.method === "GET") allowed.add("HEAD");
-        continue;
-      }
+    const route = fitting.find((r) =>
+      r.method === req.method || (req.method === "HEAD" && r.method === "GET")
+    );
+    if (route) {
       const remote = info?.remoteAddr;
       const remoteAddr = remote && "hostname" in remote ? remote.hostname : "";
-      return await route.handler(req, { params, url, remoteAddr });
+      return await route.handler(req, { params: paramsOf(route.parts, parts), url, remoteAddr });
+    }
+    const allowed = new Set<string>();
+    for (const r of fitting) {
+      allowed.add(r.method);
+      if (r.method === "GET") allowed.add("HEAD");
     }
     if (allowed.size > 0) {
       const allow = [...allowed].join(", ");
@@ -141,31 +140,24 @@ function splitPath(path: string): string[] {
   return path.split("/").filter((p) => p !== "");
 }
 
-function matchPath(pattern: string[], parts: string[]): Record<string, string> | undefined {
-  if (pattern.length !== parts.length) return undefined;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < pattern.length; i++) {
-    const want = pattern[i]!;
-    const got = parts[i]!;
-    if (want.startsWith(":")) {
-      try {
-        params[want.slice(1)] = decodeURIComponent(got);
-      } catch {
-        throw new HttpError(400, "bad_request", "Cannot decode the request path: invalid percent-encoding");
-      }
-    } else if (want !== got) {
-      return undefined;
-    }
-  }
-  return params;
+/** Whether `parts` fits the route `pattern`: as many segments, the same literal ones. */
+function fits(pattern: string[], parts: string[]): boolean {
+  return pattern.length === parts.length &&
+    pattern.every((want, i) => want.startsWith(":") || want === parts[i]);
 }
 
-function tryMatch(pattern: string[], parts: string[]): boolean {
-  try {
-    return matchPath(pattern, parts) !== undefined;
-  } catch {
-    return false;
-  }
+/** The `:name` segments of a path that fits `pattern`, percent-decoded; 400 when one cannot be. */
+function paramsOf(pattern: string[], parts: string[]): Record<string, string> {
+  const params: Record<string, string> = {};
+  pattern.forEach((want, i) => {
+    if (!want.startsWith(":")) return;
+    try {
+      params[want.slice(1)] = decodeURIComponent(parts[i]!);
+    } catch {
+      throw new HttpError(400, "bad_request", "Cannot decode the request path: invalid percent-encoding");
+    }
+  });
+  return params;
 }
 
 function truncate(text: string): string {
