@@ -167,6 +167,10 @@ class Playback implements PlaybackHandle {
       });
       this.#player = player;
       if (this.#stopped) return;
+      // The listener turned the volume while the player started: that call found no player to tell.
+      if (this.#volume !== options.volume && player.capabilities.volume) {
+        await this.#control("change the volume", () => player.setVolume(this.#volume));
+      }
       if (chosen === "null" && options.player === "auto") this.#emit({ type: "warning", message: note });
       const playerGone = player.done.then((outcome): Interrupt => ({ kind: "player", outcome }));
       const until = <T>(promise: Promise<T>) => Promise.race([promise, this.#interrupt, playerGone]);

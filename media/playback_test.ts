@@ -232,6 +232,35 @@ Deno.test("startPlayback controls reach the player and position events say when 
   }
 });
 
+Deno.test("a volume change while the player starts reaches the player once it is up", async () => {
+  const made: RecordingPlayer[] = [];
+  let started!: () => void;
+  const starting = new Promise<void>((resolve) => started = resolve);
+  const slow = nullPlayerOn(new FakeClock(), made);
+  const handle = startPlayback(trackOf(BYTES), {
+    source: (async function* () {
+      yield BYTES;
+    })(),
+    player: "null",
+    playerArgs: [],
+    volume: 100,
+    onEvent: () => {},
+    createPlayer: async (name, options) => {
+      await starting;
+      return slow(name, options);
+    },
+  });
+  try {
+    await handle.setVolume(30);
+    started();
+    await until("the player", () => made.length === 1);
+    await until("the volume", () => made[0]!.volume === 30);
+    assert.equal(made[0]!.volume, 30);
+  } finally {
+    await handle.stop();
+  }
+});
+
 Deno.test("startPlayback reports a missing player as an error without touching the source", async () => {
   const events: PlaybackEvent[] = [];
   let pulled = false;
