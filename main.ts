@@ -415,7 +415,7 @@ try {
   }
   if (error instanceof CommandError || error instanceof UnreachableError || error instanceof HttpError) {
     printErr(`audiod: ${error.message}`);
-    Deno.exit(1);
+    Deno.exit(error instanceof CommandError ? error.exitCode : 1);
   }
   printErr(`audiod: ${error instanceof Error ? error.message : String(error)}`);
   Deno.exit(1);

@@ -158,8 +158,8 @@ export function parseRate(text: string): number {
 }
 
 /**
- * Where `get` puts the track. A file (new or existing) is written under a temporary name beside it and renamed
- * only once every byte passed, so it never holds a partial or unchecked track. A device or a pipe (`/dev/null`,
+ * Where `get` puts the track. A file (new or existing, also behind a symbolic link) is written under a temporary
+ * name beside it and renamed only once every byte passed, so it never holds a partial or unchecked track. A device or a pipe (`/dev/null`,
  * a FIFO, `-` for stdout) cannot be replaced that way: it takes each piece once that piece is verified.
  */
 interface Sink {
@@ -200,7 +200,9 @@ async function openSink(output: string): Promise<Sink> {
       discard: () => device.close(),
     };
   }
-  const temp = join(dirname(output), `.${basename(output)}.${crypto.randomUUID().slice(0, 8)}.part`);
+  // An existing file is replaced where it is: through a symbolic link, the link stays and its target changes.
+  const target = info ? await Deno.realPath(output) : output;
+  const temp = join(dirname(target), `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.part`);
   const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
   let open = true;
   const close = () => {
@@ -212,7 +214,7 @@ async function openSink(output: string): Promise<Sink> {
     write: writeAll(file),
     commit: async () => {
       close();
-      await Deno.rename(temp, output);
+      await Deno.rename(temp, target);
     },
     discard: async () => {
       close();
@@ -247,6 +249,15 @@ export async function get(
   let writing = Promise.resolve();
   /** The writes not known to be done, oldest first. */
   const held: Promise<void>[] = [];
+  // Ctrl-C (or SIGTERM) stops the download and removes the temporary file: nothing half-written is left. A
+  // second one exits at once, should something (a pipe nobody reads) hold up the first.
+  const interrupted = new AbortController();
+  const onSignal = () => {
+    if (interrupted.signal.aborted) Deno.exit(130);
+    interrupted.abort(new CommandError(`Interrupted: "${track.title}" was not downloaded whole`, 130));
+  };
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  for (const name of signals) Deno.addSignalListener(name, onSignal);
   // Written chunks are read into again: the writes in flight, the chunks checked together, and a few arriving.
   const buffers = new ChunkBuffers(WRITE_QUEUE + 8);
   let writeError: unknown = null;
@@ -256,6 +267,7 @@ export async function get(
       const bytes of streamVerified(track, {
         token: session.token,
         buffers,
+        signal: interrupted.signal,
         ...(limitRate ? { limitRate } : {}),
         ...(client.httpClient ? { httpClient: client.httpClient } : {}),
         onEvent: (e) => {
@@ -290,6 +302,7 @@ export async function get(
     }
     await writing;
     if (writeError !== null) throw writeError;
+    interrupted.signal.throwIfAborted();
     await sink.commit();
     progress.done();
     // With the track on stdout, the report goes to stderr.
@@ -309,6 +322,8 @@ export async function get(
       throw new CommandError(`Cannot write ${options.output}: ${(error as Error).message}`);
     }
     throw error;
+  } finally {
+    for (const name of signals) Deno.removeSignalListener(name, onSignal);
   }
 }
 

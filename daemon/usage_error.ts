@@ -6,10 +6,15 @@ export class UsageError extends Error {
   }
 }
 
-/** A command failed for a reason the user can act on: the CLI prints `audiod: <message>` and exits with status 1. */
+/**
+ * A command failed for a reason the user can act on: the CLI prints `audiod: <message>` and exits with status
+ * `exitCode` (1; 130 for a command the user interrupted).
+ */
 export class CommandError extends Error {
-  constructor(message: string) {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
     super(message);
     this.name = "CommandError";
+    this.exitCode = exitCode;
   }
 }

@@ -203,7 +203,11 @@ export async function* streamVerified(
             offset = start + bytes.length;
             options.onEvent?.({ type: "progress", verifiedBytes: offset, size: track.size });
             verified++;
-            if (limiter) await limiter.take(bytes.length, signal);
+            if (limiter) {
+              await limiter.take(bytes.length, signal);
+              // The wait ends early when the transfer is aborted: then nothing more is handed on.
+              signal?.throwIfAborted();
+            }
             if (piece.length > 0) yield piece;
           }
           if (pending.length > 0) {

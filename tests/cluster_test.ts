@@ -294,12 +294,50 @@ Deno.test({
             "no temporary file is left",
           );
 
+          // Through a symbolic link, the link stays a link and its target gets the track.
+          const real = join(root, "real.wav");
+          await Deno.writeTextFile(real, "old");
+          await Deno.symlink(real, join(root, "link.wav"));
+          const linked = await run(["get", track.id, "-o", join(root, "link.wav")]);
+          assert.equal(linked.code, 0, linked.stderr);
+          assert.ok((await Deno.lstat(join(root, "link.wav"))).isSymlink);
+          assert.equal(await md5OfFile(real), sourceMd5["Delta Song"]);
+
           const folder = join(root, "a-folder");
           await Deno.mkdir(folder);
           const refused = await run(["get", track.id, "-o", folder]);
           assert.equal(refused.code, 1);
           assert.match(refused.stderr, /Cannot write .*a-folder: it is a directory/);
           assert.deepEqual([...Deno.readDirSync(folder)], []);
+        },
+      );
+
+      await t.step(
+        "Ctrl-C stops get with status 130 and leaves neither the file nor its temporary",
+        async () => {
+          const track = catalog.find((c) => c.title === "Delta Song")!;
+          const dir = join(root, "interrupted");
+          await Deno.mkdir(dir);
+          const [cmd, args] = audiodCommand([
+            "get",
+            track.id,
+            "-o",
+            join(dir, "delta.wav"),
+            "--limit-rate",
+            "16k",
+          ]);
+          const child = new Deno.Command(cmd, { args, env: client, stdout: "piped", stderr: "piped" })
+            .spawn();
+          await waitFor(
+            "the temporary file",
+            () => [...Deno.readDirSync(dir)].some((e) => e.name.endsWith(".part")) || undefined,
+          );
+          child.kill("SIGINT");
+          const out = await child.output();
+          const stderr = new TextDecoder().decode(out.stderr);
+          assert.equal(out.code, 130, stderr);
+          assert.match(stderr, /Interrupted: "Delta Song" was not downloaded whole/);
+          assert.deepEqual([...Deno.readDirSync(dir)], []);
         },
       );
 
