@@ -159,8 +159,9 @@ export function parseRate(text: string): number {
 
 /**
  * Where `get` puts the track. A file (new or existing, also behind a symbolic link) is written under a temporary
- * name beside it and renamed only once every byte passed, so it never holds a partial or unchecked track. A device or a pipe (`/dev/null`,
- * a FIFO, `-` for stdout) cannot be replaced that way: it takes each piece once that piece is verified.
+ * name beside it and renamed only once every byte passed, so it never holds a partial or unchecked track. A
+ * device or a pipe (`/dev/null`, a FIFO, `-` for stdout) cannot be replaced that way: it takes each piece once
+ * that piece is verified.
  */
 interface Sink {
   /** What the messages call it. */
@@ -231,6 +232,9 @@ export async function get(
   ref: string,
   options: { host?: string; output: string; limitRate?: string; verbose?: boolean; ca?: string },
 ): Promise<void> {
+  if (options.output === "-" && Deno.stdout.isTerminal()) {
+    throw new CommandError("Cannot write a track to the terminal: pipe it (-o - | mpv -) or name a file");
+  }
   const { host, session: saved } = await resolveHost(options.host);
   let session = saved;
   if (!session?.token || session.host !== host) {

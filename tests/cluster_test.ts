@@ -303,6 +303,17 @@ Deno.test({
           assert.ok((await Deno.lstat(join(root, "link.wav"))).isSymlink);
           assert.equal(await md5OfFile(real), sourceMd5["Delta Song"]);
 
+          // Binary on a terminal is refused before anything is fetched (`script` gives the command a terminal).
+          const quoted = [cmd, ...audiodCommand(["get", track.id, "-o", "-"])[1]]
+            .map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+          const onTerminal = await new Deno.Command("script", {
+            args: ["-qec", quoted, "/dev/null"],
+            env: client,
+            stdin: "null",
+          }).output();
+          assert.equal(onTerminal.code, 1);
+          assert.match(new TextDecoder().decode(onTerminal.stdout), /Cannot write a track to the terminal/);
+
           const folder = join(root, "a-folder");
           await Deno.mkdir(folder);
           const refused = await run(["get", track.id, "-o", folder]);
