@@ -160,18 +160,19 @@ export function bodyStream(reader: ConnReader, framing: RequestHead["body"], hoo
   let started = false;
   let remaining = framing.kind === "length" ? framing.length : 0;
   let trailers = false;
+  /** Up to 64 KiB of the `remaining` bytes of the body (or of the current chunk). */
+  const take = async (): Promise<Uint8Array> => {
+    const chunk = await reader.read(Math.min(remaining, 64 * 1024));
+    if (chunk === null) throw new WireError(400, "Cannot read the body: the connection closed in it");
+    remaining -= chunk.length;
+    return chunk;
+  };
   const next = async (): Promise<Uint8Array | null> => {
     if (!started) {
       started = true;
       await hooks.start();
     }
-    if (framing.kind === "length") {
-      if (remaining === 0) return null;
-      const chunk = await reader.read(Math.min(remaining, 64 * 1024));
-      if (chunk === null) throw new WireError(400, "Cannot read the body: the connection closed in it");
-      remaining -= chunk.length;
-      return chunk;
-    }
+    if (framing.kind === "length") return remaining === 0 ? null : await take();
     if (trailers) return null;
     if (remaining === 0) {
       const line = await reader.readLine(MAX_CHUNK_LINE);
@@ -187,9 +188,7 @@ export function bodyStream(reader: ConnReader, framing: RequestHead["body"], hoo
         return null;
       }
     }
-    const chunk = await reader.read(Math.min(remaining, 64 * 1024));
-    if (chunk === null) throw new WireError(400, "Cannot read the body: the connection closed in it");
-    remaining -= chunk.length;
+    const chunk = await take();
     if (remaining === 0 && (await reader.readLine(2)) !== "") {
       throw new WireError(400, "Cannot read the chunked body: a chunk does not end with CRLF");
     }

@@ -2,7 +2,7 @@
  * Full garbage collections on a timer while a file instance streams. Sending a file makes a little garbage per
  * read and write (promises, mostly), and V8 sizes its heap for throughput: with 100 streams the heap's garbage
  * grew by about 10 MB per 8 s of load and RSS reached 175 MB, although what was alive after a collection
- * stayed near 10 MB. One collection every 2 s (a few milliseconds each) kept RSS near 110 MB under the same
+ * stayed near 10 MB. One collection every 2 s (20–45 ms each) kept RSS near 110 MB under the same
  * load (measured with the bench's memory case).
  *
  * V8 only exposes `gc()` to contexts made after `--expose-gc` is set, so one is made for it. Where that is not

@@ -296,7 +296,7 @@ export function serveHttp1(options: Http1Options): Http1Server {
   const respond = async (c: Connection, head: RequestHead, res: Response, keepAlive: boolean) => {
     const status = res.status;
     const empty = status === 204 || status === 304 || status < 200;
-    let text = `HTTP/1.1 ${status} ${REASONS[status] ?? "Status"}\r\ndate: ${httpDate()}\r\n`;
+    let text = statusLine(status);
     let declared: string | null = null;
     for (const [name, value] of res.headers) {
       if (name === "content-length") declared = value;
@@ -401,7 +401,7 @@ export function serveHttp1(options: Http1Options): Http1Server {
     const body = JSON.stringify({
       error: { code: WIRE_CODES[error.status] ?? "bad_request", message: error.message },
     });
-    const text = `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? "Status"}\r\ndate: ${httpDate()}\r\n` +
+    const text = statusLine(error.status) +
       `content-type: application/json\r\ncontent-length: ${encoder.encode(body).length}\r\n` +
       `connection: close\r\n\r\n${body}`;
     await c.write(encoder.encode(text)).catch(() => {});
@@ -489,6 +489,11 @@ async function measure(body: ReadableStream<Uint8Array> | null): Promise<number 
   } finally {
     await reader.cancel().catch(() => {});
   }
+}
+
+/** The status line and the Date header. */
+function statusLine(status: number): string {
+  return `HTTP/1.1 ${status} ${REASONS[status] ?? "Status"}\r\ndate: ${httpDate()}\r\n`;
 }
 
 let dateSecond = 0;

@@ -203,11 +203,7 @@ export async function* streamVerified(
             offset = start + bytes.length;
             options.onEvent?.({ type: "progress", verifiedBytes: offset, size: track.size });
             verified++;
-            if (limiter) {
-              await limiter.take(bytes.length, signal);
-              // The wait ends early when the transfer is aborted: then nothing more is handed on.
-              signal?.throwIfAborted();
-            }
+            if (limiter) await limiter.take(bytes.length, signal);
             if (piece.length > 0) yield piece;
           }
           if (pending.length > 0) {
@@ -385,10 +381,12 @@ class RateLimiter {
     this.#rate = rate;
   }
 
+  /** Waits until `bytes` more are due; rejects with the signal's reason when aborted, so nothing more is sent. */
   async take(bytes: number, signal: AbortSignal | undefined): Promise<void> {
     this.#sent += bytes;
     const due = this.#start + (this.#sent / this.#rate) * 1000;
     const wait = due - performance.now();
-    if (wait > 0) await sleep(wait, signal);
+    if (wait > 0) await sleep(wait, signal); // ends early on abort
+    signal?.throwIfAborted();
   }
 }
