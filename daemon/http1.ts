@@ -15,79 +15,16 @@
  */
 
 import { bodyStream, ConnReader, type RequestHead, WireError } from "./_http1_wire.ts";
+import { type FileSource, fileSourceOf } from "./_file_body.ts";
+import { canSharePort, startHelpers } from "./_http1_threads.ts";
 import { HOST_HEADER } from "./router.ts";
+export { fileBody, type StreamMeter } from "./_file_body.ts";
 import type { TlsPem } from "./tls.ts";
-
-/** Counts streams and bytes sent (a {@linkcode LoadMeter}). */
-export interface StreamMeter {
-  streamStarted(): () => void;
-  addBytes(n: number): void;
-}
-
-interface FileSource {
-  file: Deno.FsFile;
-  start: number;
-  length: number;
-  meter: StreamMeter;
-}
-
-const fileSources = new WeakMap<ReadableStream<Uint8Array>, FileSource>();
-
-/** Bytes read per step when a file body is sent by another server (`Deno.serve`). */
-const FALLBACK_READ = 256 * 1024;
-
-/**
- * `length` bytes of `file` from `start` as a response body, counted as one stream of `meter` while it is sent.
- * The body owns the file and closes it. {@linkcode serveHttp1} sends it from a reused buffer; any other server
- * reads it as an ordinary stream.
- */
-export function fileBody(
-  file: Deno.FsFile,
-  options: { start: number; length: number; meter: StreamMeter },
-): ReadableStream<Uint8Array> {
-  const { start, meter } = options;
-  let remaining = options.length;
-  let ended: (() => void) | null = null;
-  const finish = () => {
-    ended?.();
-    ended = null;
-    try {
-      file.close();
-    } catch { /* closed */ }
-  };
-  // Nothing happens until the first pull: the fast path never reads this stream.
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        if (!ended) {
-          ended = meter.streamStarted();
-          if (start > 0) await file.seek(start, Deno.SeekMode.Start);
-        }
-        const buffer = new Uint8Array(Math.min(FALLBACK_READ, remaining));
-        const n = await file.read(buffer);
-        if (n === null || n === 0) throw new Error("Cannot send the file: it ended early");
-        remaining -= n;
-        meter.addBytes(n);
-        controller.enqueue(n === buffer.length ? buffer : buffer.subarray(0, n));
-        if (remaining <= 0) {
-          finish();
-          controller.close();
-        }
-      } catch (error) {
-        finish();
-        controller.error(error);
-      }
-    },
-    cancel: finish,
-  }, { highWaterMark: 0 });
-  fileSources.set(stream, { file, start, length: options.length, meter });
-  return stream;
-}
 
 /**
  * Read buffers of file bodies, kept for reuse so streaming makes no garbage. The first streams at a time get
  * large ones, where one stream's speed shows; many streams share the socket time anyway and get small ones,
- * which bounds the memory: 100 streams hold about 18 MiB.
+ * which bounds the memory: 100 streams hold about 18 MiB. A server of several threads gives each its share.
  */
 class BufferPool {
   static readonly CLASSES = [
@@ -95,23 +32,30 @@ class BufferPool {
     { size: 256 * 1024, streams: 30, kept: 30 },
     { size: 128 * 1024, streams: Infinity, kept: 68 },
   ];
+  #classes: typeof BufferPool.CLASSES;
   #free = BufferPool.CLASSES.map(() => [] as Uint8Array[]);
   #inUse = BufferPool.CLASSES.map(() => 0);
 
+  constructor(share: number) {
+    this.#classes = BufferPool.CLASSES.map((c) => ({
+      size: c.size,
+      streams: Math.ceil(c.streams / share),
+      kept: Math.ceil(c.kept / share),
+    }));
+  }
+
   take(): Uint8Array {
-    const i = BufferPool.CLASSES.findIndex((c, i) => this.#inUse[i]! < c.streams);
+    const i = this.#classes.findIndex((c, i) => this.#inUse[i]! < c.streams);
     this.#inUse[i]!++;
-    return this.#free[i]!.pop() ?? new Uint8Array(BufferPool.CLASSES[i]!.size);
+    return this.#free[i]!.pop() ?? new Uint8Array(this.#classes[i]!.size);
   }
 
   give(buffer: Uint8Array): void {
-    const i = BufferPool.CLASSES.findIndex((c) => c.size === buffer.length);
+    const i = this.#classes.findIndex((c) => c.size === buffer.length);
     this.#inUse[i]!--;
-    if (this.#free[i]!.length < BufferPool.CLASSES[i]!.kept) this.#free[i]!.push(buffer);
+    if (this.#free[i]!.length < this.#classes[i]!.kept) this.#free[i]!.push(buffer);
   }
 }
-
-const pool = new BufferPool();
 
 /** Options for {@linkcode serveHttp1}. */
 export interface Http1Options {
@@ -121,6 +65,20 @@ export interface Http1Options {
   handler: (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response>;
   /** Turns an error the handler threw into a response. */
   onError: (error: unknown) => Response | Promise<Response>;
+  /**
+   * Threads accepting connections (default 1). The others are helpers on the same port whose requests are
+   * handled here, by `handler`; they send file bodies themselves. Sharing the port needs `--unstable-net`
+   * (audiod's deno.json sets it); without it, this thread alone serves. Other bodies than file bodies reach a
+   * helper whole, so they must end.
+   */
+  threads?: number;
+  /** Told when a helper thread cannot listen or fails (this thread goes on serving). */
+  onThreadProblem?: (message: string) => void;
+  /**
+   * This server is a helper, one of `threadsOfPort` on its port: it listens with SO_REUSEPORT and keeps its
+   * share of the read buffers.
+   */
+  threadsOfPort?: number;
 }
 
 /** A running {@linkcode serveHttp1} server. */
@@ -132,6 +90,12 @@ export interface Http1Server {
    */
   shutdown(): Promise<void>;
   finished: Promise<void>;
+  /** Threads accepting connections. */
+  threads: number;
+  /** Resolves once every thread accepts connections (helpers start a moment after this one). */
+  ready: Promise<void>;
+  /** Requests helper threads handed to this one so far. */
+  readonly forwarded: number;
 }
 
 /** How long a connection may wait for its next request. */
@@ -216,6 +180,10 @@ class Connection {
 
 /** Serves `handler` over HTTP/1.1 (HTTPS with `tls`) until {@linkcode Http1Server.shutdown}. */
 export function serveHttp1(options: Http1Options): Http1Server {
+  const threads = canSharePort() ? Math.max(1, Math.floor(options.threads ?? 1)) : 1;
+  const share = options.threadsOfPort ?? threads;
+  const reusePort = share > 1 ? { reusePort: true } : {};
+  const pool = new BufferPool(share);
   const listener = options.tls
     ? Deno.listenTls({
       hostname: options.hostname,
@@ -223,9 +191,11 @@ export function serveHttp1(options: Http1Options): Http1Server {
       cert: options.tls.cert,
       key: options.tls.key,
       alpnProtocols: ["http/1.1"],
+      ...reusePort,
     })
-    : Deno.listen({ hostname: options.hostname, port: options.port });
+    : Deno.listen({ hostname: options.hostname, port: options.port, ...reusePort });
   const addr = listener.addr as Deno.NetAddr;
+  const helpers = threads > 1 ? startHelpers(threads, addr, options) : null;
   const scheme = options.tls ? "https" : "http";
   const authority = `${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`;
   const connections = new Set<Connection>();
@@ -303,7 +273,7 @@ export function serveHttp1(options: Http1Options): Http1Server {
       else if (!HOP_BY_HOP.has(name)) text += `${name}: ${value}\r\n`;
     }
     if (!keepAlive) text += "connection: close\r\n";
-    const source = res.body ? fileSources.get(res.body) : undefined;
+    const source = fileSourceOf(res.body);
     if (head.method === "HEAD" || empty) {
       if (source) source.file.close();
       // The length a GET would get: declared, a file's, or that of a small body measured and dropped.
@@ -453,9 +423,15 @@ export function serveHttp1(options: Http1Options): Http1Server {
     settle();
   })();
 
+  const stopped = helpers ? Promise.all([finished, helpers.stopped]).then(() => {}) : finished;
   return {
     addr,
-    finished,
+    finished: stopped,
+    threads,
+    ready: helpers?.listening ?? Promise.resolve(),
+    get forwarded() {
+      return helpers?.forwarded ?? 0;
+    },
     shutdown() {
       if (!closing) {
         closing = true;
@@ -463,8 +439,9 @@ export function serveHttp1(options: Http1Options): Http1Server {
           listener.close();
         } catch { /* closed */ }
         for (const c of connections) if (c.state === "idle" || c.state === "file") c.close();
+        helpers?.shutdown();
       }
-      return finished;
+      return stopped;
     },
   };
 }

@@ -98,7 +98,7 @@ function fileHandler(path: string, size: number, meter: LoadMeter): Handler {
     const end = range.kind === "partial" ? range.end : size - 1;
     const file = await Deno.open(path);
     const headers = { "content-type": "application/octet-stream" };
-    return new Response(fileBody(file, { start, length: end - start + 1, meter }), {
+    return new Response(fileBody(file, { path, start, length: end - start + 1, meter }), {
       status: range.kind === "partial" ? 206 : 200,
       headers,
     });

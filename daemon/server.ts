@@ -42,6 +42,8 @@ export interface StartServerOptions {
    * responses from reused buffers in large writes: for the file instances, whose work is sending bytes.
    */
   http1?: boolean;
+  /** Threads accepting connections with `http1` (see `serveHttp1`'s `threads`; default 1). */
+  threads?: number;
 }
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
@@ -69,7 +71,8 @@ function withMetrics(handler: Handler, metrics: Metrics): Handler {
 /** Starts serving `handler` on `listen`. */
 export function startServer(options: StartServerOptions): RunningServer {
   const { listen, logger } = options;
-  let server: Http1Server; // or Deno.serve's, which has the same shape
+  let server: Pick<Http1Server, "addr" | "shutdown" | "finished">; // or Deno.serve's, which has these too
+  let http1: Http1Server | null = null;
   const handler = options.metrics ? withMetrics(options.handler, options.metrics) : options.handler;
   const onError = (error: unknown) => {
     logger.error("request.failed", { error });
@@ -77,12 +80,14 @@ export function startServer(options: StartServerOptions): RunningServer {
   };
   try {
     server = options.http1
-      ? serveHttp1({
+      ? http1 = serveHttp1({
         hostname: listen.hostname,
         port: listen.port,
         ...(options.tls ? { tls: options.tls } : {}),
         handler,
         onError,
+        threads: options.threads ?? 1,
+        onThreadProblem: (message) => logger.warn("thread.failed", { message }),
       })
       : Deno.serve({
         hostname: listen.hostname,
@@ -111,7 +116,7 @@ export function startServer(options: StartServerOptions): RunningServer {
   const addr = server.addr;
   const url = `${options.tls ? "https" : "http"}://${urlHost(addr.hostname)}:${addr.port}`;
   if (options.announce ?? true) printOut(`audiod ${options.role} listening on ${url}`);
-  logger.info("listening", { url });
+  logger.info("listening", { url, ...(http1 && http1.threads > 1 ? { threads: http1.threads } : {}) });
   return {
     url,
     hostname: addr.hostname,

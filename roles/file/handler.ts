@@ -159,7 +159,7 @@ export function createHandler(deps: FileDeps): Handler {
         file.close();
         return new Response(null, { status, headers });
       }
-      return new Response(fileBody(file, { start, length, meter }), { status, headers });
+      return new Response(fileBody(file, { start, length, meter, path: record.path }), { status, headers });
     })
     .post("/v1/internal/revoked", async (req) => {
       const body = await readJson(

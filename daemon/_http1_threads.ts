@@ -1,0 +1,234 @@
+/**
+ * More threads accepting on {@linkcode serveHttp1}'s port. Sending a file costs a read and a write per buffer,
+ * and one thread doing that for many streams is CPU-bound (on two cores, a seventh of the machine stayed idle
+ * at 32 streams); nginx runs a worker per core for the same reason. Each helper is a Worker listening on the
+ * same port (SO_REUSEPORT: the kernel spreads new connections over the listeners) and speaking HTTP itself, but
+ * it decides nothing: every request goes to the main thread's handler by message, so routes, auth, metrics and
+ * load are counted in one place. A file body comes back as an order — path, range, and the size and mtime the
+ * handler saw — and the helper opens the file and sends it from its own buffers; other bodies come back whole.
+ *
+ * @module
+ */
+
+import { fileSourceOf, type StreamMeter } from "./_file_body.ts";
+import type { Http1Options } from "./http1.ts";
+import type { TlsPem } from "./tls.ts";
+
+/** A file body the helper sends: the handler's file, opened again by path, which must not have changed. */
+export interface FileOrder {
+  path: string;
+  start: number;
+  length: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Messages to a helper. */
+export type ToHelper =
+  | { type: "start"; hostname: string; port: number; threads: number; tls?: TlsPem }
+  | {
+    type: "response";
+    id: number;
+    status: number;
+    headers: [string, string][];
+    body: Uint8Array<ArrayBuffer> | null;
+    file?: FileOrder;
+  }
+  | { type: "shutdown" };
+
+/** Messages from a helper. */
+export type FromHelper =
+  | { type: "listening" }
+  | { type: "failed"; message: string }
+  | {
+    type: "request";
+    id: number;
+    method: string;
+    url: string;
+    headers: [string, string][];
+    body: Uint8Array<ArrayBuffer> | null;
+    remoteAddr: Deno.NetAddr;
+  }
+  /** A file body began to be sent. */
+  | { type: "started"; id: number }
+  /** Bytes of file bodies sent since the last report, by request. */
+  | { type: "bytes"; counts: [number, number][] }
+  /** A request's response was sent (or failed), with its file bytes not yet reported. */
+  | { type: "done"; id: number; bytes: number; failed: boolean }
+  | { type: "finished" };
+
+/** Whether listeners can share a port: `reusePort` exists only with `--unstable-net` (and exits without it). */
+export function canSharePort(): boolean {
+  return typeof (Deno as unknown as { listenDatagram?: unknown }).listenDatagram === "function";
+}
+
+/** Helpers of one server. */
+export interface Helpers {
+  /** Requests the helpers forwarded so far. */
+  readonly forwarded: number;
+  /** Stops the helpers (as the server's `shutdown`). */
+  shutdown(): void;
+  /** Resolves when every helper has stopped. */
+  stopped: Promise<void>;
+  /** Resolves when every helper listens (or has given up). */
+  listening: Promise<void>;
+}
+
+/** A forwarded request the main thread answered, until the helper reports it done. */
+interface Exchange {
+  meter: StreamMeter | null;
+  ended: (() => void) | null;
+  delivered: () => void;
+  failed: (error: Error) => void;
+}
+
+type Reply = Extract<ToHelper, { type: "response" }>;
+
+/** `options.onError`'s response to `error`, or a plain 500 when that fails too. */
+async function errorAnswer(options: Http1Options, error: unknown): Promise<Response> {
+  try {
+    return await options.onError(error);
+  } catch {
+    return new Response("Internal Server Error", { status: 500 });
+  }
+}
+
+/** `res` as a message to the helper: a file body as an order, any other body whole. */
+async function replyOf(id: number, res: Response, exchange: Exchange): Promise<Reply> {
+  const reply = { type: "response" as const, id, status: res.status, headers: [...res.headers] };
+  const source = fileSourceOf(res.body);
+  if (!source) return { ...reply, body: res.body ? new Uint8Array(await res.arrayBuffer()) : null };
+  let info: Deno.FileInfo;
+  try {
+    info = await source.file.stat();
+  } finally {
+    source.file.close();
+  }
+  exchange.meter = source.meter;
+  const { path, start, length } = source;
+  return {
+    ...reply,
+    body: null,
+    file: { path, start, length, size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 },
+  };
+}
+
+/** Starts the helpers of a server of `threads` threads, each handing its requests to `options.handler`. */
+export function startHelpers(
+  threads: number,
+  listen: { hostname: string; port: number },
+  options: Http1Options,
+): Helpers {
+  let forwarded = 0;
+  const helpers = Array.from({ length: threads - 1 }, () => {
+    const worker = new Worker(new URL("./http1_thread.ts", import.meta.url), { type: "module" });
+    const exchanges = new Map<number, Exchange>();
+    const { promise: stopped, resolve: stop } = Promise.withResolvers<void>();
+    const { promise: listening, resolve: listened } = Promise.withResolvers<void>();
+    let ended = false;
+    /** The helper is gone: streams it was sending are over, for the meter and for whoever drains. */
+    const end = (problem?: string) => {
+      if (ended) return;
+      ended = true;
+      if (problem) options.onThreadProblem?.(problem);
+      for (const exchange of exchanges.values()) {
+        exchange.ended?.();
+        exchange.failed(new Error("The serving thread stopped"));
+      }
+      exchanges.clear();
+      worker.terminate();
+      stop();
+      listened();
+    };
+    const answer = async (message: Extract<FromHelper, { type: "request" }>): Promise<Reply> => {
+      forwarded++;
+      const { promise: completed, resolve: delivered, reject: failed } = Promise.withResolvers<void>();
+      completed.catch(() => {});
+      const exchange: Exchange = { meter: null, ended: null, delivered, failed };
+      exchanges.set(message.id, exchange);
+      let res: Response;
+      try {
+        const req = new Request(message.url, {
+          method: message.method,
+          headers: message.headers,
+          body: message.body,
+        });
+        res = await options.handler(req, { remoteAddr: message.remoteAddr, completed });
+      } catch (error) {
+        res = await errorAnswer(options, error);
+      }
+      try {
+        return await replyOf(message.id, res, exchange);
+      } catch (error) {
+        return await replyOf(message.id, await errorAnswer(options, error), exchange);
+      }
+    };
+    worker.onmessage = (event: MessageEvent<FromHelper>) => {
+      const message = event.data;
+      if (ended) return;
+      switch (message.type) {
+        case "request":
+          answer(message).then(
+            (reply) => worker.postMessage(reply, reply.body ? [reply.body.buffer] : []),
+            (error) => end(`Cannot answer a request from a serving thread: ${(error as Error).message}`),
+          );
+          break;
+        case "started": {
+          const exchange = exchanges.get(message.id);
+          if (exchange?.meter && !exchange.ended) exchange.ended = exchange.meter.streamStarted();
+          break;
+        }
+        case "bytes":
+          for (const [id, n] of message.counts) exchanges.get(id)?.meter?.addBytes(n);
+          break;
+        case "done": {
+          const exchange = exchanges.get(message.id);
+          if (!exchange) break;
+          exchanges.delete(message.id);
+          if (message.bytes > 0) exchange.meter?.addBytes(message.bytes);
+          exchange.ended?.();
+          if (message.failed) exchange.failed(new Error("The response was not sent whole"));
+          else exchange.delivered();
+          break;
+        }
+        case "listening":
+          listened();
+          break;
+        case "failed":
+          end(`A serving thread cannot listen: ${message.message}`);
+          break;
+        case "finished":
+          end();
+          break;
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      end(`A serving thread failed: ${event.message}`);
+    };
+    worker.postMessage(
+      {
+        type: "start",
+        hostname: listen.hostname,
+        port: listen.port,
+        threads,
+        ...(options.tls ? { tls: options.tls } : {}),
+      } satisfies ToHelper,
+    );
+    return {
+      stopped,
+      listening,
+      shutdown: () => {
+        if (!ended) worker.postMessage({ type: "shutdown" } satisfies ToHelper);
+      },
+    };
+  });
+  return {
+    get forwarded() {
+      return forwarded;
+    },
+    shutdown: () => helpers.forEach((h) => h.shutdown()),
+    stopped: Promise.all(helpers.map((h) => h.stopped)).then(() => {}),
+    listening: Promise.all(helpers.map((h) => h.listening)).then(() => {}),
+  };
+}
