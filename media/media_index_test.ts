@@ -54,7 +54,7 @@ Deno.test("MediaIndex persists tracks across close and reopen, creating parent f
     const second = new MediaIndex(dbPath);
     try {
       assert.deepEqual(second.all(), [a, { ...b, id: b.sha256 }]);
-      assert.deepEqual(second.lookup(a.path, a.size, a.mtimeMs), a);
+      assert.deepEqual(second.byPath().get(a.path), a);
     } finally {
       second.close();
     }
@@ -63,21 +63,21 @@ Deno.test("MediaIndex persists tracks across close and reopen, creating parent f
   }
 });
 
-Deno.test("MediaIndex.lookup() hits only when path, size and mtime all match", async () => {
+Deno.test("MediaIndex.byPath() holds each path's latest record", async () => {
   const dir = await Deno.makeTempDir();
   const index = new MediaIndex(join(dir, "index.db"));
   try {
+    assert.equal(index.byPath().size, 0);
     const a = record("/music/a.mp3");
-    index.upsert(a);
-    assert.deepEqual(index.lookup(a.path, a.size, a.mtimeMs), a);
-    assert.equal(index.lookup(a.path, a.size + 1, a.mtimeMs), undefined);
-    assert.equal(index.lookup(a.path, a.size, a.mtimeMs + 1), undefined);
-    assert.equal(index.lookup("/music/other.mp3", a.size, a.mtimeMs), undefined);
+    const b = record("/music/b.mp3", { sha256: "cd".repeat(32) });
+    index.upsertMany([a, b]);
     const changed = { ...a, mtimeMs: a.mtimeMs + 5000, md5: "11".repeat(16) };
     index.upsert(changed);
-    assert.equal(index.lookup(a.path, a.size, a.mtimeMs), undefined);
-    assert.deepEqual(index.lookup(a.path, a.size, changed.mtimeMs), changed);
-    assert.equal(index.all().length, 1);
+    const byPath = index.byPath();
+    assert.deepEqual([...byPath.keys()].sort(), [a.path, b.path]);
+    assert.deepEqual(byPath.get(a.path), changed);
+    assert.deepEqual(byPath.get(b.path), { ...b, id: b.sha256 });
+    assert.equal(byPath.get("/music/other.mp3"), undefined);
   } finally {
     index.close();
     await Deno.remove(dir, { recursive: true });

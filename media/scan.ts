@@ -357,10 +357,13 @@ export async function scanMedia(
     let queuedBytes = 0;
     /** Whether workers can start, asked once: when the queue first is long enough for them. */
     let workersAllowed: boolean | undefined;
+    /** What the index holds, read once (a file whose size or mtime changed is hashed again). */
+    const indexed = index.byPath();
     try {
       for await (const file of walkMedia(root, signal ? { signal } : {})) {
         const i = files.length;
-        let hit = index.lookup(file.path, file.size, file.mtimeMs);
+        const known = indexed.get(file.path);
+        let hit = known?.size === file.size && known.mtimeMs === file.mtimeMs ? known : undefined;
         if (hit !== undefined && hit.relPath !== file.relPath) {
           hit = { ...hit, relPath: file.relPath };
           pending.push(hit);
