@@ -183,17 +183,21 @@ export function serveHttp1(options: Http1Options): Http1Server {
   const threads = canSharePort() ? Math.max(1, Math.floor(options.threads ?? 1)) : 1;
   const share = options.threadsOfPort ?? threads;
   const reusePort = share > 1 ? { reusePort: true } : {};
+  // SO_REUSEPORT would also let this server share a port another process of this user holds (another audiod
+  // started with the same --listen), and split the connections with it. Binding once without it first fails
+  // as before when the port is taken, and picks the port when asked for any.
+  const port = threads > 1 ? claimPort(options.hostname, options.port) : options.port;
   const pool = new BufferPool(share);
   const listener = options.tls
     ? Deno.listenTls({
       hostname: options.hostname,
-      port: options.port,
+      port,
       cert: options.tls.cert,
       key: options.tls.key,
       alpnProtocols: ["http/1.1"],
       ...reusePort,
     })
-    : Deno.listen({ hostname: options.hostname, port: options.port, ...reusePort });
+    : Deno.listen({ hostname: options.hostname, port, ...reusePort });
   const addr = listener.addr as Deno.NetAddr;
   const helpers = threads > 1 ? startHelpers(threads, addr, options) : null;
   const scheme = options.tls ? "https" : "http";
@@ -444,6 +448,14 @@ export function serveHttp1(options: Http1Options): Http1Server {
       return stopped;
     },
   };
+}
+
+/** `port` (any free one when 0) once a listener without SO_REUSEPORT could take it; throws when it is taken. */
+function claimPort(hostname: string, port: number): number {
+  const probe = Deno.listen({ hostname, port });
+  const free = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  return free;
 }
 
 /** Bodies a HEAD response measures (they are JSON answers); a longer one gets no Content-Length. */

@@ -5,11 +5,11 @@ import { LoadMeter } from "./load_meter.ts";
 
 type Handler = Http1Options["handler"];
 
-/** A two-thread server on 127.0.0.1:0, shut down on dispose. */
-function serveTwo(handler: Handler, tls?: Http1Options["tls"]) {
+/** A two-thread server on 127.0.0.1 (any free port unless told), shut down on dispose. */
+function serveTwo(handler: Handler, tls?: Http1Options["tls"], port = 0) {
   const server = serveHttp1({
     hostname: "127.0.0.1",
-    port: 0,
+    port,
     handler,
     onError: () => Response.json({ error: "handler failed" }, { status: 500 }),
     threads: 2,
@@ -267,4 +267,25 @@ Deno.test("without --unstable-net one thread serves, instead of the process exit
   }).output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.equal(new TextDecoder().decode(out.stdout).trim(), "1 hi");
+});
+
+Deno.test("a port another server holds is refused, as with one thread, although the threads share theirs", async () => {
+  await using first = serveTwo(() => new Response("first"));
+  await first.ready;
+  assert.throws(
+    () => serveTwo(() => new Response("second"), undefined, first.addr.port),
+    Deno.errors.AddrInUse,
+  );
+  // A listener of another program (no SO_REUSEPORT) keeps its port too.
+  const other = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    assert.throws(
+      () => serveTwo(() => new Response("third"), undefined, (other.addr as Deno.NetAddr).port),
+      Deno.errors.AddrInUse,
+    );
+  } finally {
+    other.close();
+  }
+  const res = await fetch(`http://127.0.0.1:${first.addr.port}/`);
+  assert.equal(await res.text(), "first");
 });
