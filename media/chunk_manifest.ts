@@ -154,6 +154,17 @@ export class ManifestBuilder {
 }
 
 /**
+ * Hashes a few chunks of zeros, so that V8 has compiled the MD5 WebAssembly at full speed before a listener
+ * waits for it: the first chunk digests a fresh process computes take about 40 ms for four chunks, the next
+ * ones about 18 ms. Takes about 35 ms.
+ */
+export function warmUpHashing(): void {
+  const builder = new ManifestBuilder(CHUNK_SIZE);
+  builder.update(new Uint8Array(LANES * CHUNK_SIZE));
+  builder.head();
+}
+
+/**
  * Computes a file's chunk manifest in one streaming read.
  *
  * Rejects with the underlying `Deno.errors.*` error when the file cannot be opened or read.

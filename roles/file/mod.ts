@@ -17,6 +17,7 @@ import { subscribeEvents } from "../../daemon/event_stream.ts";
 import { createLogger, type LogFormat } from "../../daemon/log.ts";
 import { sleep } from "../../daemon/membership.ts";
 import { CommandError } from "../../daemon/usage_error.ts";
+import { warmUpHashing } from "../../media/chunk_manifest.ts";
 import { MediaIndex } from "../../media/media_index.ts";
 import { scanMedia } from "../../media/scan.ts";
 import { watchChanges } from "../../media/watch.ts";
@@ -189,6 +190,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     joinSecret: options.joinSecret,
     onStale: () => rescanSoon(),
   });
+  warmUpHashing(); // the first play's chunk digests, computed here, should not pay for compiling their code
   const loop = rescanLoop();
   trimHeapWhile(() => meter.activeStreams > 0, { signal: running });
   // Revocations reach us on the bootstrap's event channel (and by a direct push, and by the 1 s re-check).
