@@ -190,7 +190,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     joinSecret: options.joinSecret,
     onStale: () => rescanSoon(),
   });
-  warmUpHashing(); // the first play's chunk digests, computed here, should not pay for compiling their code
+  warmUpHashing(); // so that the first play's chunk digests do not wait for V8 to compile the MD5 code
   const loop = rescanLoop();
   trimHeapWhile(() => meter.activeStreams > 0, { signal: running });
   // Revocations reach us on the bootstrap's event channel (and by a direct push, and by the 1 s re-check).
