@@ -18,8 +18,9 @@ import { bodyStream, ConnReader, type RequestHead, WireError } from "./_http1_wi
 import { type FileSource, fileSourceOf } from "./_file_body.ts";
 import { canSharePort, startHelpers } from "./_http1_threads.ts";
 import { HOST_HEADER } from "./router.ts";
-export { fileBody, type StreamMeter } from "./_file_body.ts";
 import type { TlsPem } from "./tls.ts";
+
+export { fileBody, type StreamMeter } from "./_file_body.ts";
 
 /**
  * Read buffers of file bodies, kept for reuse so streaming makes no garbage. The first streams at a time get

@@ -22,8 +22,8 @@ import { CommandError } from "../daemon/usage_error.ts";
 export const DRAIN_GRACE_MS = 10_000;
 
 /**
- * Threads a file instance sends bytes from: two where there are two cores. One thread doing the reads and writes
- * of 32 streams was busy all the time on two cores, with a seventh of the machine idle.
+ * Threads a file instance sends bytes from: two where there are two cores or more. One thread doing the reads
+ * and writes of 32 streams was busy all the time on two cores, with a seventh of the machine idle.
  */
 const SERVING_THREADS = Math.min(2, navigator.hardwareConcurrency);
 
