@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileBody, type Http1Server, serveHttp1 } from "./http1.ts";
 import { LoadMeter } from "./load_meter.ts";
 import { parseRange } from "./range.ts";
+import { rawExchange, type RawResponse, writeRandomFile } from "../tests/_raw_http.ts";
 
 type Handler = Parameters<typeof serveHttp1>[0]["handler"];
 
@@ -17,76 +18,16 @@ function serve(handler: Handler): Http1Server & AsyncDisposable & { port: number
   return { ...server, port: server.addr.port, [Symbol.asyncDispose]: () => server.shutdown() };
 }
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-
 /** Sends `text` on one connection and reads until the server closes it; every response on it, parsed. */
 async function raw(port: number, text: string | Uint8Array): Promise<RawResponse[]> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(typeof text === "string" ? new TextEncoder().encode(text) : text);
-  const bytes = new Uint8Array(await new Response(conn.readable).arrayBuffer());
-  return parseResponses(bytes);
-}
-
-function parseResponses(bytes: Uint8Array): RawResponse[] {
-  const out: RawResponse[] = [];
-  const text = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
-  let at = 0;
-  while (at < bytes.length) {
-    const end = indexOf(bytes, "\r\n\r\n", at);
-    assert.ok(end > 0, `a response head at ${at}: ${text(at, Math.min(bytes.length, at + 80))}`);
-    const [line, ...fields] = text(at, end).split("\r\n");
-    const headers: Record<string, string> = {};
-    for (const f of fields) {
-      headers[f.slice(0, f.indexOf(":")).toLowerCase()] = f.slice(f.indexOf(":") + 1).trim();
-    }
-    const status = Number(line!.split(" ")[1]);
-    at = end + 4;
-    if (status === 100) continue;
-    let body = new Uint8Array();
-    if (headers["transfer-encoding"] === "chunked") {
-      const parts: number[] = [];
-      for (;;) {
-        const lineEnd = indexOf(bytes, "\r\n", at);
-        const size = parseInt(text(at, lineEnd), 16);
-        at = lineEnd + 2;
-        if (size === 0) {
-          at += 2;
-          break;
-        }
-        parts.push(...bytes.subarray(at, at + size));
-        at += size + 2;
-      }
-      body = new Uint8Array(parts);
-    } else if (headers["content-length"]) {
-      const n = Number(headers["content-length"]);
-      body = bytes.slice(at, at + n);
-      at += n;
-    }
-    out.push({ status, headers, body });
-  }
-  return out;
-}
-
-function indexOf(bytes: Uint8Array, needle: string, from: number): number {
-  const first = needle.charCodeAt(0);
-  for (let i = bytes.indexOf(first, from); i >= 0; i = bytes.indexOf(first, i + 1)) {
-    if ([...needle].every((c, k) => bytes[i + k] === c.charCodeAt(0))) return i;
-  }
-  return -1;
+  return rawExchange(await Deno.connect({ hostname: "127.0.0.1", port }), text);
 }
 
 const text = (r: RawResponse) => new TextDecoder().decode(r.body);
 
 async function randomFile(dir: string, size: number): Promise<{ path: string; bytes: Uint8Array }> {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(size, i + 65536)));
   const path = join(dir, "track.bin");
-  await Deno.writeFile(path, bytes);
-  return { path, bytes };
+  return { path, bytes: await writeRandomFile(path, size) };
 }
 
 /** A handler serving `path` as the byte route does: whole, or the Range asked for. */

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileBody, type Http1Options, serveHttp1 } from "./http1.ts";
 import { LoadMeter } from "./load_meter.ts";
+import { waitFor } from "../tests/_harness.ts";
+import { rawExchange, type RawResponse, writeRandomFile } from "../tests/_raw_http.ts";
 
 type Handler = Http1Options["handler"];
 
@@ -18,69 +20,23 @@ function serveTwo(handler: Handler, tls?: Http1Options["tls"], port = 0) {
   return Object.assign(server, { [Symbol.asyncDispose]: () => server.shutdown() });
 }
 
-interface Reply {
-  status: number;
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-
 /** Sends `requests` on one new connection, the last asking to close, and parses the replies. */
-async function exchange(
+function exchange(
   connect: () => Promise<Deno.Conn>,
   requests: { head: string; body?: Uint8Array }[],
-): Promise<Reply[]> {
-  const conn = await connect();
+): Promise<RawResponse[]> {
   const encoder = new TextEncoder();
-  const writing = (async () => {
-    for (const [i, r] of requests.entries()) {
-      const close = i === requests.length - 1 ? "connection: close\r\n" : "";
-      const length = r.body ? `content-length: ${r.body.length}\r\n` : "";
-      await conn.write(encoder.encode(`${r.head}\r\nhost: test\r\n${length}${close}\r\n`));
-      for (let at = 0; r.body && at < r.body.length;) at += await conn.write(r.body.subarray(at));
-    }
-  })().catch(() => {}); // a refused body ends the connection early
-  const bytes = new Uint8Array(await new Response(conn.readable).arrayBuffer());
-  await writing;
-  const replies: Reply[] = [];
-  for (let at = 0; at < bytes.length;) {
-    let end = at;
-    while (!(bytes[end] === 13 && bytes[end + 1] === 10 && bytes[end + 2] === 13 && bytes[end + 3] === 10)) {
-      end++;
-    }
-    const [line, ...fields] = new TextDecoder().decode(bytes.subarray(at, end)).split("\r\n");
-    const headers = Object.fromEntries(
-      fields.map((f) => [f.slice(0, f.indexOf(":")).toLowerCase(), f.slice(f.indexOf(":") + 1).trim()]),
-    );
-    at = end + 4;
-    let body: Uint8Array;
-    if (headers["transfer-encoding"] === "chunked") {
-      const parts: Uint8Array<ArrayBuffer>[] = [];
-      for (;;) {
-        let lineEnd = at;
-        while (bytes[lineEnd] !== 13) lineEnd++;
-        const size = parseInt(new TextDecoder().decode(bytes.subarray(at, lineEnd)), 16);
-        at = lineEnd + 2 + size + 2;
-        if (size === 0) break;
-        parts.push(bytes.slice(lineEnd + 2, lineEnd + 2 + size));
-      }
-      body = new Uint8Array(await new Blob(parts).arrayBuffer());
-    } else {
-      body = bytes.slice(at, at + Number(headers["content-length"] ?? 0));
-      at += body.length;
-    }
-    replies.push({ status: Number(line!.split(" ")[1]), headers, body });
-  }
-  return replies;
+  const parts = requests.flatMap((r, i) => {
+    const close = i === requests.length - 1 ? "connection: close\r\n" : "";
+    const length = r.body ? `content-length: ${r.body.length}\r\n` : "";
+    return [encoder.encode(`${r.head}\r\nhost: test\r\n${length}${close}\r\n`), r.body ?? new Uint8Array()];
+  });
+  return connect().then((conn) => rawExchange(conn, parts));
 }
 
 const tcp = (port: number) => () => Deno.connect({ hostname: "127.0.0.1", port });
 
-async function randomFile(dir: string, name: string, size: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(size, i + 65536)));
-  await Deno.writeFile(join(dir, name), bytes);
-  return bytes;
-}
+const randomFile = (dir: string, name: string, size: number) => writeRandomFile(join(dir, name), size);
 
 /** Serves the file at `path` whole, announcing `sendPath` as the path another thread opens. */
 function fileHandler(path: string, meter: LoadMeter, sendPath = path): Handler {
@@ -91,13 +47,8 @@ function fileHandler(path: string, meter: LoadMeter, sendPath = path): Handler {
   };
 }
 
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits until `ok()` holds (5 s at most). */
+const until = (what: string, ok: () => boolean) => waitFor(what, () => ok() || undefined, 5000);
 
 Deno.test("two threads share the port: every file arrives whole and the main thread's meter counts it", async () => {
   const dir = await Deno.makeTempDir();
