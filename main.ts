@@ -6,14 +6,14 @@
  */
 
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
-import { parseAddress, parseListen } from "./daemon/address.ts";
-import { UnreachableError } from "./daemon/bootstrap_client.ts";
-import { HttpError } from "./daemon/http_error.ts";
-import { type LogFormat, printErr } from "./daemon/log.ts";
-import { defaultDataDir } from "./daemon/paths.ts";
-import { CommandError, UsageError } from "./daemon/usage_error.ts";
-import { VERSION } from "./daemon/version.ts";
-import { tuneMalloc } from "./daemon/malloc_tuning.ts";
+import { parseAddress, parseListen } from "./cli/address.ts";
+import { UnreachableError } from "./daemon/cluster/peer_client.ts";
+import { HttpError } from "./daemon/http/http_error.ts";
+import { type LogFormat, printErr } from "./daemon/runtime/log.ts";
+import { defaultDataDir } from "./daemon/runtime/paths.ts";
+import { CommandError, UsageError } from "./cli/usage_error.ts";
+import { VERSION } from "./daemon/runtime/version.ts";
+import { tuneMalloc } from "./daemon/runtime/malloc_tuning.ts";
 
 /** Commands that run daemons (and their role instances) in this process. */
 const DAEMONS = new Set(["bootstrap", "content", "auth", "file", "demo"]);
@@ -130,7 +130,7 @@ program.command("bootstrap")
   .action(async (o) => {
     const listen = parseListen(o.listen);
     const { run } = await import("./roles/bootstrap/mod.ts");
-    const { bootstrapSecurity } = await import("./daemon/security_options.ts");
+    const { bootstrapSecurity } = await import("./cli/security_options.ts");
     const security = await bootstrapSecurity(o);
     const { parseScaleFlags } = await import("./roles/bootstrap/scale_flags.ts");
     const scale = parseScaleFlags(o);
@@ -174,7 +174,7 @@ program.command("content")
     const bootstrap = bootstrapOf(o.bootstrap);
     const listen = parseListen(contentListen(bootstrap, o.listen));
     const { run } = await import("./roles/content.ts");
-    const { memberSecurity } = await import("./daemon/security_options.ts");
+    const { memberSecurity } = await import("./cli/security_options.ts");
     const security = await memberSecurity(o);
     await daemon((signal) =>
       run({
@@ -202,7 +202,7 @@ program.command("auth")
     const bootstrap = bootstrapOf(o.bootstrap);
     const listen = parseListen(o.listen);
     const { run } = await import("./roles/auth/mod.ts");
-    const { memberSecurity } = await import("./daemon/security_options.ts");
+    const { memberSecurity } = await import("./cli/security_options.ts");
     const security = await memberSecurity({ ...o, data: defaultDataDir() });
     await daemon((signal) =>
       run({
@@ -233,10 +233,10 @@ program.command("file")
   .action(async (o) => {
     const bootstrap = bootstrapOf(o.bootstrap);
     const listen = parseListen(o.listen);
-    const { parseDuration } = await import("./daemon/duration.ts");
+    const { parseDuration } = await import("./cli/duration.ts");
     const rescanMs = o.rescanInterval ? parseDuration(o.rescanInterval, "--rescan-interval") : undefined;
     const { run } = await import("./roles/file/mod.ts");
-    const { memberSecurity } = await import("./daemon/security_options.ts");
+    const { memberSecurity } = await import("./cli/security_options.ts");
     const security = await memberSecurity(o);
     await daemon((signal) =>
       run({

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { audiod, type Daemon, isolatedEnv, startBootstrap, startDaemon, waitFor } from "../tests/_harness.ts";
-import type { CatalogTrack } from "../client/types.ts";
+import type { CatalogTrack } from "../protocol/mod.ts";
 
 /** A running cluster; stops every process it started on dispose. */
 export interface Cluster extends AsyncDisposable {

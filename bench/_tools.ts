@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { printErr } from "../daemon/log.ts";
+import { printErr } from "../daemon/runtime/log.ts";
 
 /** Prints one progress line to stderr. */
 export function say(line: string): void {

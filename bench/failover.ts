@@ -9,7 +9,7 @@
  */
 import { copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { CatalogTrack } from "../client/types.ts";
+import type { CatalogTrack } from "../protocol/mod.ts";
 import { streamVerified } from "../media/transfer.ts";
 import { type Daemon, waitFor } from "../tests/_harness.ts";
 import { type Cluster, startCluster } from "./_cluster.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { CatalogTrack } from "../client/types.ts";
+import type { CatalogTrack } from "../protocol/mod.ts";
 import { waitFor } from "../tests/_harness.ts";
 import { startPlayback } from "../media/playback.ts";
 import { streamVerified } from "../media/transfer.ts";

@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { printOut } from "../daemon/log.ts";
+import { printOut } from "../daemon/runtime/log.ts";
 import { type BenchCase, createContext } from "./_context.ts";
 import { formatTarget, type Report, toMarkdown, toSvg } from "./_report.ts";
 import type { CaseResult } from "./_stats.ts";
@@ -34,7 +34,7 @@ const CASES: BenchCase[] = [
   memoryCase,
 ];
 
-const RESULTS = new URL("./results/", import.meta.url).pathname;
+const RESULTS = new URL("./results", import.meta.url).pathname;
 
 function machine(): string {
   let cpu = "";

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { callJson, type CallOptions, UnreachableError } from "../daemon/bootstrap_client.ts";
-import { HttpError } from "../daemon/http_error.ts";
-import type { CatalogTrack, Load, Session, StatusReport } from "./types.ts";
+import { callJson, type CallOptions, UnreachableError } from "../daemon/cluster/peer_client.ts";
+import { HttpError } from "../daemon/http/http_error.ts";
+import type { CatalogTrack, Load, Session, StatusReport } from "../protocol/mod.ts";
 
 /** A candidate instance for a role, best first. */
 export interface Candidate {

@@ -7,16 +7,16 @@
  */
 
 import { basename, dirname, join } from "node:path";
-import { parseAddress } from "../daemon/address.ts";
-import { HttpError } from "../daemon/http_error.ts";
-import { printErr, printOut } from "../daemon/log.ts";
-import { httpClientFor, readCa } from "../daemon/tls.ts";
-import { CommandError } from "../daemon/usage_error.ts";
+import { parseAddress } from "../cli/address.ts";
+import { HttpError } from "../daemon/http/http_error.ts";
+import { printErr, printOut } from "../daemon/runtime/log.ts";
+import { httpClientFor, readCa } from "../daemon/http/tls.ts";
+import { CommandError } from "../cli/usage_error.ts";
 import { ChunkBuffers, streamVerified, TransferError } from "../media/transfer.ts";
 import { AudiodClient } from "./api.ts";
 import { readPassword, readPasswordChange } from "./password_input.ts";
 import { loadSession, saveSession } from "./session_store.ts";
-import type { Session, StatusEntry } from "./types.ts";
+import type { Session, StatusEntry } from "../protocol/mod.ts";
 import { formatBytes, formatDuration, ProgressLine, table } from "./format.ts";
 
 /** Picks the bootstrap: `--host`, else the saved session's, else an error saying what to do. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { CommandError } from "../daemon/usage_error.ts";
+import { CommandError } from "../cli/usage_error.ts";
 
 /** Reads the password as the options say. */
 export async function readPassword(options: { stdin: boolean; confirm: boolean }): Promise<string> {

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { parseAddress } from "../daemon/address.ts";
-import { CommandError } from "../daemon/usage_error.ts";
+import { parseAddress } from "../cli/address.ts";
+import { CommandError } from "../cli/usage_error.ts";
 import { type PlayerName, splitArgs } from "../media/player/mod.ts";
 import { runTui } from "../tui/mod.ts";
 import { loadSession } from "./session_store.ts";

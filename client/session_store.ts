@@ -5,8 +5,8 @@
  */
 
 import { dirname, join } from "node:path";
-import { defaultConfigDir } from "../daemon/paths.ts";
-import type { Session } from "./types.ts";
+import { defaultConfigDir } from "../daemon/runtime/paths.ts";
+import type { Session } from "../protocol/mod.ts";
 
 /** Where the session file lives. */
 export function sessionPath(configDir = defaultConfigDir()): string {

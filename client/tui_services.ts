@@ -6,10 +6,10 @@
  */
 
 import { join } from "node:path";
-import { parseAddress } from "../daemon/address.ts";
-import { callJson, UnreachableError } from "../daemon/bootstrap_client.ts";
-import { HttpError } from "../daemon/http_error.ts";
-import { defaultConfigDir } from "../daemon/paths.ts";
+import { parseAddress } from "../cli/address.ts";
+import { callJson, UnreachableError } from "../daemon/cluster/peer_client.ts";
+import { HttpError } from "../daemon/http/http_error.ts";
+import { defaultConfigDir } from "../daemon/runtime/paths.ts";
 import { playbackEventOf, startPlayback } from "../media/playback.ts";
 import type { PlayerName } from "../media/player/mod.ts";
 import { TrackCache } from "../media/track_cache.ts";
@@ -22,7 +22,7 @@ import {
 } from "../tui/services.ts";
 import { AudiodClient } from "./api.ts";
 import { saveSession, writeTextAtomic } from "./session_store.ts";
-import type { CatalogTrack, Session } from "./types.ts";
+import type { CatalogTrack, Session } from "../protocol/mod.ts";
 
 /** Options for {@linkcode createTuiServices}. */
 export interface TuiServicesOptions {

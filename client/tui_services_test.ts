@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { TrackCache } from "../media/track_cache.ts";
 import { type PlaybackEvent, SessionExpiredError } from "../tui/services.ts";
 import { createTuiServices } from "./tui_services.ts";
-import type { CatalogTrack, Session } from "./types.ts";
+import type { CatalogTrack, Session } from "../protocol/mod.ts";
 
 /** A bootstrap and file instance in one that refuses every token. */
 function refusingServer(): Deno.HttpServer<Deno.NetAddr> & { url: string } {

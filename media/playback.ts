@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CatalogTrack } from "../client/types.ts";
+import type { CatalogTrack } from "../protocol/mod.ts";
 import { createPlayer, type PlayerBackend, type PlayerCapabilities, type PlayerName } from "./player/mod.ts";
 import type { PlayerOutcome } from "./player/types.ts";
 import type { TrackCache } from "./track_cache.ts";

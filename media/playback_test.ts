@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { CatalogTrack } from "../client/types.ts";
+import type { CatalogTrack } from "../protocol/mod.ts";
 import { FakeClock } from "./player/fake_clock.ts";
 import { createPlayer, PlayerMissingError } from "./player/mod.ts";
 import { MpvPlayer } from "./player/mpv.ts";

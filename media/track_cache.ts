@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { defaultCacheDir as audiodCacheDir } from "../daemon/paths.ts";
+import { defaultCacheDir as audiodCacheDir } from "../daemon/runtime/paths.ts";
 
 /** `$XDG_CACHE_HOME/audiod/tracks`, else `~/.cache/audiod/tracks`. */
 export function defaultCacheDir(): string {

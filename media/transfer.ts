@@ -8,8 +8,8 @@
  * @module
  */
 
-import { sleep } from "../daemon/membership.ts";
-import { describeFetchError } from "../daemon/bootstrap_client.ts";
+import { sleep } from "../daemon/cluster/membership.ts";
+import { describeFetchError } from "../daemon/cluster/peer_client.ts";
 import {
   chunkBounds,
   chunkCount,
@@ -19,7 +19,7 @@ import {
   LANES,
   verifyChunks,
 } from "./chunk_manifest.ts";
-import type { CatalogTrack, Replica } from "../client/types.ts";
+import type { CatalogTrack, Replica } from "../protocol/mod.ts";
 
 /** No replica could deliver verified bytes, or the token was refused. */
 export class TransferError extends Error {

@@ -6,17 +6,17 @@
  * @module
  */
 
-import { type ListenAddress, urlHost } from "../daemon/address.ts";
-import type { PeerAccess } from "../daemon/bootstrap_client.ts";
-import { LoadMeter } from "../daemon/load_meter.ts";
-import type { Logger } from "../daemon/log.ts";
-import { Metrics, standardMetrics } from "../daemon/metrics.ts";
-import { VERSION } from "../daemon/version.ts";
-import { type HeartbeatExtra, Membership } from "../daemon/membership.ts";
-import type { Handler } from "../daemon/router.ts";
-import { startServer } from "../daemon/server.ts";
-import type { TlsPem } from "../daemon/tls.ts";
-import { CommandError } from "../daemon/usage_error.ts";
+import { type ListenAddress, urlHost } from "../cli/address.ts";
+import type { PeerAccess } from "../daemon/cluster/peer_client.ts";
+import { LoadMeter } from "../daemon/cluster/load_meter.ts";
+import type { Logger } from "../daemon/runtime/log.ts";
+import { Metrics, standardMetrics } from "../daemon/http/metrics.ts";
+import { VERSION } from "../daemon/runtime/version.ts";
+import { type HeartbeatExtra, Membership } from "../daemon/cluster/membership.ts";
+import type { Handler } from "../daemon/http/router.ts";
+import { startServer } from "../daemon/http/server.ts";
+import type { TlsPem } from "../daemon/http/tls.ts";
+import { CommandError } from "../cli/usage_error.ts";
 
 /** How long a stopping instance waits for its active streams to end before it closes anyway. */
 export const DRAIN_GRACE_MS = 10_000;

@@ -8,20 +8,21 @@
  * @module
  */
 
-import { type ListenAddress, urlHost } from "../daemon/address.ts";
-import { peerAccess } from "../daemon/bootstrap_client.ts";
-import { HttpError } from "../daemon/http_error.ts";
-import { guardInternal } from "../daemon/join_secret.ts";
-import { LoadMeter } from "../daemon/load_meter.ts";
-import { countByRoleState, Metrics, standardMetrics } from "../daemon/metrics.ts";
-import { VERSION } from "../daemon/version.ts";
-import { createLogger, type LogFormat } from "../daemon/log.ts";
-import { Membership } from "../daemon/membership.ts";
-import { type Handler, Router } from "../daemon/router.ts";
-import { obj, oneOf, readJson, str } from "../daemon/schema.ts";
-import { startServer } from "../daemon/server.ts";
-import type { TlsPem } from "../daemon/tls.ts";
-import { CommandError } from "../daemon/usage_error.ts";
+import { type ListenAddress, urlHost } from "../cli/address.ts";
+import { peerAccess } from "../daemon/cluster/peer_client.ts";
+import { HttpError } from "../daemon/http/http_error.ts";
+import { guardInternal } from "../daemon/cluster/join_secret.ts";
+import { LoadMeter } from "../daemon/cluster/load_meter.ts";
+import { countByRoleState, Metrics, standardMetrics } from "../daemon/http/metrics.ts";
+import { VERSION } from "../daemon/runtime/version.ts";
+import { createLogger, type LogFormat } from "../daemon/runtime/log.ts";
+import { Membership } from "../daemon/cluster/membership.ts";
+import { type Handler, Router } from "../daemon/http/router.ts";
+import { obj, oneOf, str } from "../protocol/schema.ts";
+import { readJson } from "../daemon/http/body.ts";
+import { startServer } from "../daemon/http/server.ts";
+import type { TlsPem } from "../daemon/http/tls.ts";
+import { CommandError } from "../cli/usage_error.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 import { DRAIN_GRACE_MS } from "./_instance.ts";
 

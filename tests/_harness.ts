@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { JOIN_SECRET_HEADER } from "../daemon/join_secret.ts";
+import { JOIN_SECRET_HEADER } from "../daemon/cluster/join_secret.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { isolatedEnv, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
 import { parseExposition, sampleOf } from "./_exposition.ts";
 import { synthesizeWav } from "../media/wav.ts";
-import type { CatalogTrack, StatusReport } from "../client/types.ts";
+import type { CatalogTrack, StatusReport } from "../protocol/mod.ts";
 
 const STREAMS = 6;
 

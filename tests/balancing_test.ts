@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isolatedEnv, joinSecretFileOf, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
 import { AudiodClient } from "../client/api.ts";
-import { HttpError } from "../daemon/http_error.ts";
+import { HttpError } from "../daemon/http/http_error.ts";
 import { streamVerified } from "../media/transfer.ts";
 import { synthesizeWav } from "../media/wav.ts";
-import type { CatalogTrack } from "../client/types.ts";
+import type { CatalogTrack } from "../protocol/mod.ts";
 import { createHash } from "node:crypto";
 
 /**

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { audiod, freePort, isolatedEnv, startContent, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { makeLibrary } from "./fixtures.ts";
-import type { CatalogTrack, StatusReport } from "../client/types.ts";
+import type { CatalogTrack, StatusReport } from "../protocol/mod.ts";
 
 Deno.test({
   name: "after kill -9 and restart of the bootstrap, the cluster re-forms within 3 s and tokens keep working",

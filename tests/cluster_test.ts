@@ -18,7 +18,7 @@ import {
 import { makeLibrary, md5OfFile } from "./fixtures.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import { streamVerified, type TransferEvent } from "../media/transfer.ts";
-import type { CatalogTrack, StatusReport } from "../client/types.ts";
+import type { CatalogTrack, StatusReport } from "../protocol/mod.ts";
 
 /** Flips bytes in the middle of a file without changing its size or mtime. */
 async function corruptInPlace(path: string, at: number): Promise<void> {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { audiod, isolatedEnv, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { md5OfFile } from "./fixtures.ts";
-import type { CatalogTrack } from "../client/types.ts";
+import type { CatalogTrack } from "../protocol/mod.ts";
 
 Deno.test({
   name: "demo starts a cluster whose sample tracks a listener can sign in to, list and download",

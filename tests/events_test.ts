@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { isolatedEnv, joinSecretFileOf, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
-import { subscribeEvents } from "../daemon/event_stream.ts";
+import { subscribeEvents } from "../daemon/cluster/event_stream.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { InstanceEvent, RevokedEvent, TracksEvent } from "../roles/bootstrap/events.ts";
 

@@ -17,7 +17,7 @@ import {
 } from "./_harness.ts";
 import { md5OfFile } from "./fixtures.ts";
 import { synthesizeWav } from "../media/wav.ts";
-import type { StatusReport } from "../client/types.ts";
+import type { StatusReport } from "../protocol/mod.ts";
 
 Deno.test({
   name: "a download survives kill -9 of the node serving it, and a 1 s pause evicts nothing",

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isolatedEnv, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
 import { synthesizeWav } from "../media/wav.ts";
-import type { StatusReport } from "../client/types.ts";
+import type { StatusReport } from "../protocol/mod.ts";
 
 const PER_ROLE = 10_000;
 const CONCURRENCY = 32;

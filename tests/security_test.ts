@@ -21,7 +21,7 @@ import {
 } from "./_harness.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import { AudiodClient } from "../client/api.ts";
-import type { CatalogTrack, Session, StatusReport } from "../client/types.ts";
+import type { CatalogTrack, Session, StatusReport } from "../protocol/mod.ts";
 
 const NO_TRACK = "0".repeat(64);
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { audiodCommand, freePort, isolatedEnv, startBootstrap, tempDir, waitFor } from "./_harness.ts";
 import { hasCommand, makeLibrary } from "./fixtures.ts";
-import type { StatusReport } from "../client/types.ts";
+import type { StatusReport } from "../protocol/mod.ts";
 
 const SSHD = "/usr/sbin/sshd";
 const canRun = Deno.uid?.() === 0 && (await Deno.stat(SSHD).then(() => true, () => false)) &&

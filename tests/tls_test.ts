@@ -16,7 +16,7 @@ import {
   waitFor,
 } from "./_harness.ts";
 import { synthesizeWav } from "../media/wav.ts";
-import type { StatusReport } from "../client/types.ts";
+import type { StatusReport } from "../protocol/mod.ts";
 
 async function openssl(args: string[], cwd: string): Promise<void> {
   const out = await new Deno.Command("openssl", { args, cwd, stdout: "piped", stderr: "piped" }).output();

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { audiod, isolatedEnv, startBootstrap, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { computeManifest } from "../media/chunk_manifest.ts";
 import { streamVerified, type TransferEvent } from "../media/transfer.ts";
-import type { CatalogTrack } from "../client/types.ts";
+import type { CatalogTrack } from "../protocol/mod.ts";
 
 const MIB = 1 << 20;
 

@@ -6,7 +6,7 @@
  * @module
  */
 import wabtInit from "wabt";
-import { printOut } from "../daemon/log.ts";
+import { printOut } from "../daemon/runtime/log.ts";
 
 const K = Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0);
 const S = [

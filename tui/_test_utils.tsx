@@ -7,7 +7,7 @@
 
 import { EventEmitter } from "node:events";
 import { render } from "ink-testing-library";
-import type { CatalogTrack, Session, StatusReport } from "../client/types.ts";
+import type { CatalogTrack, Session, StatusReport } from "../protocol/mod.ts";
 import { App } from "./app.tsx";
 import type { ControllerOptions } from "./controller.ts";
 import {

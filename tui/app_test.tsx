@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeServices, KEYS, makeTrack, makeTracks, renderApp } from "./_test_utils.tsx";
 import { formatHelpLine, HELP_SCOPES, helpLines } from "./components/help_overlay.tsx";
-import type { StatusEntry } from "../client/types.ts";
+import type { StatusEntry } from "../protocol/mod.ts";
 
 const SESSION = { host: "http://h:7700", user: "alice", token: "t", expiresAt: Date.now() + 3_600_000 };
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Session } from "../client/types.ts";
+import type { Session } from "../protocol/mod.ts";
 import { FakeServices, makeTracks, TEST_CONTROLLER, waitFor } from "./_test_utils.tsx";
 import { TuiController } from "./controller.ts";
 import { SessionExpiredError } from "./services.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CatalogTrack, Session, StatusReport } from "../client/types.ts";
+import type { CatalogTrack, Session, StatusReport } from "../protocol/mod.ts";
 import type { PlaybackEvent, PlaybackHandle } from "../media/playback.ts";
 
 /**

@@ -7,15 +7,16 @@
  * @module
  */
 
-import { callJson, type PeerAccess, peerAccess, UnreachableError } from "../../daemon/bootstrap_client.ts";
-import { bearer } from "../../daemon/bearer.ts";
-import { HttpError } from "../../daemon/http_error.ts";
-import { guardInternal } from "../../daemon/join_secret.ts";
-import { LoadMeter } from "../../daemon/load_meter.ts";
-import { Metrics } from "../../daemon/metrics.ts";
-import { createLogger, type LogFormat, type Logger } from "../../daemon/log.ts";
-import { type Handler, Router } from "../../daemon/router.ts";
-import { obj, readJson, str } from "../../daemon/schema.ts";
+import { callJson, type PeerAccess, peerAccess, UnreachableError } from "../../daemon/cluster/peer_client.ts";
+import { bearer } from "../../daemon/http/bearer.ts";
+import { HttpError } from "../../daemon/http/http_error.ts";
+import { guardInternal } from "../../daemon/cluster/join_secret.ts";
+import { LoadMeter } from "../../daemon/cluster/load_meter.ts";
+import { Metrics } from "../../daemon/http/metrics.ts";
+import { createLogger, type LogFormat, type Logger } from "../../daemon/runtime/log.ts";
+import { type Handler, Router } from "../../daemon/http/router.ts";
+import { obj, str } from "../../protocol/schema.ts";
+import { readJson } from "../../daemon/http/body.ts";
 import { type InstancePlacement, runInstance } from "../_instance.ts";
 import { burnVerify, hashPassword, needsRehash, verifyPassword } from "./password.ts";
 

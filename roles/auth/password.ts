@@ -6,8 +6,8 @@
  * @module
  */
 
-import { HttpError } from "../../daemon/http_error.ts";
-import { Lanes, LanesFullError } from "../../daemon/lanes.ts";
+import { HttpError } from "../../daemon/http/http_error.ts";
+import { Lanes, LanesFullError } from "../../daemon/runtime/lanes.ts";
 
 /** Argon2id cost parameters. */
 export interface Argon2Params {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HttpError } from "../../daemon/http_error.ts";
+import { HttpError } from "../../daemon/http/http_error.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./password.ts";
 
 Deno.test("verifyPassword() accepts the right password and refuses a wrong one", async () => {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { InstanceState, Role } from "../../client/types.ts";
+import type { InstanceState, Role } from "../../protocol/mod.ts";
 
 /** `instance`: an instance or node changed state. */
 export interface InstanceEvent {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseEventStream, type ServerSentEvent } from "../../daemon/event_stream.ts";
+import { parseEventStream, type ServerSentEvent } from "../../daemon/cluster/event_stream.ts";
 import { EventHub } from "./events.ts";
 
 /** Reads events from a subscription until `count` arrived. */

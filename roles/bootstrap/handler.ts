@@ -5,28 +5,18 @@
  * @module
  */
 
-import { bearer } from "../../daemon/bearer.ts";
-import { HttpError } from "../../daemon/http_error.ts";
-import { guardInternal, requireJoinSecret } from "../../daemon/join_secret.ts";
-import type { Logger } from "../../daemon/log.ts";
-import { type Handler, Router } from "../../daemon/router.ts";
-import {
-  arrayOf,
-  bool,
-  int,
-  nullable,
-  num,
-  obj,
-  oneOf,
-  optional,
-  readJson,
-  str,
-} from "../../daemon/schema.ts";
-import type { CatalogTrack, Replica, StatusEntry, StatusReport } from "../../client/types.ts";
+import { bearer } from "../../daemon/http/bearer.ts";
+import { HttpError } from "../../daemon/http/http_error.ts";
+import { guardInternal, requireJoinSecret } from "../../daemon/cluster/join_secret.ts";
+import type { Logger } from "../../daemon/runtime/log.ts";
+import { type Handler, Router } from "../../daemon/http/router.ts";
+import { arrayOf, bool, int, nullable, num, obj, oneOf, optional, str } from "../../protocol/schema.ts";
+import { readJson } from "../../daemon/http/body.ts";
+import type { CatalogTrack, Replica, StatusEntry, StatusReport } from "../../protocol/mod.ts";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import type { EventHub } from "./events.ts";
 import { rankMembers } from "./balance.ts";
-import { JOIN_SECRET_HEADER } from "../../daemon/join_secret.ts";
+import { JOIN_SECRET_HEADER } from "../../daemon/cluster/join_secret.ts";
 import type { Member, Registry } from "./registry.ts";
 import { addressKey, type SignInLimits } from "./sign_in_limits.ts";
 import { userKey, type UserStore } from "./user_store.ts";

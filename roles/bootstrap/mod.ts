@@ -11,16 +11,16 @@
  */
 
 import { join } from "node:path";
-import { callJson, peerAccess } from "../../daemon/bootstrap_client.ts";
-import type { ListenAddress } from "../../daemon/address.ts";
-import { LoadMeter } from "../../daemon/load_meter.ts";
-import { countByRoleState, Metrics, standardMetrics } from "../../daemon/metrics.ts";
-import { VERSION } from "../../daemon/version.ts";
-import { ensureJoinSecret } from "../../daemon/join_secret.ts";
-import { createLogger, type LogFormat, printOut } from "../../daemon/log.ts";
-import { startServer } from "../../daemon/server.ts";
-import type { TlsPem } from "../../daemon/tls.ts";
-import { CommandError } from "../../daemon/usage_error.ts";
+import { callJson, peerAccess } from "../../daemon/cluster/peer_client.ts";
+import type { ListenAddress } from "../../cli/address.ts";
+import { LoadMeter } from "../../daemon/cluster/load_meter.ts";
+import { countByRoleState, Metrics, standardMetrics } from "../../daemon/http/metrics.ts";
+import { VERSION } from "../../daemon/runtime/version.ts";
+import { ensureJoinSecret } from "../../daemon/cluster/join_secret.ts";
+import { createLogger, type LogFormat, printOut } from "../../daemon/runtime/log.ts";
+import { startServer } from "../../daemon/http/server.ts";
+import type { TlsPem } from "../../daemon/http/tls.ts";
+import { CommandError } from "../../cli/usage_error.ts";
 import { Catalog } from "./catalog.ts";
 import { EventHub } from "./events.ts";
 import { createHandler, removeTracks } from "./handler.ts";
@@ -29,8 +29,8 @@ import { type ScaleOptions, schedulePolicy, Scheduler } from "./scheduler.ts";
 import { type Rate, SignInLimits } from "./sign_in_limits.ts";
 import { type SessionTiming, UserStore } from "./user_store.ts";
 import { parseSshTarget, RemoteNode } from "./ssh_launcher.ts";
-import type { Logger } from "../../daemon/log.ts";
-import { urlHost } from "../../daemon/address.ts";
+import type { Logger } from "../../daemon/runtime/log.ts";
+import { urlHost } from "../../cli/address.ts";
 
 /** Options of `audiod bootstrap`. */
 export interface BootstrapOptions {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { InstanceState, Load, Role, StatusEntry } from "../../client/types.ts";
+import type { InstanceState, Load, Role, StatusEntry } from "../../protocol/mod.ts";
 
 /** A registered node or instance. */
 export interface Member {

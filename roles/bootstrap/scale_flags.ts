@@ -5,8 +5,8 @@
  * @module
  */
 
-import { parseDuration } from "../../daemon/duration.ts";
-import { UsageError } from "../../daemon/usage_error.ts";
+import { parseDuration } from "../../cli/duration.ts";
+import { UsageError } from "../../cli/usage_error.ts";
 import type { ScaleOptions } from "./scheduler.ts";
 
 /** The flags as commander hands them over (strings, absent when not given). */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../../daemon/usage_error.ts";
+import { UsageError } from "../../cli/usage_error.ts";
 import { parseScaleFlags } from "./scale_flags.ts";
 import { schedulePolicy } from "./scheduler.ts";
 

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Logger } from "../../daemon/log.ts";
+import type { Logger } from "../../daemon/runtime/log.ts";
 import {
   decideScale,
   DEFAULT_SCALE,

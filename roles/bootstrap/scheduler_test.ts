@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger } from "../../daemon/log.ts";
+import { createLogger } from "../../daemon/runtime/log.ts";
 import { IDLE, type Member, Registry } from "./registry.ts";
 import { type InstanceRole, pickNode, pickVictim, schedulePolicy, Scheduler } from "./scheduler.ts";
 

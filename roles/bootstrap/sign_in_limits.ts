@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Rate } from "../../daemon/duration.ts";
+import type { Rate } from "../../cli/duration.ts";
 
 export type { Rate };
 

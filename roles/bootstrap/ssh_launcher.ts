@@ -9,11 +9,11 @@
  * @module
  */
 
-import { urlHost } from "../../daemon/address.ts";
-import { compiledBinary } from "../../daemon/self_command.ts";
-import type { Logger } from "../../daemon/log.ts";
-import { sleep } from "../../daemon/membership.ts";
-import { UsageError } from "../../daemon/usage_error.ts";
+import { urlHost } from "../../cli/address.ts";
+import { compiledBinary } from "../../daemon/runtime/self_command.ts";
+import type { Logger } from "../../daemon/runtime/log.ts";
+import { sleep } from "../../daemon/cluster/membership.ts";
+import { UsageError } from "../../cli/usage_error.ts";
 
 /** `user@host:port`, parsed. */
 export interface SshTarget {

@@ -9,8 +9,8 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { HttpError } from "../../daemon/http_error.ts";
-import { randomToken } from "../../daemon/join_secret.ts";
+import { HttpError } from "../../daemon/http/http_error.ts";
+import { randomToken } from "../../daemon/cluster/join_secret.ts";
 
 /** A stored account. */
 export interface UserRecord {

@@ -5,14 +5,15 @@
  * @module
  */
 
-import { bearer } from "../../daemon/bearer.ts";
-import { HttpError } from "../../daemon/http_error.ts";
-import { fileBody } from "../../daemon/http1.ts";
-import type { LoadMeter } from "../../daemon/load_meter.ts";
-import type { Logger } from "../../daemon/log.ts";
-import { parseRange } from "../../daemon/range.ts";
-import { type Handler, Router } from "../../daemon/router.ts";
-import { arrayOf, obj, readJson, str } from "../../daemon/schema.ts";
+import { bearer } from "../../daemon/http/bearer.ts";
+import { HttpError } from "../../daemon/http/http_error.ts";
+import { fileBody } from "../../daemon/http1/server.ts";
+import type { LoadMeter } from "../../daemon/cluster/load_meter.ts";
+import type { Logger } from "../../daemon/runtime/log.ts";
+import { parseRange } from "../../daemon/http/range.ts";
+import { type Handler, Router } from "../../daemon/http/router.ts";
+import { arrayOf, obj, str } from "../../protocol/schema.ts";
+import { readJson } from "../../daemon/http/body.ts";
 import {
   CHUNK_SIZE,
   type ChunkManifest,
@@ -22,7 +23,7 @@ import {
 import type { MediaIndex, TrackRecord } from "../../media/media_index.ts";
 import { formatOf, type Library } from "./library.ts";
 import type { TokenCheck } from "./token_check.ts";
-import { guardInternal } from "../../daemon/join_secret.ts";
+import { guardInternal } from "../../daemon/cluster/join_secret.ts";
 
 /** What the file handler needs. */
 export interface FileDeps {

@@ -9,14 +9,14 @@
 
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
-import { callJson, peerAccess } from "../../daemon/bootstrap_client.ts";
-import { trimHeapWhile } from "../../daemon/heap_trim.ts";
-import { LoadMeter } from "../../daemon/load_meter.ts";
-import { Metrics } from "../../daemon/metrics.ts";
-import { subscribeEvents } from "../../daemon/event_stream.ts";
-import { createLogger, type LogFormat } from "../../daemon/log.ts";
-import { sleep } from "../../daemon/membership.ts";
-import { CommandError } from "../../daemon/usage_error.ts";
+import { callJson, peerAccess } from "../../daemon/cluster/peer_client.ts";
+import { trimHeapWhile } from "../../daemon/http1/heap_trim.ts";
+import { LoadMeter } from "../../daemon/cluster/load_meter.ts";
+import { Metrics } from "../../daemon/http/metrics.ts";
+import { subscribeEvents } from "../../daemon/cluster/event_stream.ts";
+import { createLogger, type LogFormat } from "../../daemon/runtime/log.ts";
+import { sleep } from "../../daemon/cluster/membership.ts";
+import { CommandError } from "../../cli/usage_error.ts";
 import { warmUpHashing } from "../../media/chunk_manifest.ts";
 import { MediaIndex } from "../../media/media_index.ts";
 import { scanMedia } from "../../media/scan.ts";

@@ -8,8 +8,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { callJson, type PeerAccess, UnreachableError } from "../../daemon/bootstrap_client.ts";
-import { HttpError } from "../../daemon/http_error.ts";
+import { callJson, type PeerAccess, UnreachableError } from "../../daemon/cluster/peer_client.ts";
+import { HttpError } from "../../daemon/http/http_error.ts";
 
 interface Confirmed {
   user: string;

@@ -6,7 +6,7 @@
 
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
-import type { CatalogTrack, InstanceState } from "../../client/types.ts";
+import type { CatalogTrack, InstanceState } from "../../protocol/mod.ts";
 import { formatBytes, formatDuration } from "../format.ts";
 
 /** Lines the pane needs for a track, its top rule included, when given `rows` at most. */

@@ -7,7 +7,7 @@
 
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
-import type { CatalogTrack } from "../../client/types.ts";
+import type { CatalogTrack } from "../../protocol/mod.ts";
 import { formatDuration } from "../format.ts";
 
 /** Column widths for a terminal `width` cells wide. */

@@ -7,7 +7,7 @@
 
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
-import type { StatusEntry } from "../../client/types.ts";
+import type { StatusEntry } from "../../protocol/mod.ts";
 import { STATE_COLORS } from "../components/details_pane.tsx";
 import { useTui } from "../context.tsx";
 import { formatBytes, GAP } from "../format.ts";

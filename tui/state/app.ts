@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CatalogTrack, Session } from "../../client/types.ts";
+import type { CatalogTrack, Session } from "../../protocol/mod.ts";
 import type { TuiSettings } from "../services.ts";
 import { type ClusterAction, clusterReducer, type ClusterState, INITIAL_CLUSTER } from "./cluster.ts";
 import {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { StatusEntry, StatusReport } from "../../client/types.ts";
+import type { StatusEntry, StatusReport } from "../../protocol/mod.ts";
 
 export interface ClusterState {
   report: StatusReport | null;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { CatalogTrack } from "../../client/types.ts";
+import type { CatalogTrack } from "../../protocol/mod.ts";
 import { makeTrack, makeTracks } from "../_test_utils.tsx";
 import {
   INITIAL_LIBRARY,

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { CatalogTrack } from "../../client/types.ts";
+import type { CatalogTrack } from "../../protocol/mod.ts";
 import type { PlaybackEvent } from "../services.ts";
 
 export type PlaybackStatus = "idle" | "loading" | "playing" | "paused" | "ended" | "stopped" | "error";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { CatalogTrack } from "../../client/types.ts";
+import type { CatalogTrack } from "../../protocol/mod.ts";
 import { clampView, type ListMove, moveView } from "./_list.ts";
 
 /** One entry; `key` tells apart two entries of the same track. */

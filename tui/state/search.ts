@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CatalogTrack } from "../../client/types.ts";
+import type { CatalogTrack } from "../../protocol/mod.ts";
 
 const PRINTABLE_ASCII = /^[ -~]*$/;
 

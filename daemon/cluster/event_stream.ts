@@ -6,7 +6,7 @@
  * @module
  */
 
-import { describeFetchError, type PeerAccess } from "./bootstrap_client.ts";
+import { describeFetchError, type PeerAccess } from "./peer_client.ts";
 import { JOIN_SECRET_HEADER } from "./join_secret.ts";
 import { sleep } from "./membership.ts";
 

@@ -14,13 +14,13 @@
  * @module
  */
 
-import { bodyStream, ConnReader, type RequestHead, WireError } from "./_http1_wire.ts";
-import { type FileSource, fileSourceOf } from "./_file_body.ts";
-import { canSharePort, startHelpers } from "./_http1_threads.ts";
-import { HOST_HEADER } from "./router.ts";
-import type { TlsPem } from "./tls.ts";
+import { bodyStream, ConnReader, type RequestHead, WireError } from "./_request_parser.ts";
+import { type FileSource, fileSourceOf } from "./file_body.ts";
+import { canSharePort, startHelpers } from "./_threads.ts";
+import { HOST_HEADER } from "../http/router.ts";
+import type { TlsPem } from "../http/tls.ts";
 
-export { fileBody, type StreamMeter } from "./_file_body.ts";
+export { fileBody, type StreamMeter } from "./file_body.ts";
 
 /**
  * Read buffers of file bodies, kept for reuse so streaming makes no garbage. The first streams at a time get

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileBody, type Http1Server, serveHttp1 } from "./http1.ts";
-import { LoadMeter } from "./load_meter.ts";
-import { parseRange } from "./range.ts";
-import { rawExchange, type RawResponse, writeRandomFile } from "../tests/_raw_http.ts";
+import { fileBody, type Http1Server, serveHttp1 } from "./server.ts";
+import { LoadMeter } from "../cluster/load_meter.ts";
+import { parseRange } from "../http/range.ts";
+import { rawExchange, type RawResponse, writeRandomFile } from "../../tests/_raw_http.ts";
 
 type Handler = Parameters<typeof serveHttp1>[0]["handler"];
 

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Load } from "../client/types.ts";
-import type { Handler } from "./router.ts";
+import type { Load } from "../../protocol/mod.ts";
+import type { Handler } from "../http/router.ts";
 
 /** Options for {@linkcode LoadMeter}. */
 export interface LoadMeterOptions {

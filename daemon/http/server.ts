@@ -5,13 +5,13 @@
  * @module
  */
 
-import { type ListenAddress, urlHost } from "./address.ts";
-import { type Http1Server, serveHttp1 } from "./http1.ts";
+import { type ListenAddress, urlHost } from "../../cli/address.ts";
+import { type Http1Server, serveHttp1 } from "../http1/server.ts";
 import type { Metrics } from "./metrics.ts";
 import { type Handler, routeOf } from "./router.ts";
-import { type Logger, printOut } from "./log.ts";
+import { type Logger, printOut } from "../runtime/log.ts";
 import type { TlsPem } from "./tls.ts";
-import { CommandError } from "./usage_error.ts";
+import { CommandError } from "../../cli/usage_error.ts";
 
 /** A running server. */
 export interface RunningServer {

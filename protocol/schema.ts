@@ -1,19 +1,33 @@
 /**
- * Validation of JSON request bodies with field-level messages, and a size-limited body reader.
+ * The schema helper every wire shape is written with: a schema is a check that takes an unknown JSON value and
+ * returns it typed, or throws a {@linkcode SchemaError} naming the field (`body.user: must be a string`). Servers
+ * check request bodies with it (a 400), clients check answers with it (a clear error, never a crash deep inside).
+ * This folder imports nothing else of audiod's.
  *
  * @module
  */
 
-import { HttpError } from "./http_error.ts";
+/** A value did not fit its schema: `path` names the field (e.g. `body.replicas[2].url`). */
+export class SchemaError extends Error {
+  readonly path: string;
+  readonly reason: string;
 
-/** Validates a value at `path` (e.g. `body.user`) and returns it typed, or throws a 400 naming the field. */
+  constructor(path: string, reason: string) {
+    super(`Cannot accept ${path}: ${reason}`);
+    this.name = "SchemaError";
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
+/** Validates a value at `path` (e.g. `body.user`) and returns it typed, or throws a SchemaError naming the field. */
 export type Check<T> = (value: unknown, path: string) => T;
 
 /** The type a check returns. */
 export type Infer<C> = C extends Check<infer T> ? T : never;
 
 function fail(path: string, message: string): never {
-  throw new HttpError(400, "invalid_request", `Cannot accept ${path}: ${message}`);
+  throw new SchemaError(path, message);
 }
 
 /** A string, by default 1 to 1024 characters. */
@@ -115,54 +129,4 @@ export function obj<S extends Shape>(shape: S): Check<ObjectOf<S>> {
     }
     return out as ObjectOf<S>;
   };
-}
-
-/** Largest JSON body accepted by default. */
-export const JSON_LIMIT = 64 * 1024;
-
-/** Reads a request body of at most `limit` bytes (413 past it). */
-export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
-  const declared = req.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) {
-    throw new HttpError(413, "too_large", `Cannot accept a body of ${declared} bytes: the limit is ${limit}`);
-  }
-  if (!req.body) return new Uint8Array();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const reader = req.body.getReader();
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > limit) {
-        throw new HttpError(413, "too_large", `Cannot accept a body larger than ${limit} bytes`);
-      }
-      parts.push(value);
-    }
-  } catch (error) {
-    if (error instanceof HttpError) throw error;
-    throw new HttpError(400, "bad_request", "Cannot read the request body: the connection broke");
-  } finally {
-    reader.releaseLock();
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
-}
-
-/** Reads, parses and validates a JSON body. */
-export async function readJson<T>(req: Request, check: Check<T>, limit = JSON_LIMIT): Promise<T> {
-  const bytes = await readBody(req, limit);
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    throw new HttpError(400, "malformed_json", "Cannot parse the request body: it is not valid UTF-8 JSON");
-  }
-  return check(value, "body");
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { hashPassword, verifyPassword } from "../roles/auth/password.ts";
+import { hashPassword, verifyPassword } from "../../roles/auth/password.ts";
 import { tuneMalloc } from "./malloc_tuning.ts";
 
 function rssMiB(): number {

@@ -9,9 +9,9 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
-import { HttpError } from "./http_error.ts";
-import type { Router } from "./router.ts";
-import { CommandError, UsageError } from "./usage_error.ts";
+import { HttpError } from "../http/http_error.ts";
+import type { Router } from "../http/router.ts";
+import { CommandError, UsageError } from "../../cli/usage_error.ts";
 
 /** The request header that carries the join secret. */
 export const JOIN_SECRET_HEADER = "x-audiod-join-secret";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../../cli/usage_error.ts";
 
 /** A certificate chain and its private key, PEM text. */
 export interface TlsPem {

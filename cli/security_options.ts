@@ -6,8 +6,8 @@
  */
 
 import { parseDuration, parseRate, type Rate } from "./duration.ts";
-import { resolveJoinSecret } from "./join_secret.ts";
-import { readDaemonTls, type TlsPem } from "./tls.ts";
+import { resolveJoinSecret } from "../daemon/cluster/join_secret.ts";
+import { readDaemonTls, type TlsPem } from "../daemon/http/tls.ts";
 
 /** TLS options as the command line gives them. */
 interface TlsFlags {

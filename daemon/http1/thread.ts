@@ -5,12 +5,12 @@
  * @module
  */
 
-import type { FileOrder, FromHelper, ToHelper } from "./_http1_threads.ts";
-import { fileBody } from "./_file_body.ts";
+import type { FileOrder, FromHelper, ToHelper } from "./_threads.ts";
+import { fileBody } from "./file_body.ts";
 import { trimHeapWhile } from "./heap_trim.ts";
-import { errorResponse, HttpError } from "./http_error.ts";
-import { type Http1Server, serveHttp1 } from "./http1.ts";
-import { readBody } from "./schema.ts";
+import { errorResponse, HttpError } from "../http/http_error.ts";
+import { type Http1Server, serveHttp1 } from "./server.ts";
+import { readBody } from "../http/body.ts";
 
 /** The largest request body a helper forwards (the file instance takes small JSON bodies only). */
 const BODY_LIMIT = 1024 * 1024;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseExposition, sampleOf } from "../tests/_exposition.ts";
+import { parseExposition, sampleOf } from "../../tests/_exposition.ts";
 import { countByRoleState, EXPOSITION_TYPE, Metrics } from "./metrics.ts";
 
 Deno.test("Metrics renders counters and gauges in the text exposition format 0.0.4", async () => {

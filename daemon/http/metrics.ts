@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { LoadMeter } from "./load_meter.ts";
+import type { LoadMeter } from "../cluster/load_meter.ts";
 
 /** Label names to values. */
 export type Labels = Record<string, string>;

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { callJson, type PeerAccess, UnreachableError } from "./bootstrap_client.ts";
-import { HttpError } from "./http_error.ts";
-import type { Logger } from "./log.ts";
-import type { Load, Role } from "../client/types.ts";
+import { callJson, type PeerAccess, UnreachableError } from "./peer_client.ts";
+import { HttpError } from "../http/http_error.ts";
+import type { Logger } from "../runtime/log.ts";
+import type { Load, Role } from "../../protocol/mod.ts";
 
 /** What a member tells the bootstrap about itself. */
 export interface MemberInfo {

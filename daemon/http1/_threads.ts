@@ -10,9 +10,9 @@
  * @module
  */
 
-import { fileSourceOf, type StreamMeter } from "./_file_body.ts";
-import type { Http1Options } from "./http1.ts";
-import type { TlsPem } from "./tls.ts";
+import { fileSourceOf, type StreamMeter } from "./file_body.ts";
+import type { Http1Options } from "./server.ts";
+import type { TlsPem } from "../http/tls.ts";
 
 /** A file body the helper sends: the handler's file, opened again by path, which must not have changed. */
 export interface FileOrder {
@@ -121,7 +121,7 @@ export function startHelpers(
 ): Helpers {
   let forwarded = 0;
   const helpers = Array.from({ length: threads - 1 }, () => {
-    const worker = new Worker(new URL("./http1_thread.ts", import.meta.url), { type: "module" });
+    const worker = new Worker(new URL("./thread.ts", import.meta.url), { type: "module" });
     const exchanges = new Map<number, Exchange>();
     const { promise: stopped, resolve: stop } = Promise.withResolvers<void>();
     const { promise: listening, resolve: listened } = Promise.withResolvers<void>();

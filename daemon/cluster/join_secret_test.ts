@@ -8,8 +8,8 @@ import {
   resolveJoinSecret,
   secretMatches,
 } from "./join_secret.ts";
-import { HttpError } from "./http_error.ts";
-import { Router } from "./router.ts";
+import { HttpError } from "../http/http_error.ts";
+import { Router } from "../http/router.ts";
 
 Deno.test("ensureJoinSecret() writes 256 random bits with mode 0600 once, then reads them back", async () => {
   const dir = await Deno.makeTempDir();

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { HttpError } from "./http_error.ts";
+import { HttpError } from "../http/http_error.ts";
 import { JOIN_SECRET_HEADER } from "./join_secret.ts";
-import { httpClientFor } from "./tls.ts";
+import { httpClientFor } from "../http/tls.ts";
 
 /** The address could not be reached at all. */
 export class UnreachableError extends Error {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileBody, type Http1Options, serveHttp1 } from "./http1.ts";
-import { LoadMeter } from "./load_meter.ts";
-import { waitFor } from "../tests/_harness.ts";
-import { rawExchange, type RawResponse, writeRandomFile } from "../tests/_raw_http.ts";
+import { fileBody, type Http1Options, serveHttp1 } from "./server.ts";
+import { LoadMeter } from "../cluster/load_meter.ts";
+import { waitFor } from "../../tests/_harness.ts";
+import { rawExchange, type RawResponse, writeRandomFile } from "../../tests/_raw_http.ts";
 
 type Handler = Http1Options["handler"];
 
@@ -204,7 +204,7 @@ Deno.test("a helper serves HTTPS with the server's certificate", async () => {
 
 Deno.test("without --unstable-net one thread serves, instead of the process exiting", async () => {
   const code = `
-    import { serveHttp1 } from ${JSON.stringify(new URL("./http1.ts", import.meta.url).href)};
+    import { serveHttp1 } from ${JSON.stringify(new URL("./server.ts", import.meta.url).href)};
     const server = serveHttp1({ hostname: "127.0.0.1", port: 0, threads: 2, handler: () => new Response("hi"),
       onError: () => new Response("no", { status: 500 }) });
     const res = await fetch("http://127.0.0.1:" + server.addr.port + "/");
