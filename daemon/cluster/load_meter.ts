@@ -34,11 +34,11 @@ export class LoadMeter {
 
   /** Wraps a handler so every request counts as in flight until its response is returned. */
   wrap(handler: Handler): Handler {
-    return async (req, info) => {
+    return async (req, info, routing) => {
       this.#inFlight++;
       this.#requests++;
       try {
-        return await handler(req, info);
+        return await handler(req, info, routing);
       } finally {
         this.#inFlight--;
       }

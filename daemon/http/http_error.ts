@@ -1,9 +1,13 @@
 /**
- * The one error type HTTP handlers throw. {@linkcode errorResponse} is the only place that turns errors into
- * responses.
+ * The one error type HTTP handlers throw, and the one place that turns errors into responses
+ * ({@linkcode errorAnswer}; {@linkcode errorResponse} is it as a `Response`). Both servers use it: `Deno.serve`
+ * through the router and `startServer`, audiod's own HTTP/1.1 server for requests it refuses on the wire.
  *
  * @module
  */
+
+import type { ErrorBody } from "../../protocol/error.ts";
+import { SchemaError } from "../../protocol/schema.ts";
 
 /** An error with an HTTP status and a stable, machine-readable code. */
 export class HttpError extends Error {
@@ -20,23 +24,41 @@ export class HttpError extends Error {
   }
 }
 
-/** The JSON body of every error response: `{"error": {"code", "message"}}`. */
-export interface ErrorBody {
-  error: { code: string; message: string };
+export type { ErrorBody } from "../../protocol/error.ts";
+
+/** What to answer to an error: the status, the headers besides Content-Type, and the JSON body. */
+export interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: ErrorBody;
 }
 
+/** The message of every 500: the details go to the log, never to the client. */
+const INTERNAL_MESSAGE = "Internal error: the server logged the details";
+
 /**
- * Turns anything thrown by a handler into a response. HttpErrors keep their status and message; anything else
- * becomes a 500 with a generic message (never a stack trace or an internal path), and `onInternal` is told.
+ * What to answer to anything a handler threw. HttpErrors keep their status, code, message and headers; a
+ * {@linkcode SchemaError} (a value checked outside `readJson`) is a 400 `invalid_request` naming the field;
+ * anything else is a 500 with a generic message (never a stack trace or an internal path), and `onInternal`
+ * is told.
  */
-export function errorResponse(error: unknown, onInternal: (error: unknown) => void): Response {
+export function errorAnswer(error: unknown, onInternal: (error: unknown) => void): ErrorAnswer {
   if (error instanceof HttpError) {
-    const body: ErrorBody = { error: { code: error.code, message: error.message } };
-    return Response.json(body, { status: error.status, headers: error.headers });
+    return {
+      status: error.status,
+      headers: error.headers,
+      body: { error: { code: error.code, message: error.message } },
+    };
+  }
+  if (error instanceof SchemaError) {
+    return { status: 400, headers: {}, body: { error: { code: "invalid_request", message: error.message } } };
   }
   onInternal(error);
-  const body: ErrorBody = {
-    error: { code: "internal", message: "Internal error: the server logged the details" },
-  };
-  return Response.json(body, { status: 500 });
+  return { status: 500, headers: {}, body: { error: { code: "internal", message: INTERNAL_MESSAGE } } };
+}
+
+/** {@linkcode errorAnswer} as a JSON response. */
+export function errorResponse(error: unknown, onInternal: (error: unknown) => void): Response {
+  const { status, headers, body } = errorAnswer(error, onInternal);
+  return Response.json(body, { status, headers });
 }

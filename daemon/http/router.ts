@@ -13,27 +13,36 @@ export interface RouteContext {
   url: URL;
   /** The caller's address, when known. */
   remoteAddr: string;
+  /** The pattern of the route that matched, e.g. `/v1/tracks/:id`. */
+  route: string;
 }
 
 /** Handles one matched route. */
 export type RouteHandler = (req: Request, ctx: RouteContext) => Response | Promise<Response>;
 
-/** A request handler as `Deno.serve` takes it. */
-export type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
+/**
+ * What routing learnt about one request, written into an object the caller of {@linkcode Handler} passes in
+ * (the server, to label its request metrics), so that no table of requests outlives them.
+ */
+export interface Routing {
+  /**
+   * The pattern (e.g. `/v1/tracks/:id`) of the route the request matched — by path, whatever its method — or
+   * null when none did: a bounded metrics label, unlike the path itself.
+   */
+  route: string | null;
+}
+
+/**
+ * A request handler as `Deno.serve` takes it. A wrapper passes `routing` on to the handler it wraps; a router
+ * fills it in.
+ */
+export type Handler = (req: Request, info?: Deno.ServeHandlerInfo, routing?: Routing) => Promise<Response>;
 
 interface Route {
   method: string;
   path: string;
   parts: string[];
   handler: RouteHandler;
-}
-
-/** The route pattern each request matched, for metrics (a bounded label, unlike the path itself). */
-const matched = new WeakMap<Request, string>();
-
-/** The pattern (e.g. `/v1/tracks/:id`) of the route `req` matched, or undefined when none did. */
-export function routeOf(req: Request): string | undefined {
-  return matched.get(req);
 }
 
 interface Guard {
@@ -82,16 +91,16 @@ export class Router {
     return this;
   }
 
-  /** The handler to give `Deno.serve`. */
-  readonly handle: Handler = async (req, info) => {
+  /** The handler to give `Deno.serve`; it tells `routing` (when given) which route matched. */
+  readonly handle: Handler = async (req, info, routing) => {
     try {
-      return await this.#dispatch(req, info);
+      return await this.#dispatch(req, info, routing);
     } catch (error) {
       return errorResponse(error, (e) => this.#onInternal(e, req));
     }
   };
 
-  async #dispatch(req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> {
+  async #dispatch(req: Request, info?: Deno.ServeHandlerInfo, routing?: Routing): Promise<Response> {
     let url: URL;
     try {
       url = new URL(req.url);
@@ -104,17 +113,22 @@ export class Router {
     }
     const parts = splitPath(url.pathname);
     const fitting = this.#routes.filter((r) => fits(r.parts, parts));
-    if (fitting[0]) matched.set(req, fitting[0].path);
-    for (const guard of this.#guards) {
-      if (guard.prefix.every((p, i) => parts[i] === p)) guard.check(req);
-    }
     const route = fitting.find((r) =>
       r.method === req.method || (req.method === "HEAD" && r.method === "GET")
     );
+    if (routing) routing.route = (route ?? fitting[0])?.path ?? null;
+    for (const guard of this.#guards) {
+      if (guard.prefix.every((p, i) => parts[i] === p)) guard.check(req);
+    }
     if (route) {
       const remote = info?.remoteAddr;
       const remoteAddr = remote && "hostname" in remote ? remote.hostname : "";
-      return await route.handler(req, { params: paramsOf(route.parts, parts), url, remoteAddr });
+      return await route.handler(req, {
+        params: paramsOf(route.parts, parts),
+        url,
+        remoteAddr,
+        route: route.path,
+      });
     }
     const allowed = new Set<string>();
     for (const r of fitting) {

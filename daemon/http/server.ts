@@ -8,7 +8,8 @@
 import { type ListenAddress, urlHost } from "../../cli/address.ts";
 import { type Http1Server, serveHttp1 } from "../http1/server.ts";
 import type { Metrics } from "./metrics.ts";
-import { type Handler, routeOf } from "./router.ts";
+import type { Handler, Routing } from "./router.ts";
+import { errorResponse } from "./http_error.ts";
 import { type Logger, printOut } from "../runtime/log.ts";
 import type { TlsPem } from "./tls.ts";
 import { CommandError } from "../../cli/usage_error.ts";
@@ -58,10 +59,11 @@ function withMetrics(handler: Handler, metrics: Metrics): Handler {
     if ((req.method === "GET" || req.method === "HEAD") && URL.parse(req.url)?.pathname === "/metrics") {
       return metrics.response(req);
     }
-    const res = await handler(req, info);
+    const routing: Routing = { route: null };
+    const res = await handler(req, info, routing);
     requests.inc({
       method: METHODS.has(req.method) ? req.method : "OTHER",
-      route: routeOf(req) ?? "unmatched",
+      route: routing.route ?? "unmatched",
       status: String(res.status),
     });
     return res;
@@ -74,10 +76,8 @@ export function startServer(options: StartServerOptions): RunningServer {
   let server: Pick<Http1Server, "addr" | "shutdown" | "finished">; // or Deno.serve's, which has these too
   let http1: Http1Server | null = null;
   const handler = options.metrics ? withMetrics(options.handler, options.metrics) : options.handler;
-  const onError = (error: unknown) => {
-    logger.error("request.failed", { error });
-    return Response.json({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
-  };
+  const onError = (error: unknown) =>
+    errorResponse(error, (e) => logger.error("request.failed", { error: e }));
   try {
     server = options.http1
       ? http1 = serveHttp1({

@@ -6,13 +6,23 @@
  * @module
  */
 
+/** The error codes of the statuses a WireError has. */
+const WIRE_CODES: Record<number, string> = {
+  400: "bad_request",
+  417: "expectation_failed",
+  431: "headers_too_large",
+};
+
 /** A request the server cannot take: answered with `status` and the connection closed. */
 export class WireError extends Error {
   readonly status: number;
+  /** The error code of the answer (`bad_request`, `expectation_failed`, `headers_too_large`). */
+  readonly code: string;
   constructor(status: number, message: string) {
     super(message);
     this.name = "WireError";
     this.status = status;
+    this.code = WIRE_CODES[status] ?? "bad_request";
   }
 }
 

@@ -13,6 +13,7 @@
 import { fileSourceOf, type StreamMeter } from "./file_body.ts";
 import type { Http1Options } from "./server.ts";
 import type { TlsPem } from "../http/tls.ts";
+import { errorResponse } from "../http/http_error.ts";
 
 /** A file body the helper sends: the handler's file, opened again by path, which must not have changed. */
 export interface FileOrder {
@@ -84,12 +85,12 @@ interface Exchange {
 
 type Reply = Extract<ToHelper, { type: "response" }>;
 
-/** `options.onError`'s response to `error`, or a plain 500 when that fails too. */
-async function errorAnswer(options: Http1Options, error: unknown): Promise<Response> {
+/** `options.onError`'s response to `error`, or the JSON envelope unlogged when that fails too. */
+async function onErrorResponse(options: Http1Options, error: unknown): Promise<Response> {
   try {
     return await options.onError(error);
   } catch {
-    return new Response("Internal Server Error", { status: 500 });
+    return errorResponse(error, () => {});
   }
 }
 
@@ -155,12 +156,12 @@ export function startHelpers(
         });
         res = await options.handler(req, { remoteAddr: message.remoteAddr, completed });
       } catch (error) {
-        res = await errorAnswer(options, error);
+        res = await onErrorResponse(options, error);
       }
       try {
         return await replyOf(message.id, res, exchange);
       } catch (error) {
-        return await replyOf(message.id, await errorAnswer(options, error), exchange);
+        return await replyOf(message.id, await onErrorResponse(options, error), exchange);
       }
     };
     worker.onmessage = (event: MessageEvent<FromHelper>) => {

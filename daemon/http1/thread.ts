@@ -1,5 +1,5 @@
 /**
- * A helper thread of {@linkcode serveHttp1} (a Worker; see `_http1_threads.ts`): accepts connections on the
+ * A helper thread of {@linkcode serveHttp1} (a Worker; see `_threads.ts`): accepts connections on the
  * server's port and serves them, with every request answered by the main thread's handler.
  *
  * @module
