@@ -12,6 +12,7 @@ import { HttpError } from "./daemon/http/http_error.ts";
 import { type LogFormat, printErr } from "./daemon/runtime/log.ts";
 import { defaultDataDir } from "./daemon/runtime/paths.ts";
 import { CommandError, UsageError } from "./cli/usage_error.ts";
+import { withConfig } from "./cli/config.ts";
 import { VERSION } from "./daemon/runtime/version.ts";
 import { tuneMalloc } from "./daemon/runtime/malloc_tuning.ts";
 
@@ -252,6 +253,12 @@ program.command("file")
     );
   });
 
+// Every daemon flag can also come from AUDIOD_<FLAG> or a TOML config file (--config; see cli/config.ts).
+for (const role of ["bootstrap", "content", "auth", "file"]) {
+  const command = program.commands.find((c) => c.name() === role)!;
+  withConfig(command, { role, checks: async () => (await import("./cli/config_checks.ts")).DAEMON_CHECKS });
+}
+
 for (const mode of ["register", "login"] as const) {
   program.command(mode)
     .description(mode === "register" ? "create an account and sign in" : "sign in and save the session")
@@ -358,6 +365,19 @@ program.command("status")
     await status({ ...(o.host ? { host: o.host } : {}), json: !!o.json, ...(o.ca ? { ca: o.ca } : {}) });
   });
 
+program.command("doctor")
+  .description("check a setup (bootstrap, TLS, session, instances, a track's first chunk, a player)")
+  .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
+  .addOption(caOption())
+  .addHelpText(
+    "after",
+    "\nExits 0 only when every check passes.\n\nExample:\n  audiod doctor --host 192.168.1.10",
+  )
+  .action(async (o) => {
+    const { doctor } = await import("./client/doctor.ts");
+    await doctor({ ...(o.host ? { host: o.host } : {}), ...(o.ca ? { ca: o.ca } : {}) });
+  });
+
 program.command("play")
   .description("the listener's player: connect, sign in, browse, search and play verified audio")
   .option("--host <addr>", "the bootstrap's address (default: the saved session's, else asked)")
@@ -368,6 +388,7 @@ program.command("play")
     ).default("auto" as const),
   )
   .option("--player-args <args>", 'extra arguments for the player, e.g. "--ao=pcm --ao-pcm-file=out.wav"')
+  .addOption(caOption())
   .addHelpText(
     "after",
     "\nExample:\n  audiod play --host 192.168.1.10\n\nPress ? in the player for its keys.",
@@ -379,6 +400,7 @@ program.command("play")
       ...(o.user ? { user: o.user } : {}),
       player: o.player,
       playerArgs: o.playerArgs ?? "",
+      ...(o.ca ? { ca: o.ca } : {}),
     });
     Deno.exit(0);
   });
@@ -395,12 +417,13 @@ program.command("demo")
   )
   .action(async (o) => {
     const listen = parseListen(o.listen);
-    const { runDemo, runDemoWithPlayer } = await import("./client/demo.ts");
     if (o.player && Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
-      await runDemoWithPlayer({ listen });
+      const { playDemo } = await import("./client/play.ts");
+      await playDemo({ listen });
       Deno.exit(0);
     }
-    await daemon((signal) => runDemo({ listen }, signal));
+    const { run } = await import("./roles/demo.ts");
+    await daemon((signal) => run({ listen }, signal));
   });
 
 try {

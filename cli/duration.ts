@@ -1,6 +1,8 @@
 /**
- * Durations and rates as people type them on the command line: `30m`, `12h`, `90s`, `1h30m`, `500ms`, `2d`;
- * `20/min`, `5/s`, `10/30s`.
+ * Durations and rates as people type them on the command line: `30m`, `12h`, `90s`, `1h30m`, `1500ms`, `2d`;
+ * `20/min`, `5/s`, `10/30s`. A duration is at least one second: every option that takes one (session idle and
+ * lifetime, rescan interval, scale-down window, a rate's period) would only misbehave below that, so `500ms` is
+ * refused with a message that says so.
  *
  * @module
  */
@@ -9,7 +11,7 @@ import { UsageError } from "./usage_error.ts";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
 
-/** Parses a duration into milliseconds; a UsageError naming `option` when it is not one. */
+/** Parses a duration into milliseconds; a UsageError naming `option` when it is not one or is under 1 s. */
 export function parseDuration(text: string, option = "duration"): number {
   const trimmed = text.trim().toLowerCase();
   const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];

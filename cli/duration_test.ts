@@ -10,11 +10,24 @@ Deno.test("parseDuration() reads the durations people type", async (t) => {
     1500,
   ], ["2d", 172_800_000]];
   for (const [text, ms] of cases) await t.step(text, () => assert.equal(parseDuration(text), ms));
-  for (const bad of ["", "30", "m", "30x", "-5m", "500ms", "1h 30m"]) {
+  for (const bad of ["", "30", "m", "30x", "-5m", "1h 30m"]) {
     await t.step(
       `refuses ${JSON.stringify(bad)}`,
-      () => assert.throws(() => parseDuration(bad, "--x"), /--x/),
+      () => assert.throws(() => parseDuration(bad, "--x"), /Cannot use --x ".*": expected a duration/),
     );
+  }
+});
+
+Deno.test("parseDuration() reads milliseconds but refuses a duration under one second, saying so", async (t) => {
+  assert.equal(parseDuration("1s500ms"), 1500);
+  assert.equal(parseDuration("1000ms"), 1000);
+  for (const short of ["500ms", "999ms", "0s", "0.5s"]) {
+    await t.step(short, () => {
+      assert.throws(
+        () => parseDuration(short, "--session-idle"),
+        new RegExp(`^UsageError: Cannot use --session-idle "${short}": it must be at least 1s$`),
+      );
+    });
   }
 });
 

@@ -7,7 +7,7 @@
 
 /** `parseAddress`, `parseListen`, `urlHost`: `HOST`, `HOST:PORT`, `[v6]:PORT` or a URL. */
 export { DEFAULT_BOOTSTRAP_PORT, type ListenAddress, parseAddress, parseListen, urlHost } from "./address.ts";
-/** `parseDuration`, `parseRate`: `1h30m`, `500ms`; `20/min`, `10/30s`. */
+/** `parseDuration`, `parseRate`: `1h30m`, `1500ms` (at least 1 s); `20/min`, `10/30s`. */
 export { parseDuration, parseRate, type Rate } from "./duration.ts";
 /** `UsageError` (prints help, exit 2) and `CommandError` (a command that cannot go on). */
 export { CommandError, UsageError } from "./usage_error.ts";

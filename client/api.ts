@@ -6,34 +6,24 @@
 
 import { callJson, type CallOptions, UnreachableError } from "../daemon/cluster/peer_client.ts";
 import { HttpError } from "../daemon/http/http_error.ts";
-import type { CatalogTrack, Load, Session, StatusReport } from "../protocol/mod.ts";
+import type { Check } from "../protocol/schema.ts";
+import { type CatalogTrack, catalogTrack, MAX_PAGE, type TrackPage, trackPage } from "../protocol/catalog.ts";
+import { type Candidate, candidates } from "../protocol/services.ts";
+import {
+  accountChanged,
+  type Session,
+  type SessionAnswer,
+  sessionAnswer,
+  type SessionOwner,
+  sessionOwner,
+} from "../protocol/session.ts";
+import { type StatusReport, statusReport } from "../protocol/status.ts";
 
-/** A candidate instance for a role, best first. */
-export interface Candidate {
-  id: string;
-  url: string;
-  host: string;
-  load: Load;
-}
-
-/** One page of `GET /v1/tracks`. */
-export interface TrackPage {
-  /** How many tracks match in all. */
-  total: number;
-  offset: number;
-  tracks: CatalogTrack[];
-}
+export type { Candidate } from "../protocol/services.ts";
+export type { TrackPage } from "../protocol/catalog.ts";
 
 /** Catalog pages fetched at once while listing a large catalog. */
 const PAGES_IN_FLIGHT = 4;
-
-/** What sign-in and renewal answer. */
-interface SessionAnswer {
-  user: string;
-  token: string;
-  expiresAt: number;
-  issuedAt?: number;
-}
 
 /** Talks to one cluster through its bootstrap. */
 export class AudiodClient {
@@ -53,20 +43,32 @@ export class AudiodClient {
     return this.#httpClient;
   }
 
-  #call<T>(base: string, method: string, path: string, options: CallOptions = {}): Promise<T> {
-    return callJson<T>(base, method, path, {
-      ...options,
-      ...(this.#httpClient ? { httpClient: this.#httpClient } : {}),
-    });
+  /** Calls `method path` on `base`; the answer is checked with `answer` (a clear error naming the field). */
+  #call<T>(
+    base: string,
+    method: string,
+    path: string,
+    options: CallOptions & { answer: Check<T> },
+  ): Promise<T>;
+  #call(base: string, method: string, path: string, options?: CallOptions): Promise<void>;
+  #call<T>(
+    base: string,
+    method: string,
+    path: string,
+    options: CallOptions & { answer?: Check<T> } = {},
+  ): Promise<T | void> {
+    const { answer, ...rest } = options;
+    const call = { ...rest, ...(this.#httpClient ? { httpClient: this.#httpClient } : {}) };
+    return answer ? callJson(base, method, path, { ...call, answer }) : callJson(base, method, path, call);
   }
 
   /** Who a token belongs to; a 401 HttpError when it is no longer valid. */
-  session(token: string): Promise<{ user: string; expiresAt: number }> {
-    return this.#call(this.host, "GET", "/v1/session", { token });
+  session(token: string): Promise<SessionOwner> {
+    return this.#call(this.host, "GET", "/v1/session", { token, answer: sessionOwner });
   }
 
   status(): Promise<StatusReport> {
-    return this.#call<StatusReport>(this.host, "GET", "/v1/status");
+    return this.#call(this.host, "GET", "/v1/status", { answer: statusReport });
   }
 
   /** One page of the tracks matching `query` (all tracks when empty), from `offset`. */
@@ -76,7 +78,7 @@ export class AudiodClient {
     if (offset > 0) params.set("offset", String(offset));
     if (limit !== undefined) params.set("limit", String(limit));
     const search = params.size > 0 ? `?${params}` : "";
-    return this.#call<TrackPage>(this.host, "GET", `/v1/tracks${search}`);
+    return this.#call(this.host, "GET", `/v1/tracks${search}`, { answer: trackPage });
   }
 
   /**
@@ -99,7 +101,7 @@ export class AudiodClient {
     const first = await this.trackPage(
       query,
       0,
-      Number.isFinite(wanted) ? Math.min(wanted, 1000) : undefined,
+      Number.isFinite(wanted) ? Math.min(wanted, MAX_PAGE) : undefined,
     );
     const total = Math.min(first.total, wanted);
     const pageSize = Math.max(1, first.tracks.length);
@@ -140,12 +142,11 @@ export class AudiodClient {
 
   /** One track by id, id prefix or unique title. */
   track(ref: string): Promise<CatalogTrack> {
-    return this.#call<CatalogTrack>(this.host, "GET", `/v1/tracks/${encodeURIComponent(ref)}`);
+    return this.#call(this.host, "GET", `/v1/tracks/${encodeURIComponent(ref)}`, { answer: catalogTrack });
   }
 
   async candidates(role: "auth" | "file"): Promise<Candidate[]> {
-    return (await this.#call<{ candidates: Candidate[] }>(this.host, "GET", `/v1/services/${role}`))
-      .candidates;
+    return (await this.#call(this.host, "GET", `/v1/services/${role}`, { answer: candidates })).candidates;
   }
 
   register(user: string, password: string): Promise<Session> {
@@ -164,7 +165,7 @@ export class AudiodClient {
   /** Trades a valid token for a new one with a fresh lifetime; the old one is revoked. */
   async renew(token: string): Promise<Session> {
     return this.#session(
-      await this.#onAuth((url) => this.#call<SessionAnswer>(url, "POST", "/v1/renew", { token }), {
+      await this.#onAuth((url) => this.#call(url, "POST", "/v1/renew", { token, answer: sessionAnswer }), {
         idempotent: false,
       }),
     );
@@ -183,16 +184,18 @@ export class AudiodClient {
   /** Changes the password; the server ends every other session of the account. */
   changePassword(token: string, oldPassword: string, newPassword: string): Promise<{ revoked: number }> {
     return this.#onAuth((url) =>
-      this.#call<{ revoked: number }>(url, "POST", "/v1/password", {
+      this.#call(url, "POST", "/v1/password", {
         token,
         body: { oldPassword, newPassword },
+        answer: accountChanged,
       }), { idempotent: false });
   }
 
   /** Deletes the account and ends all its sessions. */
   deleteAccount(token: string, password: string): Promise<{ revoked: number }> {
     return this.#onAuth(
-      (url) => this.#call<{ revoked: number }>(url, "DELETE", "/v1/account", { token, body: { password } }),
+      (url) =>
+        this.#call(url, "DELETE", "/v1/account", { token, body: { password }, answer: accountChanged }),
       { idempotent: false },
     );
   }
@@ -203,7 +206,7 @@ export class AudiodClient {
     const idempotent = path === "/v1/login";
     return this.#session(
       await this.#onAuth(
-        (url) => this.#call<SessionAnswer>(url, "POST", path, { body: { user, password } }),
+        (url) => this.#call(url, "POST", path, { body: { user, password }, answer: sessionAnswer }),
         { idempotent },
       ),
     );
@@ -215,7 +218,7 @@ export class AudiodClient {
       user: answer.user,
       token: answer.token,
       expiresAt: answer.expiresAt,
-      ...(typeof answer.issuedAt === "number" ? { issuedAt: answer.issuedAt } : {}),
+      issuedAt: answer.issuedAt,
     };
   }
 

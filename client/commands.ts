@@ -14,6 +14,8 @@ import { httpClientFor, readCa } from "../daemon/http/tls.ts";
 import { CommandError } from "../cli/usage_error.ts";
 import { ChunkBuffers, streamVerified, TransferError } from "../media/transfer.ts";
 import { AudiodClient } from "./api.ts";
+import { waitForAuth } from "./wait_for_auth.ts";
+import { shortIds } from "./short_id.ts";
 import { readPassword, readPasswordChange } from "./password_input.ts";
 import { loadSession, saveSession } from "./session_store.ts";
 import type { Session, StatusEntry } from "../protocol/mod.ts";
@@ -53,9 +55,12 @@ export async function signIn(
     confirm: mode === "register",
   });
   const client = await clientFor(host, options.ca);
-  const session = mode === "register"
-    ? await client.register(options.user, password)
-    : await client.login(options.user, password);
+  // Right after the cluster starts its auth instance may be a moment away: wait for it, say so once.
+  const session = await waitForAuth(
+    () =>
+      mode === "register" ? client.register(options.user, password) : client.login(options.user, password),
+    { onWait: (ms) => printErr(`audiod: waiting up to ${ms / 1000} s for an auth instance on ${host}…`) },
+  );
   await saveSession(session);
   const verb = mode === "register" ? "Registered and signed in" : "Signed in";
   printOut(
@@ -341,6 +346,7 @@ export async function status(options: { host?: string; json?: boolean; ca?: stri
   }
   const order = { bootstrap: 0, content: 1, auth: 2, file: 3 };
   const rows = [...report.nodes].sort((a, b) => order[a.role] - order[b.role] || a.url.localeCompare(b.url));
+  const short = shortIds(rows.map((n) => n.id)); // unique within the cluster, 8 characters at least
   printOut(table(
     ["ROLE", "STATE", "URL", "HOST", "PID", "STREAMS", "IN-FLIGHT", "RATE", "TRACKS", "ID"],
     rows.map((n: StatusEntry) => [
@@ -353,7 +359,7 @@ export async function status(options: { host?: string; json?: boolean; ca?: stri
       String(n.load.inFlight),
       `${formatBytes(n.load.bytesPerSecond)}/s`,
       n.tracks === undefined ? "" : String(n.tracks),
-      n.id.slice(0, 8),
+      short.get(n.id) ?? n.id,
     ]),
   ));
   printOut(`${report.tracks} track${report.tracks === 1 ? "" : "s"} in the catalog`);

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { parseAddress } from "../cli/address.ts";
 import { callJson, UnreachableError } from "../daemon/cluster/peer_client.ts";
+import { health } from "../protocol/status.ts";
 import { HttpError } from "../daemon/http/http_error.ts";
 import { defaultConfigDir } from "../daemon/runtime/paths.ts";
 import { playbackEventOf, startPlayback } from "../media/playback.ts";
@@ -30,6 +31,8 @@ export interface TuiServicesOptions {
   playerArgs: string[];
   configDir?: string;
   cache?: TrackCache;
+  /** The HTTP client for every request, e.g. one trusting the cluster's private CA (`audiod play --ca`). */
+  httpClient?: Deno.HttpClient;
 }
 
 /** Turns client errors into the messages the TUI shows, and a refused token into {@linkcode SessionExpiredError}. */
@@ -48,12 +51,14 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
   const settingsPath = join(configDir, "tui.json");
   const cache = options.cache ?? new TrackCache();
   const checked = new Map<string, number>();
+  const http = options.httpClient ? { httpClient: options.httpClient } : {};
+  const api = (host: string) => new AudiodClient(host, http);
 
   const checkSession = async (session: Session) => {
     // Ask the bootstrap at most every 30 s whether the token is still good.
     const last = checked.get(session.token) ?? 0;
     if (Date.now() - last < 30_000) return;
-    await guard(() => new AudiodClient(session.host).session(session.token));
+    await guard(() => api(session.host).session(session.token));
     checked.set(session.token, Date.now());
   };
 
@@ -61,7 +66,7 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
     async probe(address) {
       const host = parseAddress(address);
       try {
-        await callJson(host, "GET", "/v1/health", { timeoutMs: 5000 });
+        await callJson(host, "GET", "/v1/health", { answer: health, timeoutMs: 5000, ...http });
       } catch (error) {
         if (error instanceof UnreachableError) throw error;
         throw new Error(`Cannot use ${host}: it does not answer like an audiod bootstrap`);
@@ -69,29 +74,29 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
       return host;
     },
     async login(host, user, password) {
-      const session = await new AudiodClient(host).login(user, password);
+      const session = await api(host).login(user, password);
       await saveSession(session, configDir);
       return session;
     },
     async register(host, user, password) {
-      const session = await new AudiodClient(host).register(user, password);
+      const session = await api(host).register(user, password);
       await saveSession(session, configDir);
       return session;
     },
     async logout(session) {
-      await new AudiodClient(session.host).logout(session.token).catch(() => {});
+      await api(session.host).logout(session.token).catch(() => {});
       await saveSession({ ...session, token: "", expiresAt: 0 }, configDir);
     },
     async tracks(session, onProgress) {
       await checkSession(session);
-      return await new AudiodClient(session.host).tracks("", onProgress ? { onProgress } : {});
+      return await api(session.host).tracks("", onProgress ? { onProgress } : {});
     },
     async status(session) {
       await checkSession(session);
-      return await new AudiodClient(session.host).status();
+      return await api(session.host).status();
     },
     play(session, track, { volume, onEvent }) {
-      const client = new AudiodClient(session.host);
+      const client = api(session.host);
       let expired: SessionExpiredError | null = null;
       const source = async function* (signal: AbortSignal): AsyncGenerator<Uint8Array> {
         if (await cache.has(track.id, track.md5)) {
@@ -107,6 +112,7 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
           yield* streamVerified(current, {
             token: session.token,
             signal,
+            ...http,
             onEvent: (e) => {
               const shown = playbackEventOf(e);
               if (shown) onEvent(shown);

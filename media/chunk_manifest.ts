@@ -8,26 +8,13 @@
  * @module
  */
 import { md5Blocks, md5Blocks4, md5Finish, md5Start, stateFromHex, stateHex } from "./md5.ts";
+import type { ChunkManifest } from "../protocol/manifest.ts";
 
 /** Default chunk size: 1 MiB. */
 export const CHUNK_SIZE = 1 << 20;
 
-/** A file's size, whole-file MD5, and per chunk its MD5 and the MD5 state at its end. */
-export interface ChunkManifest {
-  /** File size in bytes. */
-  size: number;
-  /** MD5 of the whole file, lowercase hex. */
-  md5: string;
-  /** Bytes per chunk, a multiple of 64; every chunk but the last is exactly this long. */
-  chunkSize: number;
-  /** Lowercase hex MD5 of each chunk; `[]` for an empty file. */
-  chunks: string[];
-  /**
-   * The MD5 chaining state (32 hex digits) after each chunk that another chunk follows: one fewer than
-   * `chunks` (the last chunk finishes to `md5` instead); as many as `chunks` in a partial manifest.
-   */
-  states: string[];
-}
+/** A file's size, whole-file MD5, and per chunk its MD5 and the MD5 state at its end (its wire shape). */
+export type { ChunkManifest } from "../protocol/manifest.ts";
 
 /** Options for {@linkcode computeManifest}. */
 export interface ComputeManifestOptions {

@@ -55,9 +55,10 @@ export interface PlaybackOptions {
   /** Where to put the track once verified (skipped when it is already there). */
   cache?: TrackCache;
   createPlayer?: typeof createPlayer;
-  /** Milliseconds between position events (default 250). */
-  positionIntervalMs?: number;
 }
+
+/** Milliseconds between position events while playing. */
+const POSITION_INTERVAL_MS = 250;
 
 /**
  * Turns a transfer event into the playback event to show, or null for progress (playback reports progress itself as
@@ -246,7 +247,7 @@ class Playback implements PlaybackHandle {
   #startTicker(): void {
     this.#ticker = setInterval(() => {
       if (!this.#paused) this.#reportPosition();
-    }, this.#options.positionIntervalMs ?? 250);
+    }, POSITION_INTERVAL_MS);
   }
 
   #stopTicker(): void {

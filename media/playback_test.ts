@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { CatalogTrack } from "../protocol/mod.ts";
-import { FakeClock } from "./player/fake_clock.ts";
+import { FakeClock } from "./player/_test_fakes.ts";
 import { createPlayer, PlayerMissingError } from "./player/mod.ts";
 import { MpvPlayer } from "./player/mpv.ts";
 import { NullPlayer } from "./player/null_player.ts";
@@ -209,7 +209,6 @@ Deno.test("startPlayback controls reach the player and position events say when 
     volume: 100,
     onEvent: (e) => events.push(e),
     createPlayer: nullPlayerOn(clock, made),
-    positionIntervalMs: 5,
   });
   try {
     await until("verified", () => events.some((e) => e.type === "verified"));

@@ -1,16 +1,13 @@
 /**
  * Scanning a media folder into the media index: hash and tag what changed, reuse what did not.
  *
- * Large scans hash in worker threads (this module is also the workers' entry point), so MD5, SHA-256 and tag
- * parsing use every core and the caller's event loop stays free. Each worker hashes four files at once, MD5 in
- * SIMD lanes (see {@linkcode HashLanes}).
+ * Large scans hash in worker threads ({@linkcode HashPool}), so MD5, SHA-256 and tag parsing use every core and
+ * the caller's event loop stays free. Each worker hashes four files at once, MD5 in SIMD lanes.
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
-import { type FileDigest, hashFile, HashLanes } from "./hash.ts";
+import { canStartWorkers, type Hashed, type Hasher, HashPool, localHasher, WorkerLost } from "./hash_pool.ts";
 import type { MediaIndex, TrackRecord } from "./media_index.ts";
-import { readTags, readTagsBlocking, type TrackTags } from "./tags.ts";
 import { type MediaFile, walkMedia } from "./walk.ts";
 
 /** Progress after each file: `done` of `total` files, bytes hashed so far, and the file just finished. */
@@ -49,180 +46,17 @@ export interface ScanMediaOptions {
   concurrency?: number;
 }
 
-/** Hash and tag one file. */
-interface Hashed {
-  digest: FileDigest;
-  tags: TrackTags;
-}
-
-interface Hasher {
-  hash(path: string, onBytes: (n: number) => void): Promise<Hashed>;
-}
-
-type Job = { id: number; path: string };
-type Reply =
-  | { id: number; kind: "bytes"; bytes: number }
-  | { id: number; kind: "done"; bytes: number; hashed: Hashed }
-  | { id: number; kind: "failed"; bytes: number; reason: string };
-
-const WORKER_NAME = "audiod-scan-hasher";
 /** Below these, starting workers (about 0.1 s) costs more than it saves. */
 const WORKER_MIN_FILES = 32;
 const WORKER_MIN_BYTES = 64 << 20;
 /** Files queued at each worker, so its four lanes never wait for this thread to send the next one. */
 const FILES_PER_WORKER = 16;
-/** A worker reports progress on big files every this many bytes. */
-const PROGRESS_BYTES = 8 << 20;
 /** Hashed records are written in one transaction per this many records or this many milliseconds. */
 const FLUSH_RECORDS = 256;
 const FLUSH_MS = 250;
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-async function hashHere(path: string, onBytes: (n: number) => void, signal?: AbortSignal): Promise<Hashed> {
-  const [digest, tags] = await Promise.all([
-    hashFile(path, signal ? { onBytes, signal } : { onBytes }),
-    readTags(path),
-  ]);
-  return { digest, tags };
-}
-
-/** Whether workers can load this module: they need read access to it, and print an error when they cannot. */
-function canStartWorkers(): boolean {
-  const url = new URL(import.meta.url);
-  if (url.protocol !== "file:") return false;
-  return Deno.permissions.querySync({ name: "read", path: fileURLToPath(url) }).state === "granted";
-}
-
-/** Thrown for the files in flight when a worker dies; they are hashed again on this thread. */
-class WorkerLost extends Error {}
-
-/** A worker thread running this module; see {@linkcode serveHashJobs}. */
-class WorkerHasher implements Hasher {
-  #worker: Worker;
-  #nextId = 0;
-  #pending = new Map<
-    number,
-    { resolve: (hashed: Hashed) => void; reject: (error: Error) => void; onBytes: (n: number) => void }
-  >();
-  #lost = false;
-
-  constructor() {
-    this.#worker = new Worker(import.meta.url, { type: "module", name: WORKER_NAME });
-    this.#worker.onmessage = (event: MessageEvent<Reply>) => this.#receive(event.data);
-    this.#worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      this.#lose(new WorkerLost(`Scan worker failed: ${event.message}`));
-    };
-    this.#worker.onmessageerror = () => this.#lose(new WorkerLost("Scan worker sent an unreadable message"));
-  }
-
-  hash(path: string, onBytes: (n: number) => void): Promise<Hashed> {
-    if (this.#lost) return Promise.reject(new WorkerLost("Scan worker is gone"));
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, onBytes });
-      this.#worker.postMessage({ id, path } satisfies Job);
-    });
-  }
-
-  terminate(): void {
-    this.#lose(new WorkerLost("Scan worker stopped"));
-  }
-
-  #receive(reply: Reply): void {
-    const job = this.#pending.get(reply.id);
-    if (job === undefined) return;
-    if (reply.bytes > 0) job.onBytes(reply.bytes);
-    if (reply.kind === "bytes") return;
-    this.#pending.delete(reply.id);
-    if (reply.kind === "done") job.resolve(reply.hashed);
-    else job.reject(new Error(reply.reason));
-  }
-
-  #lose(error: WorkerLost): void {
-    if (!this.#lost) this.#worker.terminate();
-    this.#lost = true;
-    for (const job of this.#pending.values()) job.reject(error);
-    this.#pending.clear();
-  }
-}
-
-/** A macrotask turn: lets a busy worker receive the jobs posted meanwhile (a timer would be clamped to 4 ms). */
-function nextTurn(): Promise<void> {
-  const { port1, port2 } = new MessageChannel();
-  return new Promise((resolve) => {
-    port1.onmessage = () => {
-      port1.close();
-      resolve();
-    };
-    port2.postMessage(null);
-    port2.close();
-  });
-}
-
-/**
- * The worker side: hashes the posted files four at once ({@linkcode HashLanes}), tags each one hashed and posts
- * the results back. Reads block: this thread has nothing else to do, and they cost less than async operations.
- */
-function serveHashJobs(scope: {
-  onmessage: ((event: MessageEvent<Job>) => void) | null;
-  postMessage(reply: Reply): void;
-}): void {
-  const queue: Job[] = [];
-  const unreported = new Map<number, number>();
-  const lanes = new HashLanes<Job>(({ id }, n) => {
-    const bytes = (unreported.get(id) ?? 0) + n;
-    if (bytes < PROGRESS_BYTES) unreported.set(id, bytes);
-    else {
-      scope.postMessage({ id, kind: "bytes", bytes });
-      unreported.set(id, 0);
-    }
-  });
-  const taken = (id: number) => {
-    const bytes = unreported.get(id) ?? 0;
-    unreported.delete(id);
-    return bytes;
-  };
-  let running = false;
-  const run = async () => {
-    running = true;
-    try {
-      while (queue.length > 0 || lanes.busy) {
-        for (let free = lanes.free; free > 0 && queue.length > 0; free--) {
-          const job = queue.shift()!;
-          unreported.set(job.id, 0);
-          lanes.add(job, job.path);
-        }
-        const finished = lanes.round();
-        for (const result of finished) {
-          const { id, path } = result.job;
-          if ("error" in result) {
-            scope.postMessage({ id, kind: "failed", bytes: taken(id), reason: errorMessage(result.error) });
-            continue;
-          }
-          const tags = await readTagsBlocking(path);
-          scope.postMessage({ id, kind: "done", bytes: taken(id), hashed: { digest: result.digest, tags } });
-        }
-        if (finished.length > 0) await nextTurn();
-      }
-    } finally {
-      running = false;
-    }
-  };
-  scope.onmessage = ({ data }) => {
-    queue.push(data);
-    // A failure in run() ends the worker with an error event: the scan then hashes its files on its own thread.
-    if (!running) run();
-  };
-}
-
-// When this module is the entry point of one of scanMedia's workers, serve jobs.
-const globalScope = globalThis as unknown as { WorkerGlobalScope?: unknown; name?: unknown };
-if (globalScope.WorkerGlobalScope !== undefined && globalScope.name === WORKER_NAME) {
-  serveHashJobs(globalThis as unknown as Parameters<typeof serveHashJobs>[0]);
 }
 
 /**
@@ -287,7 +121,7 @@ export async function scanMedia(
   const onBytes = (n: number) => {
     bytesHashed += n;
   };
-  const here: Hasher = { hash: (path, onBytes) => hashHere(path, onBytes, signal) };
+  const here = localHasher(signal);
   let hashed = 0;
   const runLane = async (hasher: Hasher): Promise<void> => {
     for (;;) {
@@ -335,9 +169,9 @@ export async function scanMedia(
     }
   };
 
-  const workers: WorkerHasher[] = [];
+  const workers = new HashPool();
   const lanes: Promise<void>[] = [];
-  const stopWorkers = () => workers.forEach((worker) => worker.terminate());
+  const stopWorkers = () => workers.terminate();
   /** Stops everything when one part fails: the lanes finish their current file and return. */
   const stop = () => {
     stopping = true;
@@ -379,12 +213,10 @@ export async function scanMedia(
         notifyLanes();
         // Enough to hash that workers (about 0.1 s to start) pay off: they start hashing while the walk goes on.
         if (
-          workers.length === 0 && (queue.length >= WORKER_MIN_FILES || queuedBytes >= WORKER_MIN_BYTES) &&
+          workers.size === 0 && (queue.length >= WORKER_MIN_FILES || queuedBytes >= WORKER_MIN_BYTES) &&
           (workersAllowed ??= canStartWorkers())
         ) {
-          for (let w = 0; w < concurrency; w++) {
-            const worker = new WorkerHasher();
-            workers.push(worker);
+          for (const worker of workers.start(concurrency)) {
             for (let l = 0; l < FILES_PER_WORKER; l++) startLane(worker);
           }
         }
@@ -398,7 +230,7 @@ export async function scanMedia(
     }
     total = files.length;
     for (const path of unreported.splice(0)) onProgress?.({ done: ++reported, total, bytesHashed, path });
-    if (workers.length === 0) {
+    if (workers.size === 0) {
       for (let l = 0; l < Math.min(concurrency, queue.length); l++) startLane(here);
     }
   } catch (error) {

@@ -248,7 +248,7 @@ Deno.test("scanMedia() stops with the signal's reason when aborted, keeping what
   }
 });
 
-Deno.test("scanMedia() hashes on its own thread, quietly, when workers may not read this module", async () => {
+Deno.test("scanMedia() hashes on its own thread, quietly, when workers may not read their module", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const script = join(dir, "scan_without_workers.ts");

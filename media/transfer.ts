@@ -3,7 +3,8 @@
  * the MD5 state the manifest lists for the end of the chunk before and must reach the state listed for its own
  * end; the last chunk must finish to the catalog's MD5. So one pass checks every chunk and the whole file, and
  * four chunks are hashed at once. A replica whose bytes fail or whose connection breaks is dropped and the next
- * one continues from the last verified byte.
+ * one continues from the last verified byte. A stream cut short is first asked for again at the same replica:
+ * a file instance cuts the streams of a session that ended, and then refuses the token (401), which says so.
  *
  * @module
  */
@@ -19,7 +20,10 @@ import {
   LANES,
   verifyChunks,
 } from "./chunk_manifest.ts";
-import type { CatalogTrack, Replica } from "../protocol/mod.ts";
+import type { CatalogTrack, Replica } from "../protocol/catalog.ts";
+import { errorBody } from "../protocol/error.ts";
+import { type ManifestAnswer, manifestAnswer } from "../protocol/manifest.ts";
+import { lenient, SchemaError } from "../protocol/schema.ts";
 
 /** No replica could deliver verified bytes, or the token was refused. */
 export class TransferError extends Error {
@@ -98,9 +102,14 @@ const HEAD_CHUNKS = 4;
 interface Access {
   token: string;
   httpClient?: Deno.HttpClient;
+  /** The token was accepted for a body in this transfer: refused now, it means the session ended meanwhile. */
+  flowed?: boolean;
 }
 
 class ReplicaFailure extends Error {}
+
+/** The body ended before its length: the connection was cut (maybe the session ended). */
+class StreamCut extends ReplicaFailure {}
 
 /**
  * Waits for `promise`, but gives up on the replica when that takes longer than `ms`: the request is aborted
@@ -152,13 +161,18 @@ export async function* streamVerified(
     options.onEvent?.({ type: "replica-failed", replica: replica.url, reason });
   };
 
-  for (const replica of candidates) {
+  // A replica whose stream was cut is asked once more, right away (the queue grows while it is walked).
+  const queue = [...candidates];
+  const retried = new Set<Replica>();
+  for (const [at, replica] of queue.entries()) {
     if (offset >= track.size && manifest) break;
     signal?.throwIfAborted();
     // Aborts this replica's requests when it stalls (and when the caller aborts).
     const request = new AbortController();
     const onAbort = () => request.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
+    /** A body is being read: an error now (other than a failed check or a stall) is a cut stream. */
+    let receiving = false;
     try {
       if (!manifest) {
         // The head answers at once (a cached manifest, or a few chunks hashed), so a replica gets little time.
@@ -191,6 +205,8 @@ export async function* streamVerified(
           await res.body?.cancel();
           throw new ReplicaFailure(`answered ${res.status} to a range request`);
         }
+        receiving = true;
+        access.flowed = true;
         const wait = <T>(read: Promise<T>) => patient(read, stallMs, request);
         /** Checks the chunks held back, yields those that pass, and fails the replica at the first that does not. */
         const settle = async function* (this: void): AsyncGenerator<Uint8Array> {
@@ -248,14 +264,23 @@ export async function* streamVerified(
         }
         // What arrived before the stream ended still counts.
         yield* settle();
-        if (offset <= rangeEnd) throw new ReplicaFailure(`the stream ended early at byte ${offset}`);
+        if (offset <= rangeEnd) throw new StreamCut(`the stream ended early at byte ${offset}`);
+        receiving = false;
       }
       break;
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
       if (error instanceof TransferError) throw error;
       const reason = request.signal.reason instanceof ReplicaFailure ? request.signal.reason : error;
-      fail(replica, reason instanceof ReplicaFailure ? reason.message : describeFetchError(reason, false));
+      const why = reason instanceof ReplicaFailure ? reason.message : describeFetchError(reason, false);
+      const cut = receiving && (reason instanceof StreamCut || !(reason instanceof ReplicaFailure));
+      if (cut && !retried.has(replica)) {
+        retried.add(replica);
+        failures.push(`${replica.url}: ${why}`);
+        queue.splice(at + 1, 0, replica);
+        continue;
+      }
+      fail(replica, why);
     } finally {
       signal?.removeEventListener("abort", onAbort);
       // A replica given up on keeps no connection open.
@@ -285,7 +310,9 @@ async function get(
   if (res.status === 401) {
     await res.body?.cancel();
     throw new TransferError(
-      "Cannot download: the server refused the token (sign in again with audiod login)",
+      access.flowed
+        ? "Cannot finish the download: your session ended (audiod login)"
+        : "Cannot download: the server refused the token (sign in again with audiod login)",
       true,
     );
   }
@@ -308,17 +335,24 @@ async function fetchManifest(
   if (!res.ok) {
     let message = `answered ${res.status} for the manifest`;
     try {
-      const body = await res.json() as { error?: { message?: string } };
-      if (body.error?.message) message = body.error.message;
+      message = lenient(errorBody)(await res.json(), "body").error.message || message;
     } catch { /* keep the status */ }
     throw new ReplicaFailure(message);
   }
-  const body: unknown = await res.json();
-  const complete = (body as { partial?: unknown } | null)?.partial !== true;
-  if (complete ? !isChunkManifest(body) : !isManifestHead(body)) {
-    throw new ReplicaFailure("sent a malformed chunk manifest");
+  let answer: ManifestAnswer;
+  try {
+    answer = lenient(manifestAnswer)(await res.json(), "body");
+  } catch (error) {
+    const why = error instanceof SchemaError ? `: ${error.path} ${error.reason}` : " (not JSON)";
+    throw new ReplicaFailure(`sent a malformed chunk manifest${why}`);
   }
-  const manifest = body as ChunkManifest;
+  const { id: _id, partial, ...manifest } = answer;
+  const complete = partial !== true;
+  if (complete ? !isChunkManifest(manifest) : !isManifestHead(manifest)) {
+    throw new ReplicaFailure(
+      "sent a malformed chunk manifest: its chunk and state counts do not fit its size",
+    );
+  }
   if (manifest.md5 !== track.md5 || manifest.size !== track.size) {
     throw new ReplicaFailure("sent a manifest for other bytes than the catalog lists");
   }

@@ -112,15 +112,20 @@ type ObjectOf<S extends Shape> =
   & { [K in keyof S as undefined extends Infer<S[K]> ? never : K]: Infer<S[K]> }
   & { [K in keyof S as undefined extends Infer<S[K]> ? K : never]?: Exclude<Infer<S[K]>, undefined> };
 
-/** An object with exactly these fields (unknown fields are refused, so typos do not pass silently). */
+/**
+ * An object with exactly these fields (unknown fields are refused, so typos do not pass silently; inside a
+ * {@linkcode lenient} check they are dropped instead).
+ */
 export function obj<S extends Shape>(shape: S): Check<ObjectOf<S>> {
   return (value, path) => {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       fail(path, "must be a JSON object");
     }
     const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (!Object.hasOwn(shape, key)) fail(`${path}.${key}`, "is not a known field");
+    if (!tolerant) {
+      for (const key of Object.keys(record)) {
+        if (!Object.hasOwn(shape, key)) fail(`${path}.${key}`, "is not a known field");
+      }
     }
     const out: Record<string, unknown> = {};
     for (const [key, check] of Object.entries(shape)) {
@@ -128,5 +133,25 @@ export function obj<S extends Shape>(shape: S): Check<ObjectOf<S>> {
       if (result !== undefined) out[key] = result;
     }
     return out as ObjectOf<S>;
+  };
+}
+
+/** True while a {@linkcode lenient} check runs (checks are synchronous, so one flag is enough). */
+let tolerant = false;
+
+/**
+ * The same check for an answer: the objects in it, at any depth, drop the fields they do not know instead of
+ * refusing them, so a newer server may add fields without breaking older clients and peers. Requests stay
+ * strict: a field the server does not know is a mistake of the caller's.
+ */
+export function lenient<T>(check: Check<T>): Check<T> {
+  return (value, path) => {
+    const outer = tolerant;
+    tolerant = true;
+    try {
+      return check(value, path);
+    } finally {
+      tolerant = outer;
+    }
   };
 }

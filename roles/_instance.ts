@@ -14,18 +14,12 @@ import { Metrics, standardMetrics } from "../daemon/http/metrics.ts";
 import { VERSION } from "../daemon/runtime/version.ts";
 import { type HeartbeatExtra, Membership } from "../daemon/cluster/membership.ts";
 import type { Handler } from "../daemon/http/router.ts";
-import { startServer } from "../daemon/http/server.ts";
+import { startServer, type StartServerOptions } from "../daemon/http/server.ts";
 import type { TlsPem } from "../daemon/http/tls.ts";
 import { CommandError } from "../cli/usage_error.ts";
 
 /** How long a stopping instance waits for its active streams to end before it closes anyway. */
 export const DRAIN_GRACE_MS = 10_000;
-
-/**
- * Threads a file instance sends bytes from: two where there are two cores or more. One thread doing the reads
- * and writes of 32 streams was busy all the time on two cores, with a seventh of the machine idle.
- */
-const SERVING_THREADS = Math.min(2, navigator.hardwareConcurrency);
 
 /** Where an instance runs and whom it joins. */
 export interface InstancePlacement {
@@ -49,6 +43,8 @@ export interface InstancePlacement {
 export interface RunInstanceOptions extends InstancePlacement {
   role: "auth" | "file";
   handler: Handler;
+  /** How the instance's server listens (see {@linkcode startServer}); default `Deno.serve`, one thread. */
+  server?: Pick<StartServerOptions, "http1" | "threads">;
   meter: LoadMeter;
   logger: Logger;
   /** How to reach the bootstrap. */
@@ -73,8 +69,8 @@ export async function runInstance(options: RunInstanceOptions, signal: AbortSign
     logger,
     metrics,
     ...(options.tls ? { tls: options.tls } : {}),
-    http1: options.role === "file",
-    threads: options.role === "file" ? SERVING_THREADS : 1,
+    http1: options.server?.http1 ?? false,
+    threads: options.server?.threads ?? 1,
   });
   const advertised = options.advertise ?? server.hostname;
   const url = `${options.tls ? "https" : "http"}://${urlHost(advertised)}:${server.port}`;

@@ -15,10 +15,10 @@ import { guardInternal } from "../daemon/cluster/join_secret.ts";
 import { LoadMeter } from "../daemon/cluster/load_meter.ts";
 import { countByRoleState, Metrics, standardMetrics } from "../daemon/http/metrics.ts";
 import { VERSION } from "../daemon/runtime/version.ts";
-import { createLogger, type LogFormat } from "../daemon/runtime/log.ts";
+import { createLogger, type LogFormat, type Logger } from "../daemon/runtime/log.ts";
 import { Membership } from "../daemon/cluster/membership.ts";
 import { type Handler, Router } from "../daemon/http/router.ts";
-import { obj, oneOf, str } from "../protocol/schema.ts";
+import { spawnOrder, stopOrder } from "../protocol/member.ts";
 import { readJson } from "../daemon/http/body.ts";
 import { startServer } from "../daemon/http/server.ts";
 import type { TlsPem } from "../daemon/http/tls.ts";
@@ -43,25 +43,40 @@ export interface ContentOptions {
   tls?: TlsPem;
 }
 
-/** One instance this node runs. */
-interface Hosted {
+/** An instance this node runs, as its handler reports it. */
+export interface HostedInfo {
+  /** The node's own id for it (the cluster's id is only known once it joined). */
   localId: string;
   role: "auth" | "file";
-  worker: Worker;
   state: "starting" | "up" | "stopping";
   url: string | null;
+  /** Its id in the cluster, once it joined. */
   id: string | null;
+}
+
+/** What the content node's handler needs of its instances. */
+export interface InstanceHost {
+  list(): HostedInfo[];
+  /** Starts an instance whose URL carries `advertise`. */
+  spawn(role: "auth" | "file", advertise: string): HostedInfo;
+  /** Asks the instance `ref` (its local or its cluster id) to stop; false when none such runs here. */
+  stop(ref: string): boolean;
+}
+
+/** One instance this node runs. */
+interface Hosted extends HostedInfo {
+  worker: Worker;
   stopped: PromiseWithResolvers<void>;
 }
 
-/** The instances of one content node. */
-class Instances {
+/** The instances of one content node, each a Deno Worker running `worker.ts`. */
+class Instances implements InstanceHost {
   #hosted = new Map<string, Hosted>();
   #options: ContentOptions;
   #logger;
   #nodeId: () => string;
 
-  constructor(options: ContentOptions, logger: ReturnType<typeof createLogger>, nodeId: () => string) {
+  constructor(options: ContentOptions, logger: Logger, nodeId: () => string) {
     this.#options = options;
     this.#logger = logger;
     this.#nodeId = nodeId;
@@ -130,11 +145,23 @@ class Instances {
     return hosted;
   }
 
+  stop(ref: string): boolean {
+    const hosted = this.#find(ref);
+    if (!hosted) return false;
+    this.#stop(hosted).catch(() => {});
+    return true;
+  }
+
+  /** Stops every instance; resolves once all have stopped (or were terminated). */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.list().map((h) => this.#stop(h)));
+  }
+
   /**
    * Asks an instance to drain and stop (it waits up to {@linkcode DRAIN_GRACE_MS} for its active streams);
    * terminates it when it does not stop in time. Asking again while it stops waits for the same stop.
    */
-  async stop(hosted: Hosted, graceMs = DRAIN_GRACE_MS + 4000): Promise<void> {
+  async #stop(hosted: Hosted, graceMs = DRAIN_GRACE_MS + 4000): Promise<void> {
     if (hosted.state === "stopping") return await hosted.stopped.promise;
     hosted.state = "stopping";
     this.#logger.info("instance.stopping", { role: hosted.role, local: hosted.localId, id: hosted.id });
@@ -153,9 +180,57 @@ class Instances {
     clearTimeout(timer);
   }
 
-  find(ref: string): Hosted | undefined {
+  #find(ref: string): Hosted | undefined {
     return this.#hosted.get(ref) ?? this.list().find((h) => h.id === ref);
   }
+}
+
+/** What the content node's handler needs. */
+export interface ContentDeps {
+  instances: InstanceHost;
+  /** The host the URLs of the instances it spawns carry. */
+  advertise: string;
+  /** The join secret the internal routes (all but health) demand. */
+  joinSecret: string;
+  logger: Logger;
+  /** Aborted once the node stops: spawning is refused from then on. */
+  stopping: AbortSignal;
+}
+
+/**
+ * Builds the content node's request handler: its health, and the internal routes the bootstrap drives it with
+ * (list, spawn and stop instances).
+ */
+export function createHandler(deps: ContentDeps): Handler {
+  const { instances, advertise, logger, stopping } = deps;
+  const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
+  guardInternal(router, deps.joinSecret);
+  router
+    .get("/v1/health", () => Response.json({ ok: true, role: "content" }))
+    .get("/v1/internal/instances", () =>
+      Response.json({
+        instances: instances.list().map((h) => ({
+          local: h.localId,
+          role: h.role,
+          state: h.state,
+          url: h.url,
+          id: h.id,
+        })),
+      }))
+    .post("/v1/internal/spawn", async (req) => {
+      const body = await readJson(req, spawnOrder);
+      if (stopping.aborted) throw new HttpError(503, "stopping", "Cannot spawn: this node is stopping");
+      const hosted = instances.spawn(body.role, advertise);
+      return Response.json({ local: hosted.localId, role: hosted.role }, { status: 202 });
+    })
+    .post("/v1/internal/stop", async (req) => {
+      const body = await readJson(req, stopOrder);
+      if (!instances.stop(body.instance)) {
+        throw new HttpError(404, "unknown_instance", `Cannot stop ${body.instance}: not running here`);
+      }
+      return new Response(null, { status: 202 });
+    });
+  return router.handle;
 }
 
 /** The host this machine is reached at from the bootstrap's point of view. */
@@ -197,36 +272,13 @@ export async function run(options: ContentOptions, signal: AbortSignal): Promise
   const nodeId = crypto.randomUUID();
   const instances = new Instances(options, logger, () => nodeId);
 
-  const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
-  guardInternal(router, options.joinSecret);
-  router
-    .get("/v1/health", () => Response.json({ ok: true, role: "content" }))
-    .get("/v1/internal/instances", () =>
-      Response.json({
-        instances: instances.list().map((h) => ({
-          local: h.localId,
-          role: h.role,
-          state: h.state,
-          url: h.url,
-          id: h.id,
-        })),
-      }))
-    .post("/v1/internal/spawn", async (req) => {
-      const body = await readJson(req, obj({ role: oneOf(["auth", "file"] as const) }));
-      if (signal.aborted) throw new HttpError(503, "stopping", "Cannot spawn: this node is stopping");
-      const hosted = instances.spawn(body.role, advertise);
-      return Response.json({ local: hosted.localId, role: hosted.role }, { status: 202 });
-    })
-    .post("/v1/internal/stop", async (req) => {
-      const body = await readJson(req, obj({ instance: str({ max: 64 }) }));
-      const hosted = instances.find(body.instance);
-      if (!hosted) {
-        throw new HttpError(404, "unknown_instance", `Cannot stop ${body.instance}: not running here`);
-      }
-      instances.stop(hosted).catch(() => {});
-      return new Response(null, { status: 202 });
-    });
-  const handler: Handler = router.handle;
+  const handler = createHandler({
+    instances,
+    advertise,
+    joinSecret: options.joinSecret,
+    logger,
+    stopping: signal,
+  });
 
   const metrics = new Metrics();
   standardMetrics(metrics, { role: "content", version: VERSION, meter });
@@ -256,7 +308,7 @@ export async function run(options: ContentOptions, signal: AbortSignal): Promise
   const refused = await membership.until(signal);
   logger.info("stopping", { instances: instances.list().length });
   await membership.drain();
-  await Promise.all(instances.list().map((h) => instances.stop(h)));
+  await instances.stopAll();
   await membership.leave();
   await server.shutdown();
   if (refused !== null) throw new CommandError(refused);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { isolatedEnv, joinSecretFileOf, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
 import { subscribeEvents } from "../daemon/cluster/event_stream.ts";
 import { synthesizeWav } from "../media/wav.ts";
-import type { InstanceEvent, RevokedEvent, TracksEvent } from "../roles/bootstrap/events.ts";
+import type { InstanceEvent, RevokedEvent, TracksEvent } from "../protocol/events.ts";
 
 interface Heard {
   type: string;
@@ -27,7 +27,7 @@ function follow(bootstrap: string, joinSecret?: string) {
     bootstrap,
     ...(joinSecret ? { peer: { joinSecret } } : {}),
     signal: stop.signal,
-    onEvent: (type, data) => heard.push({ type, data, at: Date.now() }),
+    onEvent: ({ type, data }) => heard.push({ type, data, at: Date.now() }),
     onConnection: (change) => change.connected && connected.resolve(),
   });
   return {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   audiod,
+  audiodCommand,
   exitCodeWithin,
   isolatedEnv,
   startBootstrap,
@@ -15,8 +16,22 @@ import {
   tempDir,
   waitFor,
 } from "./_harness.ts";
+import { createTuiServices } from "../client/tui_services.ts";
+import { TrackCache } from "../media/track_cache.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { StatusReport } from "../protocol/mod.ts";
+import { shellQuote } from "../roles/bootstrap/ssh_launcher.ts";
+import type { PlaybackEvent } from "../tui/services.ts";
+import { hasCommand } from "./fixtures.ts";
+
+const hasTmux = await hasCommand("tmux");
+
+async function sh(cmd: string, args: string[]): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${text}`);
+  return text;
+}
 
 async function openssl(args: string[], cwd: string): Promise<void> {
   const out = await new Deno.Command("openssl", { args, cwd, stdout: "piped", stderr: "piped" }).output();
@@ -150,6 +165,84 @@ Deno.test({
         assert.deepEqual(await Deno.readFile(out), song);
         const logout = await run(["logout", "--ca", ca]);
         assert.equal(logout.code, 0, logout.stderr);
+      });
+
+      await t.step("the player's services connect, sign in, list and play verified with the CA", async () => {
+        const services = (name: string, httpClient?: Deno.HttpClient) =>
+          createTuiServices({
+            player: "null",
+            playerArgs: [],
+            configDir: join(root, name, "config"),
+            cache: new TrackCache(join(root, name, "cache")),
+            ...(httpClient ? { httpClient } : {}),
+          });
+        await assert.rejects(services("no-ca").probe(host), /its TLS certificate is not trusted/);
+        const player = services("player", client);
+        assert.equal(await player.probe(host), host);
+        const session = await player.login(host, "tess", "tess password");
+        const [track] = await player.tracks(session);
+        assert.equal(track?.title, "Secure Tone");
+        const events: PlaybackEvent[] = [];
+        const playing = player.play(session, track!, { volume: 50, onEvent: (event) => events.push(event) });
+        try {
+          await waitFor("the verified track", () => events.some((e) => e.type === "verified") || undefined);
+          assert.deepEqual(events.filter((e) => e.type === "error"), []);
+          assert.deepEqual(events.find((e) => e.type === "verified"), { type: "verified", md5: track!.md5 });
+        } finally {
+          await playing.stop();
+        }
+        await player.logout(session);
+      });
+
+      await t.step({
+        name: "audiod play --ca signs in and plays a verified track from the TLS cluster",
+        ignore: !hasTmux,
+        fn: async () => {
+          const exitFile = join(root, "play-exit");
+          const [cmd, args] = audiodCommand(["play", "--host", host, "--player", "null", "--ca", ca]);
+          const envWords = Object.entries({ ...listener, TERM: "xterm-256color" }).map(([k, v]) =>
+            `${k}=${shellQuote(v)}`
+          );
+          const line = `env -u CI -u AUDIOD_CA ${envWords.join(" ")} ${
+            [cmd, ...args].map(shellQuote).join(" ")
+          }; echo $? > ${shellQuote(exitFile)}`;
+          const session = `audiod-tls-${crypto.randomUUID().slice(0, 8)}`;
+          await sh("tmux", ["new-session", "-d", "-s", session, "-x", "120", "-y", "40", line]);
+          const screen = () => sh("tmux", ["capture-pane", "-p", "-t", session]);
+          const keys = async (...k: string[]) => {
+            await sh("tmux", ["send-keys", "-t", session, ...k]);
+            await new Promise((r) => setTimeout(r, 300));
+          };
+          try {
+            await waitFor(
+              "the sign-in screen",
+              async () => (await screen()).includes("Sign in to") || undefined,
+              30_000,
+            );
+            // The saved session (from the steps above) prefills the user: the password field has the focus.
+            await keys("tess password", "Enter");
+            await waitFor("the library", async () => (await screen()).includes("1 tracks") || undefined);
+            await keys("Enter");
+            const playing = await waitFor("verified playback", async () => {
+              const text = await screen();
+              return text.includes("✔ verified") ? text : undefined;
+            });
+            assert.match(playing, /Secure Tone/);
+            await keys("q");
+            const code = await waitFor("the player to exit", async () => {
+              try {
+                return (await Deno.readTextFile(exitFile)).trim() || undefined;
+              } catch {
+                return undefined;
+              }
+            });
+            assert.equal(code, "0", "q exits with status 0");
+          } catch (error) {
+            throw new Error(`${(error as Error).message}\nThe screen:\n${await screen().catch(() => "")}`);
+          } finally {
+            await sh("tmux", ["kill-session", "-t", session]).catch(() => {});
+          }
+        },
       });
 
       await t.step("a node that does not serve HTTPS may not join a TLS cluster", async () => {

@@ -10,6 +10,7 @@ import { render } from "ink-testing-library";
 import type { CatalogTrack, Session, StatusReport } from "../protocol/mod.ts";
 import { App } from "./app.tsx";
 import type { ControllerOptions } from "./controller.ts";
+import type { PlayerDriverOptions } from "./player_driver.ts";
 import {
   DEFAULT_SETTINGS,
   type PlaybackCapabilities,
@@ -266,17 +267,15 @@ export async function waitFor(check: () => boolean, what: string, frame?: () => 
   }
 }
 
+/** Player driver timing for tests: no long waits. */
+export const TEST_DRIVER: PlayerDriverOptions = { stopTimeoutMs: 500, progressMs: 1 };
+
 /** Controller timing for tests: fast polling and no long waits. */
-export const TEST_CONTROLLER: ControllerOptions = {
-  refreshMs: 50,
-  noticeMs: 60_000,
-  stopTimeoutMs: 500,
-  progressMs: 1,
-};
+export const TEST_CONTROLLER: ControllerOptions = { refreshMs: 50, noticeMs: 60_000, ...TEST_DRIVER };
 
 /** Renders `<App/>` with ink-testing-library, with helpers to type and wait. */
 export function renderApp(services: TuiServices, options: TuiOptions = {}) {
-  const ui = render(<App services={services} options={options} controllerOptions={TEST_CONTROLLER} />);
+  const ui = render(<App services={services} options={options} />);
   const frame = () => ui.lastFrame() ?? "";
   return {
     ...ui,

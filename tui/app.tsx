@@ -13,8 +13,7 @@ import { NoticeLine } from "./components/notice_line.tsx";
 import { NOW_PLAYING_HEIGHT, NowPlayingBar } from "./components/now_playing_bar.tsx";
 import { TabBar } from "./components/tab_bar.tsx";
 import { TuiProvider, type TuiRuntime, useTui } from "./context.tsx";
-import { type ControllerOptions, SEEK_SECONDS, TuiController } from "./controller.ts";
-import { actionFor } from "./keys.ts";
+import { SEEK_SECONDS, TuiController } from "./controller.ts";
 import { ClusterScreen } from "./screens/cluster_screen.tsx";
 import { ConnectScreen } from "./screens/connect_screen.tsx";
 import { LibraryScreen } from "./screens/library_screen.tsx";
@@ -24,14 +23,13 @@ import type { TuiOptions, TuiServices } from "./services.ts";
 import { initialState, isMainScreen, type StartOptions } from "./state/app.ts";
 import { VOLUME_STEP } from "./state/playback.ts";
 import { Store } from "./store.ts";
-import { useKeys } from "./use_keys.ts";
+import { KeyRouter } from "./key_router.ts";
+import { useKeyInput, useKeys } from "./use_keys.ts";
 import { useTerminalSize } from "./use_terminal_size.ts";
 
 export interface AppProps {
   services: TuiServices;
   options?: TuiOptions;
-  /** Timing of the controller (tests shorten it). */
-  controllerOptions?: ControllerOptions;
 }
 
 function Screen(props: { height: number; width: number }): ReactNode {
@@ -53,48 +51,45 @@ function Screen(props: { height: number; width: number }): ReactNode {
 /** The keys of the "always" and "player" scopes. */
 function useGlobalKeys(): void {
   const { dispatch, controller } = useTui();
-  useKeys((input, key) => {
-    if (actionFor(["always"], input, key) === "forceQuit") void controller.quit();
-  }, () => true);
-  useKeys(
-    (input, key) => {
-      switch (actionFor(["player"], input, key)) {
-        case "togglePause":
-          return void controller.togglePause();
-        case "seekBack":
-          return void controller.seekBy(-SEEK_SECONDS);
-        case "seekForward":
-          return void controller.seekBy(SEEK_SECONDS);
-        case "volumeUp":
-          return dispatch({ type: "playback/volume", by: VOLUME_STEP });
-        case "volumeDown":
-          return dispatch({ type: "playback/volume", by: -VOLUME_STEP });
-        case "next":
-          return dispatch({ type: "player/next" });
-        case "previous":
-          return dispatch({ type: "player/previous" });
-        case "stop":
-          return dispatch({ type: "playback/stop" });
-        case "nextScreen":
-          return dispatch({ type: "app/cycleScreen", by: 1 });
-        case "previousScreen":
-          return dispatch({ type: "app/cycleScreen", by: -1 });
-        case "help":
-          return dispatch({ type: "app/help", open: true });
-        case "signOut":
-          return void controller.signOut();
-        case "quit":
-          return void controller.quit();
-      }
-    },
-    (s) =>
-      isMainScreen(s.screen) && !s.help && !s.quitting && !(s.screen === "library" && s.library.searching),
-  );
+  useKeys(["always"], (action) => {
+    if (action === "forceQuit") void controller.quit();
+  });
+  useKeys(["player"], (action) => {
+    switch (action) {
+      case "togglePause":
+        return void controller.togglePause();
+      case "seekBack":
+        return void controller.seekBy(-SEEK_SECONDS);
+      case "seekForward":
+        return void controller.seekBy(SEEK_SECONDS);
+      case "volumeUp":
+        return dispatch({ type: "playback/volume", by: VOLUME_STEP });
+      case "volumeDown":
+        return dispatch({ type: "playback/volume", by: -VOLUME_STEP });
+      case "next":
+        return dispatch({ type: "player/next" });
+      case "previous":
+        return dispatch({ type: "player/previous" });
+      case "stop":
+        return dispatch({ type: "playback/stop" });
+      case "nextScreen":
+        return dispatch({ type: "app/cycleScreen", by: 1 });
+      case "previousScreen":
+        return dispatch({ type: "app/cycleScreen", by: -1 });
+      case "help":
+        return dispatch({ type: "app/help", open: true });
+      case "signOut":
+        return void controller.signOut();
+      case "quit":
+        return void controller.quit();
+    }
+  });
 }
 
 function Shell(): ReactNode {
   const { state } = useTui();
   const { columns, rows } = useTerminalSize();
+  useKeyInput();
   useGlobalKeys();
   // One line short of the terminal, so that ink redraws in place instead of clearing the screen on every frame.
   const height = Math.max(10, rows - 1);
@@ -122,14 +117,17 @@ function Shell(): ReactNode {
 export function App(props: AppProps): ReactNode {
   const { exit } = useApp();
   const [runtime] = useState<TuiRuntime>(() => {
-    const now = (props.controllerOptions?.now ?? Date.now)();
-    const start: StartOptions = { now };
+    const start: StartOptions = { now: Date.now() };
     const { host, user, session } = props.options ?? {};
     if (host !== undefined) start.host = host;
     if (user !== undefined) start.user = user;
     if (session !== undefined) start.session = session;
     const store = new Store(initialState(start));
-    return { store, controller: new TuiController(props.services, store, props.controllerOptions) };
+    return {
+      store,
+      controller: new TuiController(props.services, store),
+      keys: new KeyRouter(store.getState),
+    };
   });
   useEffect(() => {
     runtime.controller.setExit(() => exit());

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeServices, KEYS, makeTrack, makeTracks, renderApp } from "./_test_utils.tsx";
-import { formatHelpLine, HELP_SCOPES, helpLines } from "./components/help_overlay.tsx";
+import { formatHelpLine, helpLines } from "./components/help_overlay.tsx";
+import { helpScopes } from "./keys.ts";
 import type { StatusEntry } from "../protocol/mod.ts";
 
 const SESSION = { host: "http://h:7700", user: "alice", token: "t", expiresAt: Date.now() + 3_600_000 };
@@ -151,7 +152,7 @@ Deno.test("? shows the help generated from the key table", async () => {
   try {
     await app.press("?");
     await app.waitForText("Keys");
-    const expected = helpLines(HELP_SCOPES.library).map((line) =>
+    const expected = helpLines(helpScopes("library")).map((line) =>
       "title" in line ? line.title : formatHelpLine(line)
     );
     const seen = new Set<string>();

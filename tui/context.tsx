@@ -1,11 +1,13 @@
 /**
- * The context components read the state from and reach the controller through, so that no screen needs props.
+ * The context components read the state from and reach the controller and the keys through, so that no screen
+ * needs props.
  *
  * @module
  */
 
 import { createContext, type ReactNode, useContext, useSyncExternalStore } from "react";
 import type { TuiController } from "./controller.ts";
+import type { KeyRouter } from "./key_router.ts";
 import type { AppAction, AppState } from "./state/app.ts";
 import type { Store } from "./store.ts";
 
@@ -13,6 +15,8 @@ import type { Store } from "./store.ts";
 export interface TuiRuntime {
   store: Store;
   controller: TuiController;
+  /** Where key presses go: `useKeys` listens to it. */
+  keys: KeyRouter;
 }
 
 const TuiContext = createContext<TuiRuntime | null>(null);
@@ -29,6 +33,7 @@ export function useTui(): {
   getState: () => AppState;
   dispatch: (action: AppAction) => void;
   controller: TuiController;
+  keys: KeyRouter;
 } {
   const runtime = useContext(TuiContext);
   if (runtime === null) throw new Error("Cannot use the TUI state: no TuiProvider above this component");
@@ -38,5 +43,6 @@ export function useTui(): {
     getState: runtime.store.getState,
     dispatch: runtime.store.dispatch,
     controller: runtime.controller,
+    keys: runtime.keys,
   };
 }

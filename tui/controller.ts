@@ -1,12 +1,13 @@
 /**
  * Everything the TUI does that is not drawing: it calls the services, turns their answers and errors into actions,
- * drives the playback engine as the playback state changes, polls the cluster while its screen is in front, and
- * saves the settings. It never throws: every failure ends up in the state, for the screens to show.
+ * polls the cluster while its screen is in front, and saves the settings; a {@linkcode PlayerDriver} plays what the
+ * playback state says. It never throws: every failure ends up in the state, for the screens to show.
  *
  * @module
  */
 
-import type { PlaybackState } from "./state/playback.ts";
+import { settleWithin } from "./_settle.ts";
+import { PlayerDriver } from "./player_driver.ts";
 import type { Store } from "./store.ts";
 import { type AppAction, type AppState, settingsOf } from "./state/app.ts";
 import { signInProblem } from "./state/forms.ts";
@@ -15,8 +16,7 @@ import { currentTrack } from "./state/queue.ts";
 import {
   DEFAULT_SETTINGS,
   errorMessage,
-  type PlaybackEvent,
-  type PlaybackHandle,
+  isSessionExpired,
   type TuiServices,
   type TuiSettings,
 } from "./services.ts";
@@ -31,26 +31,10 @@ export interface ControllerOptions {
   stopTimeoutMs?: number;
   /** How often download progress reaches the screen at most, ms. */
   progressMs?: number;
-  now?: () => number;
 }
 
 /** How far ←/→ seek, in seconds. */
 export const SEEK_SECONDS = 5;
-
-function isSessionExpired(error: unknown): error is Error {
-  return error instanceof Error && error.name === "SessionExpiredError";
-}
-
-/** Waits for `promise` at most `ms`; never rejects. */
-async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
-  try {
-    await Promise.race([promise.then(() => {}, () => {}), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Runs the TUI's side effects against a {@linkcode Store}. */
 export class TuiController {
@@ -61,14 +45,9 @@ export class TuiController {
   #seen: AppState;
   #exit: () => void = () => {};
   #disposed = false;
+  #player: PlayerDriver;
 
-  #playing: { seq: number; handle: PlaybackHandle } | null = null;
-  /** Starts and stops of the player, one after the other. */
-  #playerChain: Promise<void> = Promise.resolve();
-  #volumeChain: Promise<void> = Promise.resolve();
   #saveChain: Promise<void> = Promise.resolve();
-  #pendingProgress: { seq: number; event: PlaybackEvent } | null = null;
-  #progressTimer: ReturnType<typeof setTimeout> | undefined;
   #clusterTimer: ReturnType<typeof setInterval> | undefined;
   #clusterBusy = false;
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -81,10 +60,10 @@ export class TuiController {
       noticeMs: options.noticeMs ?? 5000,
       stopTimeoutMs: options.stopTimeoutMs ?? 3000,
       progressMs: options.progressMs ?? 100,
-      now: options.now ?? Date.now,
     };
     this.#seen = store.getState();
     this.#unsubscribe = store.subscribe(() => this.#onChange());
+    this.#player = new PlayerDriver(services, store, this.#options);
   }
 
   get #state(): AppState {
@@ -189,7 +168,7 @@ export class TuiController {
     this.#clusterBusy = true;
     try {
       const report = await this.#services.status(session);
-      this.#dispatch({ type: "cluster/updated", report, at: this.#options.now() });
+      this.#dispatch({ type: "cluster/updated", report, at: Date.now() });
     } catch (error) {
       if (!this.#expired(error)) {
         this.#dispatch({
@@ -204,43 +183,18 @@ export class TuiController {
 
   /** Pauses or resumes; when nothing plays, replays the queue's current track. */
   async togglePause(): Promise<void> {
-    const playback = this.#state.playback;
-    const playing = this.#handleFor(playback);
-    if (playing === null) {
-      if (isActive(playback)) return;
-      if (currentTrack(this.#state.queue) === null) {
-        this.#notice("Nothing to play: press Enter on a track", "info");
-        return;
-      }
-      this.#dispatch({ type: "player/jump", index: this.#state.queue.current ?? 0 });
+    if (this.#player.playing) return await this.#player.togglePause();
+    if (isActive(this.#state.playback)) return;
+    if (currentTrack(this.#state.queue) === null) {
+      this.#notice("Nothing to play: press Enter on a track", "info");
       return;
     }
-    if (!playing.capabilities.pause) {
-      this.#notice(`${playback.player ?? "This player"} cannot pause`, "warning");
-      return;
-    }
-    try {
-      await playing.togglePause();
-      this.#dispatch({ type: "playback/pauseToggled", seq: playback.seq });
-    } catch (error) {
-      this.#notice(`Cannot pause: ${errorMessage(error)}`, "error");
-    }
+    this.#dispatch({ type: "player/jump", index: this.#state.queue.current ?? 0 });
   }
 
   /** Seeks by `seconds` (negative: back). */
   async seekBy(seconds: number): Promise<void> {
-    const playback = this.#state.playback;
-    const playing = this.#handleFor(playback);
-    if (playing === null) return;
-    if (!playing.capabilities.seek) {
-      this.#notice(`${playback.player ?? "This player"} cannot seek`, "warning");
-      return;
-    }
-    try {
-      await playing.seekBy(seconds);
-    } catch (error) {
-      this.#notice(`Cannot seek: ${errorMessage(error)}`, "error");
-    }
+    await this.#player.seekBy(seconds);
   }
 
   /** Stops playback, waits for the player to be gone (bounded), saves the settings, then exits. */
@@ -252,11 +206,7 @@ export class TuiController {
     this.#dispatch({ type: "app/quitting" });
     this.#dispatch({ type: "playback/stop" });
     this.#stopTimers();
-    const stopped = this.#playing;
-    await settleWithin(this.#playerChain, this.#options.stopTimeoutMs);
-    if (stopped !== null && this.#playing === stopped) {
-      await settleWithin(stopped.handle.stop(), this.#options.stopTimeoutMs);
-    }
+    await this.#player.stop();
     await settleWithin(this.#saveChain, this.#options.stopTimeoutMs);
     this.dispose();
     this.#exit();
@@ -268,17 +218,13 @@ export class TuiController {
     this.#stopTimers();
     this.#unsubscribe();
     this.#disposed = true;
-    const playing = this.#playing;
-    this.#playing = null;
-    playing?.handle.stop().catch(() => {});
+    this.#player.dispose();
   }
 
   #stopTimers(): void {
     clearInterval(this.#clusterTimer);
     this.#clusterTimer = undefined;
     clearTimeout(this.#noticeTimer);
-    clearTimeout(this.#progressTimer);
-    this.#progressTimer = undefined;
   }
 
   #notice(text: string, tone: "info" | "warning" | "error"): void {
@@ -295,18 +241,11 @@ export class TuiController {
     return true;
   }
 
-  #handleFor(playback: PlaybackState): PlaybackHandle | null {
-    const playing = this.#playing;
-    return playing !== null && playing.seq === playback.seq && isActive(playback) ? playing.handle : null;
-  }
-
-  /** Reacts to state changes: player, volume, settings, cluster polling, notices. */
+  /** Reacts to state changes: settings, cluster polling, notices. */
   #onChange(): void {
     const before = this.#seen;
     const state = this.#state;
     this.#seen = state;
-    if (state.playback.seq !== before.playback.seq) this.#syncPlayer(state.playback);
-    if (state.playback.volume !== before.playback.volume) this.#applyVolume(state.playback);
     if (state.settingsLoaded && this.#settingsChanged(before, state)) this.#save(settingsOf(state));
     if (state.notice !== before.notice && state.notice !== null) this.#expireNotice(state.notice.id);
     const polling = state.screen === "cluster" && state.session !== null && !state.quitting;
@@ -340,84 +279,5 @@ export class TuiController {
       () => this.#dispatch({ type: "app/clearNotice", id }),
       this.#options.noticeMs,
     );
-  }
-
-  #applyVolume(playback: PlaybackState): void {
-    const playing = this.#handleFor(playback);
-    if (playing === null) return;
-    if (!playing.capabilities.volume) {
-      this.#notice(
-        `${playback.player ?? "This player"} cannot change the volume now: it applies from the next track`,
-        "warning",
-      );
-      return;
-    }
-    this.#volumeChain = this.#volumeChain.then(async () => {
-      try {
-        await playing.setVolume(playback.volume);
-      } catch (error) {
-        this.#notice(`Cannot change the volume: ${errorMessage(error)}`, "error");
-      }
-    });
-  }
-
-  #syncPlayer(playback: PlaybackState): void {
-    const { seq } = playback;
-    const track = playback.status === "loading" ? playback.track : null;
-    this.#playerChain = this.#playerChain.then(() => this.#switchPlayer(seq, track));
-  }
-
-  async #switchPlayer(seq: number, track: PlaybackState["track"]): Promise<void> {
-    if (seq !== this.#state.playback.seq) return; // a later start or stop supersedes this one
-    const previous = this.#playing;
-    this.#playing = null;
-    if (previous !== null) {
-      this.#flushProgress();
-      await settleWithin(previous.handle.stop(), this.#options.stopTimeoutMs);
-    }
-    const session = this.#state.session;
-    if (track === null || this.#disposed || seq !== this.#state.playback.seq) return;
-    if (session === null) {
-      this.#onEvent(seq, { type: "error", message: "Cannot play: not signed in" });
-      return;
-    }
-    let handle: PlaybackHandle;
-    try {
-      handle = this.#services.play(session, track, {
-        volume: this.#state.playback.volume,
-        onEvent: (event) => this.#onEvent(seq, event),
-      });
-    } catch (error) {
-      if (!this.#expired(error)) this.#onEvent(seq, { type: "error", message: errorMessage(error) });
-      return;
-    }
-    this.#playing = { seq, handle };
-    handle.done.then(
-      () => this.#onEvent(seq, { type: "ended" }),
-      (error) => {
-        const current = seq === this.#state.playback.seq;
-        this.#onEvent(seq, { type: "error", message: errorMessage(error) });
-        if (current) this.#expired(error);
-      },
-    );
-  }
-
-  /** Passes engine events on, coalescing download progress to a few updates a second. */
-  #onEvent(seq: number, event: PlaybackEvent): void {
-    if (event.type === "progress") {
-      this.#pendingProgress = { seq, event };
-      this.#progressTimer ??= setTimeout(() => this.#flushProgress(), this.#options.progressMs);
-      return;
-    }
-    this.#flushProgress();
-    this.#dispatch({ type: "playback/event", seq, event });
-  }
-
-  #flushProgress(): void {
-    clearTimeout(this.#progressTimer);
-    this.#progressTimer = undefined;
-    const pending = this.#pendingProgress;
-    this.#pendingProgress = null;
-    if (pending !== null) this.#dispatch({ type: "playback/event", seq: pending.seq, event: pending.event });
   }
 }

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import type { Session } from "../protocol/mod.ts";
 import { FakeServices, makeTracks, TEST_CONTROLLER, waitFor } from "./_test_utils.tsx";
 import { TuiController } from "./controller.ts";
-import { SessionExpiredError } from "./services.ts";
 import { initialState, type StartOptions } from "./state/app.ts";
 import { Store } from "./store.ts";
 
@@ -97,84 +96,32 @@ Deno.test("an unreachable server while loading the library is shown, and r-style
   assert.equal(app.store.getState().library.status, "ready");
 });
 
-Deno.test("playing drives the engine: volume, events, auto-advance, and stopping the previous track", async () => {
-  const tracks = makeTracks(3);
-  const services = new FakeServices({ tracks, settings: { recentServers: [], volume: 60 } });
+Deno.test("a volume change while playing is saved with the settings", async () => {
+  const services = new FakeServices({ settings: { recentServers: [], volume: 60 } });
   using app = setup(services, { session: SESSION });
   await app.controller.start();
-  app.store.dispatch({ type: "queue/add", track: tracks[1]! });
-  app.store.dispatch({ type: "player/playNow", track: tracks[0]! });
+  app.store.dispatch({ type: "player/playNow", track: services.tracksList[0]! });
   await waitFor(() => services.plays.length === 1, "play()");
-  const first = services.plays[0]!;
-  assert.equal(first.options.volume, 60);
-  first.emit({ type: "started", player: "mpv", note: "" });
-  first.emit({ type: "progress", verifiedBytes: 10, size: 100 });
-  first.emit({ type: "progress", verifiedBytes: 50, size: 100 });
-  first.emit({ type: "verified", md5: tracks[0]!.md5 });
-  let state = app.store.getState();
-  assert.equal(state.playback.status, "playing");
-  assert.equal(state.playback.verifiedBytes, 50, "pending progress is delivered before the next event");
-  assert.equal(state.playback.verification.state, "verified");
-
+  assert.equal(services.plays[0]!.options.volume, 60);
   app.store.dispatch({ type: "playback/volume", by: -10 });
-  await waitFor(() => first.volume === 50, "setVolume(50)");
+  await waitFor(() => services.plays[0]!.volume === 50, "setVolume(50)");
   await waitFor(() => services.saved.at(-1)?.volume === 50, "volume saved");
+});
 
+Deno.test("Space with nothing playing replays the queue's current track, or says there is none", async () => {
+  const tracks = makeTracks(2);
+  const services = new FakeServices({ tracks });
+  using app = setup(services, { session: SESSION });
+  await app.controller.start();
   await app.controller.togglePause();
-  assert.equal(first.paused, true);
-  assert.equal(app.store.getState().playback.status, "paused");
-  await app.controller.seekBy(5);
-  assert.deepEqual(first.seeks, [5]);
-
-  first.emit({ type: "ended" });
-  await waitFor(() => services.plays.length === 2, "the next track to start");
+  assert.equal(app.store.getState().notice?.text, "Nothing to play: press Enter on a track");
+  app.store.dispatch({ type: "player/playNow", track: tracks[1]! });
+  await waitFor(() => services.plays.length === 1, "play()");
+  app.store.dispatch({ type: "playback/stop" });
+  await waitFor(() => services.plays[0]!.stopped, "the stop");
+  await app.controller.togglePause();
+  await waitFor(() => services.plays.length === 2, "the replay");
   assert.equal(services.plays[1]?.track, tracks[1]);
-  assert.equal(services.plays[1]?.options.volume, 50);
-
-  app.store.dispatch({ type: "player/playNow", track: tracks[2]! });
-  await waitFor(() => services.plays.length === 3, "the chosen track to start");
-  assert.equal(services.plays[1]?.stopped, true, "the previous track was stopped first");
-  state = app.store.getState();
-  assert.equal(state.playback.track, tracks[2]);
-});
-
-Deno.test("a player that cannot pause or change volume says so instead of failing", async () => {
-  const services = new FakeServices({
-    capabilities: { pause: false, seek: false, volume: false, position: false },
-  });
-  using app = setup(services, { session: SESSION });
-  await app.controller.start();
-  app.store.dispatch({ type: "player/playNow", track: services.tracksList[0]! });
-  await waitFor(() => services.plays.length === 1, "play()");
-  services.playing!.emit({ type: "started", player: "aplay", note: "WAV only" });
-  await app.controller.togglePause();
-  assert.equal(app.store.getState().notice?.text, "aplay cannot pause");
-  app.store.dispatch({ type: "playback/volume", by: -5 });
-  assert.match(app.store.getState().notice?.text ?? "", /aplay cannot change the volume/);
-});
-
-Deno.test("a play() that throws becomes a playback error, not a crash", async () => {
-  const services = new FakeServices();
-  services.play = () => {
-    throw new Error("No player found: install mpv");
-  };
-  using app = setup(services, { session: SESSION });
-  await app.controller.start();
-  app.store.dispatch({ type: "player/playNow", track: services.tracksList[0]! });
-  await waitFor(() => app.store.getState().playback.status === "error", "the error");
-  assert.equal(app.store.getState().playback.error, "No player found: install mpv");
-});
-
-Deno.test("a playback that fails because the session expired goes back to sign-in", async () => {
-  const services = new FakeServices();
-  using app = setup(services, { session: SESSION });
-  await app.controller.start();
-  app.store.dispatch({ type: "player/playNow", track: services.tracksList[0]! });
-  await waitFor(() => services.plays.length === 1, "play()");
-  services.plays[0]!.fail(new SessionExpiredError());
-  await waitFor(() => app.store.getState().screen === "signIn", "the sign-in screen");
-  assert.equal(app.store.getState().playback.status, "error");
-  assert.match(app.store.getState().signIn.message ?? "", /expired/);
 });
 
 Deno.test("the cluster is polled while its screen is in front, and only then", async () => {

@@ -1,11 +1,14 @@
 /**
- * Every key binding of the player, defined once with its help text. Screens ask {@linkcode actionFor} which action
- * a key press means in the scopes they own; the help overlay is generated from {@linkcode KEY_BINDINGS}.
+ * Every key binding of the player, defined once with its help text, and which scopes listen in each situation
+ * ({@linkcode KEY_MODES}, one of which holds at a time: {@linkcode keyModeOf}). Listeners (`useKeys`) take the keys of
+ * their scopes while the mode in front lists them; the help overlay shows the scopes of a screen's modes
+ * ({@linkcode helpScopes}).
  *
  * @module
  */
 
 import type { Key } from "ink";
+import type { AppState, Screen } from "./state/app.ts";
 
 /** A key the terminal can send that is not a printable character. */
 export type SpecialKey =
@@ -28,7 +31,7 @@ export type SpecialKey =
 /** One way of pressing a binding: a printable character, a special key, or Ctrl with a letter. */
 export type KeySpec = { char: string } | { special: SpecialKey } | { ctrl: string };
 
-/** Where a binding applies. A screen activates a few scopes; bindings of active scopes never share a key. */
+/** Where a binding applies. A mode activates a few scopes; bindings of active scopes never share a key. */
 export type KeyScope =
   | "always"
   | "player"
@@ -37,7 +40,8 @@ export type KeyScope =
   | "search"
   | "queue"
   | "cluster"
-  | "form"
+  | "connect"
+  | "signIn"
   | "help";
 
 /** One row of the key table. */
@@ -103,17 +107,22 @@ export const KEY_BINDINGS = [
 
   { action: "refresh", scope: "cluster", keys: [ch("r")], help: "refresh now" },
 
-  { action: "submit", scope: "form", keys: [sp("return")], help: "connect / next field / sign in" },
-  { action: "nextField", scope: "form", keys: [sp("tab"), sp("down")], help: "next field or recent server" },
+  { action: "connect", scope: "connect", keys: [sp("return")], help: "connect to the address" },
+  { action: "nextRecent", scope: "connect", keys: [sp("tab"), sp("down")], help: "next recent server" },
   {
-    action: "previousField",
-    scope: "form",
+    action: "previousRecent",
+    scope: "connect",
     keys: [sp("shiftTab"), sp("up")],
-    help: "previous field or recent server",
+    help: "previous recent server",
   },
-  { action: "toggleMode", scope: "form", keys: [ctrl("r")], help: "switch between log in and register" },
-  { action: "back", scope: "form", keys: [sp("escape")], help: "back to the server address" },
-  { action: "erase", scope: "form", keys: [sp("backspace"), sp("delete")], help: "erase a character" },
+  { action: "erase", scope: "connect", keys: [sp("backspace"), sp("delete")], help: "erase a character" },
+
+  { action: "submit", scope: "signIn", keys: [sp("return")], help: "next field, then sign in" },
+  { action: "nextField", scope: "signIn", keys: [sp("tab"), sp("down")], help: "next field" },
+  { action: "previousField", scope: "signIn", keys: [sp("shiftTab"), sp("up")], help: "previous field" },
+  { action: "toggleMode", scope: "signIn", keys: [ctrl("r")], help: "switch between log in and register" },
+  { action: "back", scope: "signIn", keys: [sp("escape")], help: "back to the server address" },
+  { action: "erase", scope: "signIn", keys: [sp("backspace"), sp("delete")], help: "erase a character" },
 
   { action: "closeHelp", scope: "help", keys: [ch("?"), sp("escape"), ch("q")], help: "close this help" },
   {
@@ -140,16 +149,17 @@ export type ActionIn<S extends KeyScope> = Binding extends infer B
   ? B extends { scope: S; action: infer A } ? A : never
   : never;
 
-/** Title of each scope in the help overlay. */
+/** Title of each scope in the help overlay, in the order the help lists them. */
 export const SCOPE_TITLES: Record<KeyScope, string> = {
-  always: "Anywhere",
   player: "Playback and screens",
   list: "Lists",
   library: "Library",
   search: "While searching (type to filter)",
   queue: "Queue",
   cluster: "Cluster",
-  form: "Connect and sign in",
+  connect: "Connect",
+  signIn: "Sign in",
+  always: "Anywhere",
   help: "Help",
 };
 
@@ -250,13 +260,55 @@ export function typedText(input: string, key: Key): string {
   return input.replace(/[\u0000-\u001f\u007f]/g, "");
 }
 
-/** The scopes active in each situation; {@linkcode KEY_BINDINGS} never binds one key twice within a set. */
-export const ACTIVE_SCOPES = {
-  connect: ["always", "form"],
-  signIn: ["always", "form"],
+/**
+ * The scopes that listen in each mode, the one source of which keys work where: {@linkcode keyModeOf} says which
+ * mode holds, `useKeys` listeners take keys while it lists their scopes, and the help shows the scopes of a screen's
+ * modes. {@linkcode KEY_BINDINGS} never binds one key twice within a mode.
+ */
+export const KEY_MODES = {
+  connect: ["always", "connect"],
+  signIn: ["always", "signIn"],
   library: ["always", "player", "list", "library"],
+  /** The library's search field has the keys. */
   search: ["always", "search"],
   queue: ["always", "player", "list", "queue"],
   cluster: ["always", "player", "cluster"],
+  /** The help overlay is open over a main screen. */
   help: ["always", "help"],
+  /** Playback is stopping before the exit: Ctrl+C exits at once. */
+  quitting: ["always"],
 } as const satisfies Record<string, readonly KeyScope[]>;
+
+/** A situation that decides which keys work. */
+export type KeyMode = keyof typeof KEY_MODES;
+
+/** The modes each screen can be in, its own first; its help lists the keys of them all. */
+export const SCREEN_MODES = {
+  connect: ["connect"],
+  signIn: ["signIn"],
+  library: ["library", "search", "help"],
+  queue: ["queue", "help"],
+  cluster: ["cluster", "help"],
+} as const satisfies Record<Screen, readonly KeyMode[]>;
+
+/** The mode `state` is in. */
+export function keyModeOf(state: Pick<AppState, "screen" | "help" | "quitting" | "library">): KeyMode {
+  if (state.quitting) return "quitting";
+  if (state.help) return "help";
+  if (state.screen === "library" && state.library.searching) return "search";
+  return state.screen;
+}
+
+/** Whether every scope of `scopes` listens in `mode`. */
+export function listensIn(mode: KeyMode, scopes: readonly KeyScope[]): boolean {
+  const active: readonly KeyScope[] = KEY_MODES[mode];
+  return scopes.every((scope) => active.includes(scope));
+}
+
+/** The scopes whose keys the help of `screen` lists: those of its modes, in {@linkcode SCOPE_TITLES} order. */
+export function helpScopes(screen: Screen): KeyScope[] {
+  const modes: readonly KeyMode[] = SCREEN_MODES[screen];
+  return (Object.keys(SCOPE_TITLES) as KeyScope[]).filter((scope) =>
+    modes.some((mode) => listensIn(mode, [scope]))
+  );
+}

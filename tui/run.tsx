@@ -7,7 +7,6 @@
 import { render, type RenderOptions } from "ink";
 import process from "node:process";
 import { App } from "./app.tsx";
-import type { ControllerOptions } from "./controller.ts";
 import type { TuiOptions, TuiServices } from "./services.ts";
 
 /** Options of {@linkcode runTui}: where to start, and (for tests) other streams than the process's. */
@@ -15,7 +14,6 @@ export interface RunTuiOptions extends TuiOptions {
   stdin?: RenderOptions["stdin"];
   stdout?: RenderOptions["stdout"];
   stderr?: RenderOptions["stderr"];
-  controllerOptions?: ControllerOptions;
 }
 
 const ENTER_ALTERNATE_SCREEN = "\x1b[?1049h\x1b[H";
@@ -28,7 +26,7 @@ const LEAVE_ALTERNATE_SCREEN = "\x1b[?1049l";
  * process is the caller's business.
  */
 export async function runTui(services: TuiServices, options: RunTuiOptions = {}): Promise<void> {
-  const { stdin, stdout = process.stdout, stderr, controllerOptions, ...start } = options;
+  const { stdin, stdout = process.stdout, stderr, ...start } = options;
   if (stdin === undefined && process.stdin.isTTY !== true) {
     throw new Error("Cannot start the player: standard input is not a terminal (run `audiod play` in one)");
   }
@@ -38,10 +36,7 @@ export async function runTui(services: TuiServices, options: RunTuiOptions = {})
   if (stdin !== undefined) renderOptions.stdin = stdin;
   if (stderr !== undefined) renderOptions.stderr = stderr;
   try {
-    const app = controllerOptions === undefined
-      ? <App services={services} options={start} />
-      : <App services={services} options={start} controllerOptions={controllerOptions} />;
-    const instance = render(app, renderOptions);
+    const instance = render(<App services={services} options={start} />, renderOptions);
     try {
       await instance.waitUntilExit();
     } finally {

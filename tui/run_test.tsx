@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { RenderOptions } from "ink";
-import { FakeServices, FakeStdin, FakeStdout, TEST_CONTROLLER, waitFor } from "./_test_utils.tsx";
+import { FakeServices, FakeStdin, FakeStdout, waitFor } from "./_test_utils.tsx";
 import { runTui } from "./run.tsx";
 
 const SESSION = { host: "http://h:7700", user: "alice", token: "t", expiresAt: Date.now() + 3_600_000 };
@@ -15,7 +15,6 @@ Deno.test("runTui() resolves when q is pressed, after stopping playback and with
     stdin: stdin as unknown as RenderOptions["stdin"],
     stdout: stdout as unknown as RenderOptions["stdout"],
     stderr: stderr as unknown as RenderOptions["stderr"],
-    controllerOptions: TEST_CONTROLLER,
   });
   let resolved = false;
   void done.then(() => resolved = true);
@@ -36,7 +35,6 @@ Deno.test("runTui() quits on Ctrl+C from a text field too", async () => {
   const done = runTui(new FakeServices(), {
     stdin: stdin as unknown as RenderOptions["stdin"],
     stdout: stdout as unknown as RenderOptions["stdout"],
-    controllerOptions: TEST_CONTROLLER,
   });
   await waitFor(() => stdout.written.includes("Connect to an audiod server"), "the connect screen");
   await stdin.press("q");

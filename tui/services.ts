@@ -42,6 +42,14 @@ export class SessionExpiredError extends Error {
   }
 }
 
+/**
+ * Whether `error` says the session expired: a {@linkcode SessionExpiredError}, told by its name so that one thrown by
+ * another copy of this module counts too.
+ */
+export function isSessionExpired(error: unknown): error is Error {
+  return error instanceof Error && error.name === "SessionExpiredError";
+}
+
 /** Everything the TUI needs from the outside. Errors thrown carry user-facing messages. */
 export interface TuiServices {
   /** Normalizes "1.2.3.4", "host:7700", "http://…" and checks the bootstrap answers; returns the base URL or throws Error with a user-facing message. */

@@ -1,70 +1,31 @@
 /**
- * `useInput` that hands the handler one key at a time. Ink reports a run of plain characters read in one chunk as
- * a single input ("jjj" when j is held down, "abc\r" when keys arrive together under load or through tmux); this
- * splits such runs so that every key press counts.
+ * The hooks of the key table: {@linkcode useKeys} listens to some scopes, {@linkcode useKeyInput} feeds the app's
+ * key presses to its {@linkcode KeyRouter} (once, at the root).
  *
  * @module
  */
 
-import { type Key, useInput } from "ink";
+import { useInput } from "ink";
+import { useEffect, useRef } from "react";
 import { useTui } from "./context.tsx";
-import type { AppState } from "./state/app.ts";
-
-/** A key event with nothing pressed; tests build theirs from it. */
-export const NO_KEY: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
-
-function keyOf(char: string): [string, Key] {
-  const code = char.codePointAt(0) ?? 0;
-  if (char === "\r" || char === "\n") return ["", { ...NO_KEY, return: true }];
-  if (char === "\t") return ["", { ...NO_KEY, tab: true }];
-  if (char === "\x7f") return ["", { ...NO_KEY, delete: true }];
-  if (char === "\b") return ["", { ...NO_KEY, backspace: true }];
-  if (code >= 1 && code <= 26) return [String.fromCharCode(code + 96), { ...NO_KEY, ctrl: true }];
-  return [char, { ...NO_KEY, shift: /[A-Z]/.test(char) }];
-}
-
-/** The single key presses in one input event (itself when it is one key or an escape sequence). */
-export function splitKeys(input: string, key: Key): Array<[string, Key]> {
-  const chars = Array.from(input);
-  if (chars.length <= 1 || input.startsWith("\x1b") || key.ctrl || key.meta) return [[input, key]];
-  return chars.map(keyOf);
-}
+import type { KeyHandler } from "./key_router.ts";
+import type { KeyScope } from "./keys.ts";
 
 /**
- * Like ink's `useInput(handler, { isActive })`, calling `handler` once per key press and only while `active` holds
- * for the current state: a key earlier in the same chunk may have changed it (`/` opens the search field, and the
- * keys after it are search text, not commands).
+ * Listens to the keys of `scopes` while the component is mounted: `handler` gets each key press while the mode in
+ * front lists every one of `scopes` (`KEY_MODES` in keys.ts), with the action it means there (null for other keys,
+ * e.g. text typed into a field).
  */
-export function useKeys(
-  handler: (input: string, key: Key, state: AppState) => void,
-  active: (state: AppState) => boolean,
-): void {
-  const { state, getState } = useTui();
-  useInput((input, key) => {
-    for (const [one, oneKey] of splitKeys(input, key)) {
-      const current = getState();
-      if (active(current)) handler(one, oneKey, current);
-    }
-  }, { isActive: active(state) });
+export function useKeys<S extends KeyScope>(scopes: readonly S[], handler: KeyHandler<S>): void {
+  const { keys } = useTui();
+  const latest = useRef(handler);
+  latest.current = handler;
+  const id = scopes.join(",");
+  useEffect(() => keys.listen(scopes, (...args) => latest.current(...args)), [keys, id]);
+}
+
+/** Feeds ink's key presses to the app's router; the root calls it once. */
+export function useKeyInput(): void {
+  const { keys } = useTui();
+  useInput((input, key) => keys.press(input, key));
 }

@@ -9,6 +9,9 @@
 import { describeFetchError, type PeerAccess } from "./peer_client.ts";
 import { JOIN_SECRET_HEADER } from "./join_secret.ts";
 import { sleep } from "./membership.ts";
+import { Backoff } from "../runtime/backoff.ts";
+import { type ClusterEvent, eventOf } from "../../protocol/events.ts";
+import { SchemaError } from "../../protocol/schema.ts";
 
 /** One event as the stream delivers it. */
 export interface ServerSentEvent {
@@ -59,11 +62,13 @@ export interface SubscribeOptions {
   /** With a join secret, the stream also carries the members-only events (token revocations). */
   peer?: PeerAccess;
   signal: AbortSignal;
-  /** Each event, its data parsed as JSON. */
-  onEvent: (type: string, data: unknown) => void;
+  /** Each event, its data parsed and checked (events of types this version does not know are skipped). */
+  onEvent: (event: ClusterEvent) => void;
+  /** An event whose data was not JSON or did not fit its schema (it is skipped): why, naming the field. */
+  onMalformed?: (message: string) => void;
   /** Each (re)connection, and each break with the reason. */
   onConnection?: (change: { connected: true } | { connected: false; error: string }) => void;
-  /** Wait before reconnecting (default 1 s, doubling to 5 s). */
+  /** Wait before reconnecting (default up to 1 s, doubling to 5 s, with full jitter; reset once connected). */
   retryMs?: number;
 }
 
@@ -71,7 +76,7 @@ export interface SubscribeOptions {
 export async function subscribeEvents(options: SubscribeOptions): Promise<void> {
   const { signal } = options;
   let lastId = "";
-  let retryMs = options.retryMs ?? 1000;
+  const backoff = new Backoff({ baseMs: options.retryMs ?? 1000, maxMs: 5000 });
   while (!signal.aborted) {
     const headers: Record<string, string> = { accept: "text/event-stream" };
     if (options.peer?.joinSecret) headers[JOIN_SECRET_HEADER] = options.peer.joinSecret;
@@ -87,23 +92,26 @@ export async function subscribeEvents(options: SubscribeOptions): Promise<void> 
         throw new Error(`the bootstrap answered ${res.status}`);
       }
       options.onConnection?.({ connected: true });
-      retryMs = options.retryMs ?? 1000;
+      backoff.reset();
       for await (const event of parseEventStream(res.body)) {
         lastId = event.id;
-        let data: unknown;
+        let checked: ClusterEvent | undefined;
         try {
-          data = JSON.parse(event.data);
-        } catch {
+          checked = eventOf(event.type, JSON.parse(event.data));
+        } catch (error) {
+          const why = error instanceof SchemaError ? `${error.path} ${error.reason}` : "it is not JSON";
+          options.onMalformed?.(
+            `Cannot read the ${event.type} event ${event.id} of ${options.bootstrap}/v1/events: ${why}`,
+          );
           continue;
         }
-        options.onEvent(event.type, data);
+        if (checked) options.onEvent(checked);
       }
       if (!signal.aborted) options.onConnection?.({ connected: false, error: "the stream ended" });
     } catch (error) {
       if (signal.aborted) break;
       options.onConnection?.({ connected: false, error: describeFetchError(error, false) });
     }
-    await sleep(retryMs, signal);
-    retryMs = Math.min(retryMs * 2, 5000);
+    await sleep(backoff.next(), signal);
   }
 }

@@ -9,33 +9,14 @@
 
 import { callJson, type PeerAccess, UnreachableError } from "./peer_client.ts";
 import { HttpError } from "../http/http_error.ts";
+import { Backoff } from "../runtime/backoff.ts";
+import { FailureLog } from "../runtime/failure_log.ts";
 import type { Logger } from "../runtime/log.ts";
-import type { Load, Role } from "../../protocol/mod.ts";
+import { type Heartbeat, type MemberInfo, registration } from "../../protocol/member.ts";
 
-/** What a member tells the bootstrap about itself. */
-export interface MemberInfo {
-  /** Chosen by the member and kept for its lifetime, so a re-registration (after a bootstrap restart) keeps it. */
-  id: string;
-  role: Exclude<Role, "bootstrap">;
-  url: string;
-  host: string;
-  pid: number;
-  /** Content node hosting this instance, if any. */
-  node: string | null;
-}
-
-/** What the bootstrap answers to a registration. */
-export interface Registration {
-  id: string;
-  heartbeatMs: number;
-  leaseMs: number;
-}
-
+export type { MemberInfo, Registration } from "../../protocol/member.ts";
 /** Extra fields sent with each heartbeat. */
-export interface HeartbeatExtra {
-  load: Load;
-  tracks?: number;
-}
+export type HeartbeatExtra = Heartbeat;
 
 /** Options for {@linkcode Membership}. */
 export interface MembershipOptions {
@@ -48,7 +29,7 @@ export interface MembershipOptions {
   report: () => HeartbeatExtra;
   /** Called after every (re-)registration with the new id; a file instance re-announces its tracks here. */
   onRegistered?: (id: string) => Promise<void> | void;
-  /** Wait between failed registration attempts (default 1 s, doubling to 10 s). */
+  /** Wait between failed registration attempts (default up to 1 s, doubling to 10 s, with full jitter). */
   retryMs?: number;
 }
 
@@ -122,20 +103,27 @@ export class Membership {
     const { logger } = this.#options;
     const signal = this.#stopped.signal;
     let heartbeatMs = 1000;
-    let retryMs = this.#options.retryMs ?? 1000;
+    const joinBackoff = new Backoff({ baseMs: this.#options.retryMs ?? 1000, maxMs: 10_000 });
+    const joinLog = new FailureLog(logger, {
+      failing: "join.failed",
+      recovered: "join.recovered",
+      fields: { bootstrap: this.#options.bootstrap },
+    });
     let warned = false;
     while (!signal.aborted) {
       if (this.#id === null) {
         try {
-          const reg = await callJson<Registration>(this.#options.bootstrap, "POST", "/v1/internal/members", {
+          const reg = await callJson(this.#options.bootstrap, "POST", "/v1/internal/members", {
             ...this.#options.peer,
+            answer: registration,
             body: this.#options.info,
             signal,
             timeoutMs: 5000,
           });
           this.#id = reg.id;
           heartbeatMs = reg.heartbeatMs;
-          retryMs = this.#options.retryMs ?? 1000;
+          joinBackoff.reset();
+          joinLog.succeeded();
           warned = false;
           logger.info("joined", { bootstrap: this.#options.bootstrap, id: reg.id });
           await this.#options.onRegistered?.(reg.id);
@@ -143,17 +131,9 @@ export class Membership {
         } catch (error) {
           if (signal.aborted) break;
           if (this.#refuse(error)) break;
-          if (!warned) {
-            logger.warn("join.failed", {
-              bootstrap: this.#options.bootstrap,
-              error: explain(error),
-              retry: "yes",
-            });
-            warned = true;
-          }
+          joinLog.failed(explain(error)); // one line when joining starts failing, one when it works again
           this.#id = null;
-          await sleep(retryMs, signal);
-          retryMs = Math.min(retryMs * 2, 10_000);
+          await sleep(joinBackoff.next(), signal);
           continue;
         }
       }

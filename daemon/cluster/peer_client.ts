@@ -1,12 +1,16 @@
 /**
- * Calls a daemon's JSON API (the bootstrap's internal routes, an auth or file instance). Turns error responses
- * into {@linkcode HttpError}s with the server's message, and network failures into a clear
+ * Calls a daemon's JSON API (the bootstrap's internal routes, an auth or file instance). Checks the answer
+ * against its `protocol/` schema (leniently: fields this version does not know are dropped), turns error
+ * responses into {@linkcode HttpError}s with the server's message, a malformed answer into a
+ * {@linkcode BadAnswerError} naming the route and the field, and network failures into a clear
  * {@linkcode UnreachableError}.
  *
  * @module
  */
 
 import { HttpError } from "../http/http_error.ts";
+import { type Check, lenient, SchemaError } from "../../protocol/schema.ts";
+import { errorBody } from "../../protocol/error.ts";
 import { JOIN_SECRET_HEADER } from "./join_secret.ts";
 import { httpClientFor } from "../http/tls.ts";
 
@@ -20,6 +24,24 @@ export class UnreachableError extends Error {
     this.name = "UnreachableError";
     this.url = url;
     this.notSent = options.notSent ?? false;
+  }
+}
+
+/**
+ * A peer answered with a body that does not fit the route's schema (a 502 to whoever asked us). The message
+ * names the call and the field: `Cannot read the answer of GET http://…/v1/tracks: body.tracks[3].size must be
+ * an integer`.
+ */
+export class BadAnswerError extends HttpError {
+  /** `METHOD URL` of the call. */
+  readonly call: string;
+  /** The field that did not fit, e.g. `body.tracks[3].size`. */
+  readonly path: string;
+  constructor(call: string, why: { path: string; reason: string }) {
+    super(502, "bad_answer", `Cannot read the answer of ${call}: ${why.path} ${why.reason}`);
+    this.name = "BadAnswerError";
+    this.call = call;
+    this.path = why.path;
   }
 }
 
@@ -48,13 +70,24 @@ export interface CallOptions extends PeerAccess {
   headers?: Record<string, string>;
 }
 
-/** Calls `method path` on `baseUrl` and returns the parsed JSON (undefined for 204). */
+/**
+ * Calls `method path` on `baseUrl` and returns the answer checked by `answer` (a `protocol/` schema; unknown
+ * fields are dropped). Without `answer` the body must only be JSON (or empty): for routes that answer 204,
+ * or whose answer the caller does not use.
+ */
+export function callJson<T>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: CallOptions & { answer: Check<T> },
+): Promise<T>;
+export function callJson(baseUrl: string, method: string, path: string, options?: CallOptions): Promise<void>;
 export async function callJson<T>(
   baseUrl: string,
   method: string,
   path: string,
-  options: CallOptions = {},
-): Promise<T> {
+  options: CallOptions & { answer?: Check<T> } = {},
+): Promise<T | void> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers["content-type"] = "application/json";
   if (options.token) headers["authorization"] = `Bearer ${options.token}`;
@@ -75,30 +108,52 @@ export async function callJson<T>(
     const why = describeFetchError(error, timeout.aborted);
     throw new UnreachableError(baseUrl, why, { notSent: /^(connection refused|unknown host)/.test(why) });
   }
-  return await parseResponse<T>(res);
+  const call = `${method} ${baseUrl}${path}`;
+  if (!options.answer) {
+    await parseResponse(res, call);
+    return;
+  }
+  return await parseResponse(res, call, options.answer);
 }
 
-/** Parses a JSON response, throwing an HttpError with the server's message for non-2xx statuses. */
-export async function parseResponse<T>(res: Response): Promise<T> {
+/**
+ * Parses a JSON response and checks it with `answer` (leniently), throwing an HttpError with the server's
+ * message for non-2xx statuses and a {@linkcode BadAnswerError} for a body that does not fit. `call` names the
+ * request in errors (`GET http://host/v1/tracks`). Without `answer`, the body must only be JSON or empty.
+ */
+export async function parseResponse<T>(
+  res: Response,
+  call: string,
+  answer?: Check<T>,
+): Promise<T | undefined> {
   const text = await res.text();
   if (!res.ok) {
     let code = "http_" + res.status;
     let message = `the server answered ${res.status} ${res.statusText}`.trim();
     try {
-      const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-      if (typeof body.error?.message === "string") message = body.error.message;
-      if (typeof body.error?.code === "string") code = body.error.code;
+      const body = lenient(errorBody)(JSON.parse(text), "body");
+      message = body.error.message;
+      code = body.error.code;
     } catch { /* not our JSON: keep the status line */ }
     const headers: Record<string, string> = {};
     const retryAfter = res.headers.get("retry-after");
     if (retryAfter) headers["retry-after"] = retryAfter;
     throw new HttpError(res.status, code, message, headers);
   }
-  if (res.status === 204 || text === "") return undefined as T;
+  let value: unknown;
+  if (res.status !== 204 && text !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new HttpError(502, "bad_gateway", `Cannot parse the answer of ${call}: it is not JSON`);
+    }
+  }
+  if (!answer) return undefined;
   try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new HttpError(502, "bad_gateway", "Cannot parse the server's answer: it is not JSON");
+    return lenient(answer)(value, "body");
+  } catch (error) {
+    if (error instanceof SchemaError) throw new BadAnswerError(call, error);
+    throw error;
   }
 }
 

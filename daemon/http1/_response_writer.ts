@@ -69,7 +69,10 @@ export class ResponseWriter {
     if (!keepAlive) text += "connection: close\r\n";
     const source = fileSourceOf(res.body);
     if (method === "HEAD" || empty) {
-      if (source) source.file.close();
+      if (source) {
+        source.file.close();
+        source.settle();
+      }
       // The length a GET would get: declared, a file's, or that of a small body measured and dropped.
       const length = empty ? null : source?.length ?? declared ?? await measure(res.body);
       if (length !== null) text += `content-length: ${length}\r\n`;
@@ -99,13 +102,20 @@ export class ResponseWriter {
     await c.write(encoder.encode(text)).catch(() => {});
   }
 
-  /** The head, then the file from a pooled buffer, one socket write per read. */
+  /**
+   * The head, then the file from a pooled buffer, one socket write per read. When the source's signal aborts,
+   * the connection is closed at once, even in the middle of a write a slow client holds up: the client sees the
+   * body end short.
+   */
   async #sendFile(c: Connection, head: Uint8Array, source: FileSource): Promise<void> {
-    const { file, meter } = source;
+    const { file, meter, signal } = source;
+    const cut = () => c.close();
+    signal?.addEventListener("abort", cut, { once: true });
     const buffer = this.#pool.take();
     const ended = meter.streamStarted();
     c.state = "file";
     try {
+      signal?.throwIfAborted();
       if (source.start > 0) await file.seek(source.start, Deno.SeekMode.Start);
       buffer.set(head);
       let offset = head.length;
@@ -132,14 +142,20 @@ export class ResponseWriter {
         await c.write(end === buffer.length ? buffer : buffer.subarray(0, end));
         meter.addBytes(n);
         offset = 0;
+        signal?.throwIfAborted();
       }
+    } catch (error) {
+      if (signal?.aborted) c.close(); // a write may have finished before the abort closed the connection
+      throw error;
     } finally {
+      signal?.removeEventListener("abort", cut);
       c.state = "busy";
       ended();
       this.#pool.give(buffer);
       try {
         file.close();
       } catch { /* closed */ }
+      source.settle();
     }
   }
 }

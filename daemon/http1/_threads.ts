@@ -6,11 +6,13 @@
  * it decides nothing: every request goes to the main thread's handler by message, so routes, auth, metrics and
  * load are counted in one place. A file body comes back as an order — path, range, and the size and mtime the
  * handler saw — and the helper opens the file and sends it from its own buffers; other bodies come back whole.
+ * When the handler's file body is cut (its signal aborts), the helper is told to cut the body it sends, by the
+ * id of the request it belongs to.
  *
  * @module
  */
 
-import { fileSourceOf, type StreamMeter } from "./file_body.ts";
+import { type FileSource, fileSourceOf, type StreamMeter } from "./file_body.ts";
 import type { Http1Options } from "./server.ts";
 import type { TlsPem } from "../http/tls.ts";
 import { errorResponse } from "../http/http_error.ts";
@@ -35,6 +37,8 @@ export type ToHelper =
     body: Uint8Array<ArrayBuffer> | null;
     file?: FileOrder;
   }
+  /** Cut the file body of request `id` short and close its connection (its signal aborted). */
+  | { type: "abort"; id: number }
   | { type: "shutdown" };
 
 /** Messages from a helper. */
@@ -79,6 +83,10 @@ export interface Helpers {
 interface Exchange {
   meter: StreamMeter | null;
   ended: (() => void) | null;
+  /** The handler's file body, when the answer is one: settled when the helper is done with it. */
+  source: FileSource | null;
+  /** Stops listening to the source's signal. */
+  unwatch: (() => void) | null;
   delivered: () => void;
   failed: (error: Error) => void;
 }
@@ -102,9 +110,13 @@ async function replyOf(id: number, res: Response, exchange: Exchange): Promise<R
   let info: Deno.FileInfo;
   try {
     info = await source.file.stat();
+  } catch (error) {
+    source.settle();
+    throw error;
   } finally {
     source.file.close();
   }
+  exchange.source = source;
   exchange.meter = source.meter;
   const { path, start, length } = source;
   return {
@@ -112,6 +124,14 @@ async function replyOf(id: number, res: Response, exchange: Exchange): Promise<R
     body: null,
     file: { path, start, length, size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 },
   };
+}
+
+/** The helper is done with the exchange's file body (if it had one). */
+function settle(exchange: Exchange): void {
+  exchange.unwatch?.();
+  exchange.unwatch = null;
+  exchange.source?.settle();
+  exchange.source = null;
 }
 
 /** Starts the helpers of a server of `threads` threads, each handing its requests to `options.handler`. */
@@ -134,6 +154,7 @@ export function startHelpers(
       if (problem) options.onThreadProblem?.(problem);
       for (const exchange of exchanges.values()) {
         exchange.ended?.();
+        settle(exchange);
         exchange.failed(new Error("The serving thread stopped"));
       }
       exchanges.clear();
@@ -145,7 +166,7 @@ export function startHelpers(
       forwarded++;
       const { promise: completed, resolve: delivered, reject: failed } = Promise.withResolvers<void>();
       completed.catch(() => {});
-      const exchange: Exchange = { meter: null, ended: null, delivered, failed };
+      const exchange: Exchange = { meter: null, ended: null, source: null, unwatch: null, delivered, failed };
       exchanges.set(message.id, exchange);
       let res: Response;
       try {
@@ -164,13 +185,30 @@ export function startHelpers(
         return await replyOf(message.id, await onErrorResponse(options, error), exchange);
       }
     };
+    /** Tells the helper to cut request `id`'s file body when the handler's body is cut. */
+    const watch = (id: number, exchange: Exchange) => {
+      const signal = exchange.source?.signal;
+      if (!signal) return;
+      const cut = () => {
+        if (!ended && exchanges.get(id) === exchange) {
+          worker.postMessage({ type: "abort", id } satisfies ToHelper);
+        }
+      };
+      if (signal.aborted) return cut();
+      signal.addEventListener("abort", cut, { once: true });
+      exchange.unwatch = () => signal.removeEventListener("abort", cut);
+    };
     worker.onmessage = (event: MessageEvent<FromHelper>) => {
       const message = event.data;
       if (ended) return;
       switch (message.type) {
         case "request":
           answer(message).then(
-            (reply) => worker.postMessage(reply, reply.body ? [reply.body.buffer] : []),
+            (reply) => {
+              worker.postMessage(reply, reply.body ? [reply.body.buffer] : []);
+              const exchange = exchanges.get(message.id);
+              if (reply.file && exchange) watch(message.id, exchange);
+            },
             (error) => end(`Cannot answer a request from a serving thread: ${(error as Error).message}`),
           );
           break;
@@ -188,6 +226,7 @@ export function startHelpers(
           exchanges.delete(message.id);
           if (message.bytes > 0) exchange.meter?.addBytes(message.bytes);
           exchange.ended?.();
+          settle(exchange);
           if (message.failed) exchange.failed(new Error("The response was not sent whole"));
           else exchange.delivered();
           break;

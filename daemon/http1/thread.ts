@@ -25,6 +25,8 @@ const post = (message: FromHelper, transfer: Transferable[] = []) => scope.postM
 
 type Reply = Extract<ToHelper, { type: "response" }>;
 const waiting = new Map<number, (reply: Reply) => void>();
+/** Cuts the file body of a request the main thread told to stop ("abort"), by request. */
+const cuts = new Map<number, AbortController>();
 /** File bytes sent and not yet reported, by request. */
 const unreported = new Map<number, number>();
 let sending = 0;
@@ -64,6 +66,8 @@ async function handle(req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): 
   }
   const { promise, resolve } = Promise.withResolvers<Reply>();
   waiting.set(id, resolve);
+  const cut = new AbortController();
+  cuts.set(id, cut);
   post({
     type: "request",
     id,
@@ -78,6 +82,7 @@ async function handle(req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): 
     if (started) sending--;
     const bytes = unreported.get(id) ?? 0;
     unreported.delete(id);
+    cuts.delete(id);
     post({ type: "done", id, bytes, failed });
   };
   info.completed.then(() => done(false), () => done(true));
@@ -102,7 +107,7 @@ async function handle(req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): 
     addBytes: (n: number) => unreported.set(id, (unreported.get(id) ?? 0) + n),
   };
   const { path, start, length } = reply.file;
-  return new Response(fileBody(file, { path, start, length, meter }), {
+  return new Response(fileBody(file, { path, start, length, meter, signal: cut.signal }), {
     status: reply.status,
     headers: reply.headers,
   });
@@ -129,6 +134,9 @@ scope.onmessage = (event) => {
     case "response":
       waiting.get(message.id)?.(message);
       waiting.delete(message.id);
+      break;
+    case "abort":
+      cuts.get(message.id)?.abort(new Error("The stream was cut: its session ended"));
       break;
     case "shutdown":
       stopping.abort();

@@ -240,3 +240,97 @@ Deno.test("a port another server holds is refused, as with one thread, although 
   const res = await fetch(`http://127.0.0.1:${first.addr.port}/`);
   assert.equal(await res.text(), "first");
 });
+
+/** Reads `conn` until the server closes it, at most `ms` long; the bytes received, or null when it stayed open. */
+async function readToEnd(conn: Deno.Conn, ms: number): Promise<number | null> {
+  const buffer = new Uint8Array(256 * 1024);
+  const deadline = Date.now() + ms;
+  let total = 0;
+  while (Date.now() < deadline) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) =>
+      timer = setTimeout(() => resolve("late"), deadline - Date.now())
+    );
+    const n = await Promise.race([conn.read(buffer).catch(() => null), late]).finally(() =>
+      clearTimeout(timer)
+    );
+    if (n === "late") return null;
+    if (n === null) return total;
+    total += n;
+  }
+  return null;
+}
+
+Deno.test("a file body whose signal aborts ends short and its connection closes, on either thread", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const size = 48 * 1024 * 1024;
+    await randomFile(dir, "long.bin", size);
+    const path = join(dir, "long.bin");
+    const meter = new LoadMeter();
+    const cuts: AbortController[] = [];
+    let settled = 0;
+    await using server = serveTwo(async () => {
+      const file = await Deno.open(path);
+      const cut = new AbortController();
+      cuts.push(cut);
+      const body = fileBody(file, {
+        path,
+        start: 0,
+        length: size,
+        meter,
+        signal: cut.signal,
+        onSettled: () => settled++,
+      });
+      return new Response(body);
+    });
+    await server.ready;
+    const streams = 8;
+    const conns = await Promise.all(Array.from({ length: streams }, async () => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+      await conn.write(new TextEncoder().encode("GET /t HTTP/1.1\r\nhost: test\r\n\r\n"));
+      // The head and the first bytes: the body is flowing, and the client reads no more for now.
+      assert.ok((await conn.read(new Uint8Array(64 * 1024)) ?? 0) > 0);
+      return conn;
+    }));
+    await until("every stream to start", () => meter.activeStreams === streams);
+    assert.ok(server.forwarded > 0, "the helper serves some of the streams");
+    assert.ok(server.forwarded < streams, `the main thread serves some (${server.forwarded} forwarded)`);
+    for (const cut of cuts) cut.abort();
+    for (const conn of conns) {
+      const rest = await readToEnd(conn, 10_000);
+      conn.close();
+      assert.notEqual(rest, null, "the server closed the connection");
+      assert.ok(rest! < size - 64 * 1024, `the body ended short (${rest} more bytes arrived)`);
+    }
+    await until("every stream to end", () => meter.activeStreams === 0);
+    await until("every body to be settled", () => settled === streams);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a file body read as a stream (another server) fails at its next read once its signal aborted", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "track.bin");
+    await randomFile(dir, "track.bin", 1024 * 1024);
+    const cut = new AbortController();
+    let settled = 0;
+    const body = fileBody(await Deno.open(path), {
+      path,
+      start: 0,
+      length: 1024 * 1024,
+      meter: new LoadMeter(),
+      signal: cut.signal,
+      onSettled: () => settled++,
+    });
+    const reader = body.getReader();
+    assert.ok((await reader.read()).value!.length > 0);
+    cut.abort(new Error("session ended"));
+    await assert.rejects(reader.read(), /session ended/);
+    assert.equal(settled, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -27,3 +27,15 @@ export { compiledBinary, selfCommand } from "./self_command.ts";
 export { tuneMalloc } from "./malloc_tuning.ts";
 /** `Lanes`: at most N costly tasks at once, a bounded queue, the rest refused (`LanesFullError`). */
 export { Lanes, LanesFullError } from "./lanes.ts";
+/** `Backoff`, `retry`: exponential back-off with jitter and a ceiling, for everything audiod retries. */
+export {
+  Backoff,
+  type BackoffOptions,
+  type Jitter,
+  retry,
+  type RetryClock,
+  type RetryOptions,
+  SYSTEM_CLOCK,
+} from "./backoff.ts";
+/** `FailureLog`: one warning when something starts failing, one line when it works again. */
+export { FailureLog, type FailureLogOptions } from "./failure_log.ts";

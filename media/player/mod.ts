@@ -8,7 +8,7 @@
  * @module
  */
 import { MpvPlayer } from "./mpv.ts";
-import { createNullPlayer, type PlayerClock } from "./null_player.ts";
+import { createNullPlayer } from "./null_player.ts";
 import { INSTALL_HINTS, PlayerMissingError } from "./player_missing_error.ts";
 import { createSimplePlayer } from "./simple_players.ts";
 import type { PlayerBackend, PlayerName, PlayerOptions } from "./types.ts";
@@ -17,21 +17,16 @@ export type { PlayerBackend, PlayerCapabilities, PlayerName, PlayerOptions, Play
 export { MAX_VOLUME } from "./types.ts";
 export { PlayerMissingError } from "./player_missing_error.ts";
 export { splitArgs } from "./split_args.ts";
-export { type PlayerClock } from "./null_player.ts";
 
 /** Every backend name, best first. */
 export const PLAYER_NAMES: readonly PlayerName[] = ["mpv", "ffplay", "afplay", "paplay", "aplay", "null"];
 
-/** What player selection looks at; tests replace the lookup, the OS and the null player's clock. */
+/** What player selection looks at; tests replace the lookup and the OS. */
 export interface PlayerDeps {
   /** Full path of an installed program, or null. Default: a search of PATH. */
   which?: (command: string) => Promise<string | null>;
   /** Default: `Deno.build.os`. */
   os?: typeof Deno.build.os;
-  /** Clock of the null player. */
-  clock?: Partial<PlayerClock>;
-  /** Environment of the player program (default: inherited). */
-  env?: Record<string, string>;
 }
 
 /** Formats afplay (Core Audio) decodes. */
@@ -112,7 +107,7 @@ export async function createPlayer(
     chosen = name;
     note = name === "null" ? "null: playing silently" : `using ${name}`;
   }
-  if (chosen === "null") return { player: createNullPlayer(options, deps.clock), chosen, note };
+  if (chosen === "null") return { player: createNullPlayer(options), chosen, note };
   if (chosen === "afplay" && os !== "darwin") {
     throw new PlayerMissingError(
       chosen,
@@ -133,9 +128,8 @@ export async function createPlayer(
         `(${INSTALL_HINTS.mpv})`,
     );
   }
-  const env = deps.env ? { env: deps.env } : {};
   const player = chosen === "mpv"
-    ? await MpvPlayer.create(options, { command, ...env })
-    : createSimplePlayer(chosen, options, { command, ...env });
+    ? await MpvPlayer.create(options, { command })
+    : createSimplePlayer(chosen, options, { command });
   return { player, chosen, note };
 }

@@ -9,10 +9,9 @@ import { MpvCommandError, MpvIpc } from "./_mpv_ipc.ts";
 import { errorText, ProcessPlayer } from "./_process_player.ts";
 import { clampVolume, type PlayerBackend, type PlayerCapabilities, type PlayerOptions } from "./types.ts";
 
-/** Where the mpv program is (default: `mpv` from PATH) and what environment it gets. */
+/** Where the mpv program is (default: `mpv` from PATH). */
 export interface MpvDeps {
   command?: string;
-  env?: Record<string, string>;
 }
 
 /** The demuxer cache holds the whole track when it fits in this many bytes (more memory, full seek-back). */
@@ -67,7 +66,6 @@ export class MpvPlayer implements PlayerBackend {
         "--",
         input ?? "-",
       ],
-      ...(deps.env ? { env: deps.env } : {}),
       onStart: (child) => {
         this.#ipc = MpvIpc.connect(socketPath, {
           gone: child.exit,

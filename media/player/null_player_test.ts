@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock, settle } from "./fake_clock.ts";
+import { FakeClock, settle } from "./_test_fakes.ts";
 import { createNullPlayer, FALLBACK_BYTES_PER_SECOND } from "./null_player.ts";
 import type { PlayerOptions } from "./types.ts";
 

@@ -15,20 +15,24 @@ import { LoadMeter } from "../../daemon/cluster/load_meter.ts";
 import { Metrics } from "../../daemon/http/metrics.ts";
 import { createLogger, type LogFormat, type Logger } from "../../daemon/runtime/log.ts";
 import { type Handler, Router } from "../../daemon/http/router.ts";
-import { obj, str } from "../../protocol/schema.ts";
+import type { Check } from "../../protocol/schema.ts";
+import {
+  accountDeletion,
+  credentials,
+  passwordChange,
+  sessionAnswer,
+  sessionOwner,
+} from "../../protocol/session.ts";
+import {
+  type AttemptKind,
+  revokedCount,
+  type UserRecord,
+  userRecord,
+  userRef,
+} from "../../protocol/account.ts";
 import { readJson } from "../../daemon/http/body.ts";
 import { type InstancePlacement, runInstance } from "../_instance.ts";
 import { burnVerify, hashPassword, needsRehash, verifyPassword } from "./password.ts";
-
-/** Usernames: letters, digits, `.`, `_`, `-`; 1 to 64 characters, starting with a letter or digit. */
-export const USERNAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u;
-
-const password = () => str({ min: 1, max: 1024 });
-
-const credentials = obj({
-  user: str({ max: 64, pattern: USERNAME, hint: "use 1-64 letters, digits, '.', '_' or '-'" }),
-  password: password(),
-});
 
 const WRONG = "Cannot sign in: wrong user name or password";
 
@@ -51,16 +55,6 @@ function outcomeOf(error: unknown): SignInOutcome {
   return error.status >= 500 ? "error" : "refused";
 }
 
-interface SessionAnswer {
-  user: string;
-  token: string;
-  expiresAt: number;
-  issuedAt: number;
-}
-
-/** What a sign-in attempt is for; the bootstrap limits them per address and (but registrations) per account. */
-type AttemptKind = "login" | "register" | "password" | "delete";
-
 /**
  * Builds the auth instance's request handler: register, login, logout, renew, password change and account
  * deletion. Accounts, sessions and the sign-in limits live in the bootstrap (shared by every auth instance).
@@ -69,9 +63,23 @@ export function createHandler(deps: AuthDeps): Handler {
   const { bootstrap, logger, peer } = deps;
   const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
   guardInternal(router, peer.joinSecret ?? "");
-  const store = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  /** Calls the account store; `answer` checks what it answers (nothing is read without it). */
+  async function store<T>(
+    method: string,
+    path: string,
+    call: { body?: unknown; answer: Check<T> },
+  ): Promise<T>;
+  async function store(method: string, path: string, call?: { body?: unknown }): Promise<void>;
+  async function store<T>(
+    method: string,
+    path: string,
+    call: { body?: unknown; answer?: Check<T> } = {},
+  ): Promise<T | void> {
+    const options = { ...peer, ...(call.body === undefined ? {} : { body: call.body }) };
     try {
-      return await callJson<T>(bootstrap, method, path, { ...peer, ...(body === undefined ? {} : { body }) });
+      return call.answer
+        ? await callJson(bootstrap, method, path, { ...options, answer: call.answer })
+        : await callJson(bootstrap, method, path, options);
     } catch (error) {
       if (error instanceof UnreachableError) {
         throw new HttpError(503, "store_unavailable", "Cannot reach the account store: try again shortly", {
@@ -80,26 +88,26 @@ export function createHandler(deps: AuthDeps): Handler {
       }
       throw error;
     }
-  };
+  }
   const userPath = (user: string) => `/v1/internal/users/${encodeURIComponent(user)}`;
   /** Asks the bootstrap whether this attempt is within the limits (429 with Retry-After when not). */
   const attempt = (kind: AttemptKind, address: string, user: string) =>
-    store("POST", "/v1/internal/sign-in/attempt", { kind, address: address || "unknown", user });
-  const failed = (user: string) => store("POST", "/v1/internal/sign-in/failed", { user });
+    store("POST", "/v1/internal/sign-in/attempt", { body: { kind, address: address || "unknown", user } });
+  const failed = (user: string) => store("POST", "/v1/internal/sign-in/failed", { body: { user } });
   /** The account behind a token, or a 401. */
   const owner = async (token: string): Promise<string> =>
-    (await store<{ user: string }>("POST", "/v1/internal/sessions/verify", { token })).user;
+    (await store("POST", "/v1/internal/sessions/verify", { body: { token }, answer: sessionOwner })).user;
   /** The stored hash of `user`, or null for an unknown user. */
-  const lookup = async (user: string): Promise<{ user: string; hash: string } | null> => {
+  const lookup = async (user: string): Promise<UserRecord | null> => {
     try {
-      return await store<{ user: string; hash: string }>("GET", userPath(user));
+      return await store("GET", userPath(user), { answer: userRecord });
     } catch (error) {
       if (error instanceof HttpError && error.status === 404) return null;
       throw error;
     }
   };
   /** Checks `user`'s password, counting a failure against the account; false when wrong or unknown. */
-  const check = async (user: string, given: string): Promise<{ user: string; hash: string } | null> => {
+  const check = async (user: string, given: string): Promise<UserRecord | null> => {
     const record = await lookup(user);
     const ok = record ? await verifyPassword(given, record.hash) : await burnVerify(given);
     if (record && ok) return record;
@@ -127,8 +135,11 @@ export function createHandler(deps: AuthDeps): Handler {
         checkPassword(password);
         await attempt("register", ctx.remoteAddr, user);
         const hash = await hashPassword(password);
-        const created = await store<{ user: string }>("POST", "/v1/internal/users", { user, hash });
-        const session = await store<SessionAnswer>("POST", "/v1/internal/sessions", { user: created.user });
+        const created = await store("POST", "/v1/internal/users", { body: { user, hash }, answer: userRef });
+        const session = await store("POST", "/v1/internal/sessions", {
+          body: { user: created.user },
+          answer: sessionAnswer,
+        });
         logger.info("register.ok", { user: created.user });
         return Response.json(session, { status: 201 });
       }))
@@ -143,27 +154,33 @@ export function createHandler(deps: AuthDeps): Handler {
         }
         if (needsRehash(record.hash)) {
           const hash = await hashPassword(password);
-          await store("POST", `${userPath(record.user)}/hash`, { hash });
+          await store("POST", `${userPath(record.user)}/hash`, { body: { hash } });
           logger.info("password.rehashed", { user: record.user });
         }
-        const session = await store<SessionAnswer>("POST", "/v1/internal/sessions", { user: record.user });
+        const session = await store("POST", "/v1/internal/sessions", {
+          body: { user: record.user },
+          answer: sessionAnswer,
+        });
         logger.info("login.ok", { user: record.user });
         return Response.json(session);
       }))
     .post("/v1/logout", async (req) => {
       const token = bearer(req);
-      await store("POST", "/v1/internal/sessions/revoke", { token });
+      await store("POST", "/v1/internal/sessions/revoke", { body: { token } });
       return new Response(null, { status: 204 });
     })
     .post("/v1/renew", async (req) => {
       const token = bearer(req);
-      const session = await store<SessionAnswer>("POST", "/v1/internal/sessions/renew", { token });
+      const session = await store("POST", "/v1/internal/sessions/renew", {
+        body: { token },
+        answer: sessionAnswer,
+      });
       logger.info("session.renewed", { user: session.user });
       return Response.json(session, { status: 201 });
     })
     .post("/v1/password", async (req, { remoteAddr }) => {
       const token = bearer(req);
-      const body = await readJson(req, obj({ oldPassword: password(), newPassword: password() }));
+      const body = await readJson(req, passwordChange);
       checkPassword(body.newPassword);
       const user = await owner(token);
       await attempt("password", remoteAddr, user);
@@ -175,22 +192,22 @@ export function createHandler(deps: AuthDeps): Handler {
         );
       }
       const hash = await hashPassword(body.newPassword);
-      const answer = await store<{ revoked: number }>("POST", `${userPath(user)}/password`, {
-        hash,
-        keep: token,
+      const answer = await store("POST", `${userPath(user)}/password`, {
+        body: { hash, keep: token },
+        answer: revokedCount,
       });
       logger.info("password.changed", { user, revoked: answer.revoked });
       return Response.json({ user, revoked: answer.revoked });
     })
     .delete("/v1/account", async (req, { remoteAddr }) => {
       const token = bearer(req);
-      const body = await readJson(req, obj({ password: password() }));
+      const body = await readJson(req, accountDeletion);
       const user = await owner(token);
       await attempt("delete", remoteAddr, user);
       if (!await check(user, body.password)) {
         throw new HttpError(401, "bad_credentials", "Cannot delete the account: the password is wrong");
       }
-      const answer = await store<{ revoked: number }>("DELETE", userPath(user));
+      const answer = await store("DELETE", userPath(user), { answer: revokedCount });
       logger.info("account.deleted", { user, revoked: answer.revoked });
       return Response.json({ user, revoked: answer.revoked });
     });

@@ -6,18 +6,9 @@
  * @module
  */
 
-/** What a file instance announces about one track. */
-export interface AnnouncedTrack {
-  id: string;
-  md5: string;
-  size: number;
-  title: string;
-  artist: string;
-  album: string;
-  trackNo: number | null;
-  duration: number | null;
-  format: string;
-}
+import type { AnnouncedTrack } from "../../protocol/catalog.ts";
+
+export type { AnnouncedTrack } from "../../protocol/catalog.ts";
 
 /** A catalog entry: the track and the instances holding a replica of it. */
 export interface CatalogEntry extends AnnouncedTrack {

@@ -3,48 +3,12 @@
  * up, draining, down), media announcements (`tracks`: what an instance added or removed) and, to members
  * presenting the join secret only, token revocations (`revoked`). A comment line every 15 s keeps idle
  * connections (and the proxies between) alive. The last events are kept, so a subscriber reconnecting with
- * `Last-Event-ID` gets what it missed.
+ * `Last-Event-ID` gets what it missed. The payloads are declared in `protocol/events.ts`.
  *
  * @module
  */
 
-import type { InstanceState, Role } from "../../protocol/mod.ts";
-
-/** `instance`: an instance or node changed state. */
-export interface InstanceEvent {
-  state: InstanceState;
-  id: string;
-  role: Exclude<Role, "bootstrap">;
-  url: string;
-  host: string;
-  node: string | null;
-  /** Why, in words ("joined", "lease expired", "left", "scale down", …). */
-  reason: string;
-  /** Unix ms when the bootstrap made the change. */
-  at: number;
-}
-
-/** `tracks`: what one file instance's announcement (or its departure) changed. */
-export interface TracksEvent {
-  instance: string;
-  added: number;
-  removed: number;
-  addedIds: string[];
-  removedIds: string[];
-  /** Distinct tracks in the catalog afterwards. */
-  total: number;
-}
-
-/** `revoked`: sessions that ended (SHA-256 of their tokens, hex). Members only. */
-export interface RevokedEvent {
-  tokenHashes: string[];
-}
-
-/** What the channel carries. */
-export type ClusterEvent =
-  | { type: "instance"; data: InstanceEvent }
-  | { type: "tracks"; data: TracksEvent }
-  | { type: "revoked"; data: RevokedEvent };
+import type { ClusterEvent } from "../../protocol/events.ts";
 
 interface Stored {
   seq: number;

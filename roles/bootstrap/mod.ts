@@ -23,7 +23,10 @@ import type { TlsPem } from "../../daemon/http/tls.ts";
 import { CommandError } from "../../cli/usage_error.ts";
 import { Catalog } from "./catalog.ts";
 import { EventHub } from "./events.ts";
-import { createHandler, removeTracks } from "./handler.ts";
+import { createHandler } from "./handler.ts";
+import { removeTracks } from "./publishing.ts";
+import { createRevocation } from "./revocation.ts";
+import type { SpawnOrder, StopOrder } from "../../protocol/member.ts";
 import { Registry } from "./registry.ts";
 import { type ScaleOptions, schedulePolicy, Scheduler } from "./scheduler.ts";
 import { type Rate, SignInLimits } from "./sign_in_limits.ts";
@@ -137,9 +140,11 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
     settleMs: registry.timing.heartbeatMs * 2 + 500,
     logger,
     onScale: ({ role, direction }) => scaleEvents.inc({ role, direction }),
-    spawn: async (node, role) => {
-      logger.info("instance.spawn", { node: node.id, host: node.host, role });
-      await callJson(node.url, "POST", "/v1/internal/spawn", { ...peer, body: { role }, timeoutMs: 5000 });
+    spawn: async (node, role, order) => {
+      // A retry after a failure is logged quieter: the scheduler logs once when spawns start failing.
+      (order.retry ? logger.debug : logger.info)("instance.spawn", { node: node.id, host: node.host, role });
+      const body: SpawnOrder = { role };
+      await callJson(node.url, "POST", "/v1/internal/spawn", { ...peer, body, timeoutMs: 5000 });
     },
     stop: async (instance) => {
       // No new work goes there from now on; the instance lets its active streams finish, then leaves.
@@ -150,7 +155,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
         if (!node) throw new Error("its content node is gone");
         await callJson(node.url, "POST", "/v1/internal/stop", {
           ...peer,
-          body: { instance: instance.id },
+          body: { instance: instance.id } satisfies StopOrder,
           timeoutMs: 5000,
         });
       } catch (error) {
@@ -185,25 +190,8 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       scheduler.registered(m);
       scheduler.tick();
     },
-    onRevoked: async (hashes) => {
-      // Members hear on the event channel; besides, every file instance that may still serve (draining ones
-      // too) is told directly, and the answer to the caller waits for that: the very next request anywhere is
-      // refused, which a push channel alone cannot promise. Cached tokens are also re-checked every second, so
-      // a lost message delays a revocation by a second at most.
-      const targets = registry.list().filter((m) => m.role === "file" && m.state !== "down");
-      const pushes = [];
-      for (let i = 0; i < hashes.length; i += 500) {
-        const body = { tokenHashes: hashes.slice(i, i + 500) };
-        events.publish({ type: "revoked", data: body });
-        for (const m of targets) {
-          pushes.push(
-            callJson(m.url, "POST", "/v1/internal/revoked", { ...peer, body, timeoutMs: 1000 })
-              .catch((error) => logger.warn("revocation.push_failed", { instance: m.id, error })),
-          );
-        }
-      }
-      await Promise.all(pushes);
-    },
+    // The answer to the caller waits until every file instance was told (or gave up).
+    onRevoked: createRevocation({ registry, events, peer, logger }),
   });
   const startedAt = Date.now();
 

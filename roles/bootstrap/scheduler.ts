@@ -10,6 +10,8 @@
  * @module
  */
 
+import { Backoff, type BackoffOptions } from "../../daemon/runtime/backoff.ts";
+import { FailureLog } from "../../daemon/runtime/failure_log.ts";
 import type { Logger } from "../../daemon/runtime/log.ts";
 import {
   decideScale,
@@ -222,7 +224,7 @@ export interface SchedulerDeps {
   /** The registry's members now. */
   members: () => Member[];
   /** Asks a content node to spawn an instance; rejects when the order failed. */
-  spawn: (node: Member, role: InstanceRole) => Promise<void>;
+  spawn: (node: Member, role: InstanceRole, order: { retry: boolean }) => Promise<void>;
   /** Marks an instance draining and asks its node to stop it once its streams ended. */
   stop: (instance: Member) => Promise<void>;
   logger: Logger;
@@ -233,7 +235,19 @@ export interface SchedulerDeps {
    * before the scheduler counts them as missing (and spawns duplicates).
    */
   settleMs?: number;
+  /**
+   * How long to wait before ordering again on a node whose order failed (default 250 ms doubling to 30 s, full
+   * jitter); a success resets it. `spawn` is told whether an order is such a retry (to log it quieter).
+   */
+  spawnBackoff?: BackoffOptions;
   now?: () => number;
+}
+
+/** Failed spawn orders of one node and role: when to try again, and the state-change log. */
+interface SpawnRetry {
+  backoff: Backoff;
+  log: FailureLog;
+  notBefore: number;
 }
 
 /** Keeps every node at its minimum and scales each role to its load. */
@@ -244,6 +258,7 @@ export class Scheduler {
   #scale: Record<InstanceRole, ScaleState> = { auth: INITIAL_SCALE_STATE, file: INITIAL_SCALE_STATE };
   #lastScaleAt = Number.NEGATIVE_INFINITY;
   #settledAt: number;
+  #retries = new Map<string, SpawnRetry>();
 
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
@@ -267,6 +282,10 @@ export class Scheduler {
     if (now < this.#settledAt) return;
     const { policy } = this.#deps;
     this.#pending = settlePending(this.#pending, null, now, policy);
+    const members = this.#deps.members();
+    for (const key of this.#retries.keys()) {
+      if (!members.some((m) => key.startsWith(`${m.id}/`))) this.#retries.delete(key); // the node left
+    }
     for (const order of planSpawns(this.#deps.members(), this.#pending, policy)) {
       const node = this.#deps.members().find((m) => m.id === order.node);
       if (node) this.#order(node, order.role, now);
@@ -294,8 +313,7 @@ export class Scheduler {
       let placed = 0;
       for (let i = current; i < decision.desired; i++) {
         const node = pickNode(this.#deps.members(), this.#pending, role);
-        if (!node) break;
-        this.#order(node, role, now);
+        if (!node || !this.#order(node, role, now)) break;
         placed++;
       }
       if (placed > 0) {
@@ -321,13 +339,37 @@ export class Scheduler {
     }
   }
 
-  #order(node: Member, role: InstanceRole, now: number): void {
+  /** Sends a spawn order, unless the node's last order of `role` failed and its back-off has not passed. */
+  #order(node: Member, role: InstanceRole, now: number): boolean {
+    const key = `${node.id}/${role}`;
+    const failed = this.#retries.get(key);
+    if (failed && now < failed.notBefore) return false;
     const order: PendingSpawn = { node: node.id, role, at: now };
     this.#pending.push(order);
-    this.#deps.spawn(node, role).catch((error) => {
-      this.#deps.logger.warn("instance.spawn_failed", { node: node.id, role, error });
-      this.#pending = this.#pending.filter((p) => p !== order);
-    });
+    this.#deps.spawn(node, role, { retry: !!failed }).then(
+      () => {
+        if (!failed) return;
+        failed.log.succeeded();
+        this.#retries.delete(key);
+      },
+      (error) => {
+        const retry = failed ?? {
+          backoff: new Backoff(this.#deps.spawnBackoff ?? {}),
+          log: new FailureLog(this.#deps.logger, {
+            failing: "instance.spawn_failed",
+            recovered: "instance.spawn_recovered",
+            fields: { node: node.id, role },
+            now: this.#now,
+          }),
+          notBefore: 0,
+        };
+        this.#retries.set(key, retry);
+        retry.log.failed(error);
+        retry.notBefore = this.#now() + retry.backoff.next();
+        this.#pending = this.#pending.filter((p) => p !== order);
+      },
+    );
+    return true;
   }
 }
 

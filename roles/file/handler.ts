@@ -1,6 +1,7 @@
 /**
  * The file instance's HTTP API: a track's bytes with Range, its chunk manifest, and the revocation push.
- * Tracks are addressed by id only; no request path reaches the filesystem.
+ * Tracks are addressed by id only; no request path reaches the filesystem. Every track body in flight is
+ * registered with its session, which cuts it when the session ends.
  *
  * @module
  */
@@ -12,7 +13,7 @@ import type { LoadMeter } from "../../daemon/cluster/load_meter.ts";
 import type { Logger } from "../../daemon/runtime/log.ts";
 import { parseRange } from "../../daemon/http/range.ts";
 import { type Handler, Router } from "../../daemon/http/router.ts";
-import { arrayOf, obj, str } from "../../protocol/schema.ts";
+import { revokedEvent } from "./_session_wire.ts";
 import { readJson } from "../../daemon/http/body.ts";
 import {
   CHUNK_SIZE,
@@ -29,7 +30,11 @@ import { guardInternal } from "../../daemon/cluster/join_secret.ts";
 export interface FileDeps {
   library: Library;
   index: MediaIndex;
-  tokens: TokenCheck;
+  /**
+   * Who a listener's token belongs to (a {@linkcode TokenCheck}, which asks the bootstrap), and the streams
+   * of each session, cut when it ends.
+   */
+  tokens: Pick<TokenCheck, "session" | "openStream" | "revoked">;
   meter: LoadMeter;
   logger: Logger;
   /** The join secret the internal routes (the revocation push) demand. */
@@ -92,7 +97,7 @@ export function createHandler(deps: FileDeps): Handler {
   router
     .get("/v1/health", () => Response.json({ ok: true, role: "file", tracks: library.size }))
     .get("/v1/tracks/:id/manifest", async (req, { params, url }) => {
-      await tokens.verify(bearer(req));
+      await tokens.session(bearer(req));
       const record = track(params.id!);
       const head = headParam(url);
       try {
@@ -120,7 +125,7 @@ export function createHandler(deps: FileDeps): Handler {
       }
     })
     .get("/v1/tracks/:id", async (req, { params }) => {
-      await tokens.verify(bearer(req));
+      const session = await tokens.session(bearer(req));
       const record = track(params.id!);
       const range = parseRange(req.headers.get("range"), record.size);
       const common: Record<string, string> = {
@@ -160,18 +165,19 @@ export function createHandler(deps: FileDeps): Handler {
         file.close();
         return new Response(null, { status, headers });
       }
-      return new Response(fileBody(file, { start, length, meter, path: record.path }), { status, headers });
+      const stream = tokens.openStream(session);
+      const body = fileBody(file, {
+        start,
+        length,
+        meter,
+        path: record.path,
+        signal: stream.signal,
+        onSettled: stream.close,
+      });
+      return new Response(body, { status, headers });
     })
     .post("/v1/internal/revoked", async (req) => {
-      const body = await readJson(
-        req,
-        obj({
-          tokenHashes: arrayOf(str({ pattern: /^[0-9a-f]{64}$/, hint: "must be a SHA-256 in hex" }), {
-            max: 500,
-          }),
-        }),
-      );
-      for (const hash of body.tokenHashes) tokens.revoke(hash);
+      tokens.revoked(await readJson(req, revokedEvent));
       return new Response(null, { status: 204 });
     });
   return router.handle;

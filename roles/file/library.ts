@@ -6,7 +6,7 @@
 
 import { extname } from "node:path";
 import type { TrackRecord } from "../../media/media_index.ts";
-import type { AnnouncedTrack } from "../bootstrap/catalog.ts";
+import type { AnnouncedTrack } from "../../protocol/catalog.ts";
 
 /** The file's extension without the dot, lowercase. */
 export function formatOf(path: string): string {

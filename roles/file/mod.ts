@@ -16,6 +16,8 @@ import { Metrics } from "../../daemon/http/metrics.ts";
 import { subscribeEvents } from "../../daemon/cluster/event_stream.ts";
 import { createLogger, type LogFormat } from "../../daemon/runtime/log.ts";
 import { sleep } from "../../daemon/cluster/membership.ts";
+import { retry } from "../../daemon/runtime/backoff.ts";
+import { FailureLog } from "../../daemon/runtime/failure_log.ts";
 import { CommandError } from "../../cli/usage_error.ts";
 import { warmUpHashing } from "../../media/chunk_manifest.ts";
 import { MediaIndex } from "../../media/media_index.ts";
@@ -25,6 +27,7 @@ import { type InstancePlacement, runInstance } from "../_instance.ts";
 import { createHandler } from "./handler.ts";
 import { Library, toAnnounced } from "./library.ts";
 import { TokenCheck } from "./token_check.ts";
+import { StreamRegistry } from "./streams.ts";
 
 /** Options of `audiod file`. */
 export interface FileOptions extends InstancePlacement {
@@ -34,6 +37,12 @@ export interface FileOptions extends InstancePlacement {
   /** Milliseconds between rescans of the media directory besides those its changes trigger (default 5000). */
   rescanMs?: number;
 }
+
+/**
+ * Threads a file instance sends bytes from: two where there are two cores or more. One thread doing the reads
+ * and writes of 32 streams was busy all the time on two cores, with a seventh of the machine idle.
+ */
+const SERVING_THREADS = Math.min(2, navigator.hardwareConcurrency);
 
 /** Tracks per announcement request. */
 const BATCH = 100;
@@ -78,7 +87,13 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
   const metrics = new Metrics();
   metrics.gauge("audiod_tracks", "Tracks this file instance serves", () => library.size);
   const peer = peerAccess(options);
-  const tokens = new TokenCheck({ bootstrap: options.bootstrap, peer });
+  const streams = new StreamRegistry();
+  const tokens = new TokenCheck({
+    bootstrap: options.bootstrap,
+    peer,
+    streams,
+    onStreamsCut: (count, why) => logger.info("streams.cut", { streams: count, why }),
+  });
   let instanceId: string | null = null;
   let lastScanMs = 0;
 
@@ -193,28 +208,33 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
   warmUpHashing(); // so that the first play's chunk digests do not wait for V8 to compile the MD5 code
   const loop = rescanLoop();
   trimHeapWhile(() => meter.activeStreams > 0, { signal: running });
+  // Streams past their session's lifetime are cut; those of sessions that ended are found every few seconds.
+  const watchingSessions = tokens.watch(running);
   // Revocations reach us on the bootstrap's event channel (and by a direct push, and by the 1 s re-check).
+  // After a break in the channel, events may have been missed: the open streams' sessions are re-checked.
+  let announcing = new AbortController();
+  const eventsLog = new FailureLog(logger, { failing: "events.lost", recovered: "events.recovered" });
   const following = subscribeEvents({
     bootstrap: options.bootstrap,
     peer,
     signal: running,
-    onEvent: (type, data) => {
-      if (type !== "revoked") return;
-      const hashes = (data as { tokenHashes?: unknown }).tokenHashes;
-      if (!Array.isArray(hashes)) return;
-      for (const hash of hashes) {
-        if (typeof hash === "string" && /^[0-9a-f]{64}$/.test(hash)) tokens.revoke(hash);
-      }
+    onEvent: (event) => {
+      if (event.type === "revoked") tokens.revoked(event.data);
     },
-    onConnection: (change) =>
-      change.connected
-        ? logger.debug("events.connected", {})
-        : logger.debug("events.lost", { error: change.error }),
+    onMalformed: (error) => logger.warn("events.malformed", { error }),
+    // One warning when the stream breaks and stays broken, one line when it is back; not one per attempt.
+    onConnection: (change) => {
+      if (!change.connected) return eventsLog.failed(change.error);
+      eventsLog.succeeded();
+      tokens.recheckSoon();
+    },
   });
   try {
     await runInstance({
       ...options,
       role: "file",
+      // audiod's own HTTP/1.1 server sends track bytes from reused buffers in large writes.
+      server: { http1: true, threads: SERVING_THREADS },
       handler,
       meter,
       logger,
@@ -223,12 +243,24 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
       report: () => ({ tracks: library.size }),
       onRegistered: async (id) => {
         instanceId = id;
-        await announceAll(id).catch((error) => logger.warn("announce.failed", { error }));
+        announcing.abort(); // a re-registration announces everything anew, under the new id
+        announcing = new AbortController();
+        const log = new FailureLog(logger, { failing: "announce.failed", recovered: "announce.recovered" });
+        await announceAll(id).catch((error) => {
+          // Retried in the background with back-off, so that the heartbeats go on meanwhile.
+          log.failed(error);
+          retry(() => announceAll(id), {
+            baseMs: 500,
+            maxMs: 30_000,
+            signal: AbortSignal.any([running, announcing.signal]),
+            onFailure: (error) => log.failed(error),
+          }).then(() => log.succeeded(), () => {});
+        });
       },
     }, signal);
   } finally {
     ended.abort();
-    await Promise.all([loop, following, watching]);
+    await Promise.all([loop, following, watching, watchingSessions]);
     index.close();
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The help overlay, generated from the key table: the bindings of the screen in front, grouped by scope, laid out
+ * The help overlay, generated from the key table: the bindings of the screen in front (of each mode it can be in,
+ * `helpScopes`), grouped by scope, laid out
  * in as many columns as fit and paged when they do not.
  *
  * @module
@@ -8,18 +9,8 @@
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
 import { useTui } from "../context.tsx";
-import { actionFor, bindingLabel, bindingsIn, type KeyScope, SCOPE_TITLES } from "../keys.ts";
-import type { Screen } from "../state/app.ts";
+import { bindingLabel, bindingsIn, helpScopes, type KeyScope, SCOPE_TITLES } from "../keys.ts";
 import { useKeys } from "../use_keys.ts";
-
-/** The scopes the help shows on each screen. */
-export const HELP_SCOPES: Record<Screen, readonly KeyScope[]> = {
-  connect: ["form", "always"],
-  signIn: ["form", "always"],
-  library: ["player", "list", "library", "search", "always", "help"],
-  queue: ["player", "list", "queue", "always", "help"],
-  cluster: ["player", "cluster", "always", "help"],
-};
 
 /** One line of the help: a scope's title or one binding. */
 export type HelpLine = { title: string } | { keys: string; help: string };
@@ -52,18 +43,17 @@ export function helpPages(lines: readonly HelpLine[], rows: number, columns: num
 
 export function HelpOverlay(props: { height: number; width: number }): ReactNode {
   const { state, dispatch } = useTui();
-  const lines = helpLines(HELP_SCOPES[state.screen]);
+  const lines = helpLines(helpScopes(state.screen));
   const columnWidth = Math.max(
     ...lines.map((line) => ("title" in line ? line.title.length : formatHelpLine(line).length)),
   ) + 2;
   const pages = helpPages(lines, props.height - 2, Math.floor(props.width / columnWidth));
   const page = Math.min(state.helpPage, pages.length - 1);
-  useKeys((input, key) => {
-    const action = actionFor(["help"], input, key);
+  useKeys(["help"], (action) => {
     if (action === "closeHelp") dispatch({ type: "app/help", open: false });
     if (action === "helpNext") dispatch({ type: "app/helpPage", by: 1, pages: pages.length });
     if (action === "helpPrevious") dispatch({ type: "app/helpPage", by: -1, pages: pages.length });
-  }, (current) => current.help && !current.quitting);
+  });
   return (
     <Box flexDirection="column" height={props.height} overflow="hidden">
       <Text bold>

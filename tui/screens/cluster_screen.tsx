@@ -11,8 +11,8 @@ import type { StatusEntry } from "../../protocol/mod.ts";
 import { STATE_COLORS } from "../components/details_pane.tsx";
 import { useTui } from "../context.tsx";
 import { formatBytes, GAP } from "../format.ts";
-import { actionFor } from "../keys.ts";
 import { clusterRows } from "../state/cluster.ts";
+import { shortIds } from "../../client/short_id.ts";
 import { useKeys } from "../use_keys.ts";
 
 type ColumnName = "ID" | "ROLE" | "HOST" | "STATE" | "STREAMS" | "REQS" | "RATE" | "TRACKS" | "SEEN";
@@ -45,9 +45,9 @@ export function fittingColumns(width: number): Column[] {
   return columns.map((c) => (c.name === "ID" ? { ...c, width: Math.max(10, c.width + spare) } : c));
 }
 
-function cells(entry: StatusEntry, depth: number): Record<ColumnName, string> {
+function cells(entry: StatusEntry, depth: number, short: Map<string, string>): Record<ColumnName, string> {
   return {
-    ID: `${depth > 0 ? "└ " : ""}${entry.id}`,
+    ID: `${depth > 0 ? "└ " : ""}${short.get(entry.id) ?? entry.id}`,
     ROLE: entry.role,
     HOST: entry.host,
     STATE: entry.state,
@@ -88,10 +88,11 @@ function Row(
 export function ClusterScreen(props: { height: number; width: number }): ReactNode {
   const { state, controller } = useTui();
   const { report, error, updatedAt } = state.cluster;
-  useKeys((input, key) => {
-    if (actionFor(["cluster"], input, key) === "refresh") void controller.refreshCluster();
-  }, (current) => current.screen === "cluster" && !current.help && !current.quitting);
+  useKeys(["cluster"], (action) => {
+    if (action === "refresh") void controller.refreshCluster();
+  });
   const rows = report === null ? [] : clusterRows(report);
+  const short = shortIds(rows.map((r) => r.entry.id)); // the shortest unique prefixes, 8 characters at least
   const columns = fittingColumns(props.width);
   const header = Object.fromEntries(COLUMNS.map((c) => [c.name, c.name])) as Record<ColumnName, string>;
   const room = Math.max(1, props.height - 3 - (error === null ? 0 : 1));
@@ -118,7 +119,7 @@ export function ClusterScreen(props: { height: number; width: number }): ReactNo
             <Row
               key={entry.id}
               columns={columns}
-              values={cells(entry, depth)}
+              values={cells(entry, depth, short)}
               stateColor={STATE_COLORS[entry.state]}
             />
           ))}

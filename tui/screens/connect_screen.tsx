@@ -8,33 +8,30 @@ import { Box, Text } from "ink";
 import type { ReactNode } from "react";
 import { TextField } from "../components/text_field.tsx";
 import { useTui } from "../context.tsx";
-import { actionFor, typedText } from "../keys.ts";
+import { typedText } from "../keys.ts";
 import { useKeys } from "../use_keys.ts";
 import { GAP } from "../format.ts";
 
 export function ConnectScreen(): ReactNode {
   const { state, dispatch, controller } = useTui();
   const form = state.connect;
-  useKeys((input, key, current) => {
-    switch (actionFor(["form"], input, key)) {
-      case "submit":
+  useKeys(["connect"], (action, input, key, current) => {
+    switch (action) {
+      case "connect":
         if (!current.connect.busy) void controller.connect(current.connect.address);
         return;
-      case "nextField":
+      case "nextRecent":
         return dispatch({ type: "connect/recent", by: 1 });
-      case "previousField":
+      case "previousRecent":
         return dispatch({ type: "connect/recent", by: -1 });
       case "erase":
         return dispatch({ type: "connect/erase" });
-      case "toggleMode":
-      case "back":
-        return;
       case null: {
         const text = typedText(input, key);
         if (text !== "") dispatch({ type: "connect/type", text });
       }
     }
-  }, (current) => current.screen === "connect" && !current.quitting);
+  });
   return (
     <Box flexDirection="column" paddingX={1}>
       <Text bold>Connect to an audiod server</Text>

@@ -5,15 +5,14 @@
  * @module
  */
 
-import { Box, type Key, Text } from "ink";
+import { Box, Text } from "ink";
 import { type ReactNode, useEffect } from "react";
 import { detailsHeight, DetailsPane } from "../components/details_pane.tsx";
 import { TrackHeader, TrackRow } from "../components/track_table.tsx";
 import { useTui } from "../context.tsx";
-import { actionFor, typedText } from "../keys.ts";
+import { typedText } from "../keys.ts";
 import { listMove } from "../state/_list.ts";
 import { type LibraryState, selectedTrack } from "../state/library.ts";
-import type { AppState } from "../state/app.ts";
 import { isActive } from "../state/playback.ts";
 import { useKeys } from "../use_keys.ts";
 import { GAP } from "../format.ts";
@@ -113,13 +112,7 @@ export function LibraryScreen(props: { height: number; width: number }): ReactNo
     if (listHeight !== lib.height) dispatch({ type: "library/resize", height: listHeight });
   }, [listHeight, lib.height]);
 
-  useKeys((input, key, current) => {
-    if (current.library.searching) searchKey(input, key);
-    else listKey(input, key, current);
-  }, (current) => current.screen === "library" && !current.help && !current.quitting);
-
-  function listKey(input: string, key: Key, current: AppState): void {
-    const action = actionFor(["list", "library"], input, key);
+  useKeys(["list", "library"], (action, _input, _key, current) => {
     const move = listMove(action);
     if (move !== null) return dispatch({ type: "library/move", move });
     const track = selectedTrack(current.library);
@@ -146,10 +139,10 @@ export function LibraryScreen(props: { height: number; width: number }): ReactNo
       case "reload":
         return void controller.loadLibrary();
     }
-  }
+  });
 
-  function searchKey(input: string, key: Key): void {
-    switch (actionFor(["search"], input, key)) {
+  useKeys(["search"], (action, input, key) => {
+    switch (action) {
       case "keepFilter":
         return dispatch({ type: "library/searchKeep" });
       case "cancelSearch":
@@ -161,7 +154,7 @@ export function LibraryScreen(props: { height: number; width: number }): ReactNo
         if (text !== "") dispatch({ type: "library/searchType", text });
       }
     }
-  }
+  });
 
   return (
     <Box flexDirection="column" height={props.height}>

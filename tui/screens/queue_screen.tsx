@@ -8,7 +8,6 @@ import { Box, Text } from "ink";
 import { type ReactNode, useEffect } from "react";
 import { TrackHeader, TrackRow } from "../components/track_table.tsx";
 import { useTui } from "../context.tsx";
-import { actionFor } from "../keys.ts";
 import { listMove } from "../state/_list.ts";
 import { isActive } from "../state/playback.ts";
 import { useKeys } from "../use_keys.ts";
@@ -21,8 +20,7 @@ export function QueueScreen(props: { height: number; width: number }): ReactNode
   useEffect(() => {
     if (listHeight !== queue.height) dispatch({ type: "queue/resize", height: listHeight });
   }, [listHeight, queue.height]);
-  useKeys((input, key, current) => {
-    const action = actionFor(["list", "queue"], input, key);
+  useKeys(["list", "queue"], (action, _input, _key, current) => {
     const move = listMove(action);
     if (move !== null) return dispatch({ type: "queue/move", move });
     switch (action) {
@@ -31,7 +29,7 @@ export function QueueScreen(props: { height: number; width: number }): ReactNode
       case "remove":
         return dispatch({ type: "queue/remove", index: current.queue.cursor });
     }
-  }, (current) => current.screen === "queue" && !current.help && !current.quitting);
+  });
 
   if (queue.entries.length === 0) {
     return (

@@ -8,7 +8,7 @@ import { Box, Text } from "ink";
 import type { ReactNode } from "react";
 import { TextField } from "../components/text_field.tsx";
 import { useTui } from "../context.tsx";
-import { actionFor, typedText } from "../keys.ts";
+import { typedText } from "../keys.ts";
 import { signInFields } from "../state/forms.ts";
 import { useKeys } from "../use_keys.ts";
 import { GAP } from "../format.ts";
@@ -19,9 +19,9 @@ export function SignInScreen(): ReactNode {
   const { state, dispatch, controller } = useTui();
   const form = state.signIn;
   const fields = signInFields(form.mode);
-  useKeys((input, key, current) => {
+  useKeys(["signIn"], (action, input, key, current) => {
     const now = current.signIn;
-    switch (actionFor(["form"], input, key)) {
+    switch (action) {
       case "submit":
         if (now.busy) return;
         if (now.field === signInFields(now.mode).at(-1)) void controller.submitSignIn();
@@ -43,7 +43,7 @@ export function SignInScreen(): ReactNode {
         if (text !== "") dispatch({ type: "signIn/type", text });
       }
     }
-  }, (current) => current.screen === "signIn" && !current.quitting);
+  });
   const tab = (mode: typeof form.mode, title: string) =>
     form.mode === mode ? <Text inverse bold>{` ${title} `}</Text> : <Text dimColor>{` ${title} `}</Text>;
   return (

@@ -1,5 +1,6 @@
 /**
- * A clock for tests of anything that plays by a {@linkcode PlayerClock}: time moves only when the test says so.
+ * Test fakes of the player folder (not used by production code): a clock for tests of anything that plays by a
+ * {@linkcode PlayerClock}, whose time moves only when the test says so.
  *
  * @module
  */

@@ -1,0 +1,118 @@
+/**
+ * The catalog: what file instances announce (`POST /v1/internal/announce`) and what clients list
+ * (`GET /v1/tracks`, a page at a time) and look up (`GET /v1/tracks/:ref`). A track is identified by the SHA-256
+ * of its bytes; each replica is a file instance serving it.
+ *
+ * @module
+ */
+
+import { arrayOf, bool, type Infer, int, nullable, num, obj, optional, str } from "./schema.ts";
+import { instanceState } from "./member.ts";
+
+/** A SHA-256 in lowercase hex. */
+export const HEX64 = /^[0-9a-f]{64}$/;
+/** An MD5 in lowercase hex. */
+export const HEX32 = /^[0-9a-f]{32}$/;
+
+/** Tracks per page of `GET /v1/tracks` when the client does not say. */
+export const DEFAULT_PAGE = 500;
+/** Tracks per page of `GET /v1/tracks` at most. */
+export const MAX_PAGE = 1000;
+
+/** A track's id: the SHA-256 of its bytes. */
+export const trackId = str({ pattern: HEX64, hint: "must be 64 lowercase hex digits (a SHA-256)" });
+
+/** A track's fields as they go on the wire. */
+const field = {
+  /** SHA-256 of the bytes, lowercase hex. */
+  id: trackId,
+  /** MD5 of the whole file, lowercase hex: what clients verify. */
+  md5: str({ pattern: HEX32, hint: "must be 32 lowercase hex digits (an MD5)" }),
+  /** Bytes. */
+  size: int({ min: 0 }),
+  title: str({ min: 0, max: 1024 }),
+  artist: str({ min: 0, max: 1024 }),
+  album: str({ min: 0, max: 1024 }),
+  trackNo: nullable(int({ min: 0, max: 1_000_000 })),
+  /** Seconds, or null when unknown. */
+  duration: nullable(num({ min: 0 })),
+  /** The file's extension without the dot, lowercase (mp3, flac, ogg, opus, m4a, wav). */
+  format: str({ min: 1, max: 8, pattern: /^[a-z0-9]+$/ }),
+};
+
+/** What a file instance announces about one track. */
+export const announcedTrack = obj({
+  id: field.id,
+  md5: field.md5,
+  size: field.size,
+  title: field.title,
+  artist: field.artist,
+  album: field.album,
+  trackNo: field.trackNo,
+  duration: field.duration,
+  format: field.format,
+});
+/** What a file instance announces about one track. */
+export type AnnouncedTrack = Infer<typeof announcedTrack>;
+
+/** `POST /v1/internal/announce`: tracks an instance holds (all of them with `replace`) and those it lost. */
+export const announcement = obj({
+  instance: str({ max: 64 }),
+  /** A full announcement (after a (re-)start): the instance's earlier tracks are dropped first. */
+  replace: optional(bool()),
+  tracks: arrayOf(announcedTrack, { max: 200 }),
+  removed: optional(arrayOf(str({ pattern: HEX64 }), { max: 10_000 })),
+});
+/** `POST /v1/internal/announce` */
+export type Announcement = Infer<typeof announcement>;
+
+/** The answer to an announcement: how many tracks the instance holds now. */
+export const announced = obj({ tracks: int({ min: 0 }) });
+/** The answer to an announcement. */
+export type Announced = Infer<typeof announced>;
+
+/** Where one copy of a track lives: a file instance that serves it. */
+export const replica = obj({
+  /** Id of the file instance. */
+  instance: str({ max: 64 }),
+  /** Base URL of the file instance, e.g. `http://127.0.0.1:40123`. */
+  url: str({ max: 512 }),
+  /** Host the instance runs on (as advertised). */
+  host: str({ max: 255 }),
+  /** Id of the content node hosting the instance, or null for a standalone instance. */
+  node: nullable(str({ max: 64 })),
+  /** State of the instance serving this replica. */
+  state: instanceState,
+});
+/** Where one copy of a track lives: a file instance that serves it. */
+export type Replica = Infer<typeof replica>;
+
+/**
+ * One entry of the catalog (`GET /v1/tracks/:ref`): a track and its replicas, best first. (The fields keep the
+ * order the bootstrap sends them in, so `audiod tracks --json` prints them in that order.)
+ */
+export const catalogTrack = obj({
+  id: field.id,
+  title: field.title,
+  artist: field.artist,
+  album: field.album,
+  trackNo: field.trackNo,
+  duration: field.duration,
+  size: field.size,
+  md5: field.md5,
+  format: field.format,
+  replicas: arrayOf(replica),
+});
+/** One entry of the catalog: a track identified by the SHA-256 of its bytes. */
+export type CatalogTrack = Infer<typeof catalogTrack>;
+
+/** One page of `GET /v1/tracks?q=&offset=&limit=`: clients ask for the next (offset += tracks.length) until `total`. */
+export const trackPage = obj({
+  /** How many tracks match in all. */
+  total: int({ min: 0 }),
+  offset: int({ min: 0 }),
+  limit: int({ min: 1 }),
+  tracks: arrayOf(catalogTrack, { max: MAX_PAGE }),
+});
+/** One page of `GET /v1/tracks`. */
+export type TrackPage = Infer<typeof trackPage>;

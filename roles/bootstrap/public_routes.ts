@@ -1,0 +1,110 @@
+/**
+ * The bootstrap's public routes, open to anyone: health, who a token belongs to, status, the catalog, the event
+ * channel and the service candidates.
+ *
+ * @module
+ */
+
+import { bearer } from "../../daemon/http/bearer.ts";
+import { HttpError } from "../../daemon/http/http_error.ts";
+import type { Router } from "../../daemon/http/router.ts";
+import { JOIN_SECRET_HEADER, requireJoinSecret } from "../../daemon/cluster/join_secret.ts";
+import { DEFAULT_PAGE, MAX_PAGE, type TrackPage } from "../../protocol/catalog.ts";
+import { type Candidates, serviceRole } from "../../protocol/services.ts";
+import type { SessionOwner } from "../../protocol/session.ts";
+import type { Health, StatusReport } from "../../protocol/status.ts";
+import { rankMembers } from "./balance.ts";
+import type { BootstrapDeps } from "./handler.ts";
+import { catalogTrackOf } from "./publishing.ts";
+
+/** Adds the public routes to `router`. */
+export function publicRoutes(router: Router, deps: BootstrapDeps): void {
+  const { registry, catalog, users } = deps;
+  router
+    .get("/v1/health", () => Response.json({ ok: true, role: "bootstrap" } satisfies Health))
+    .get("/v1/session", (req) => {
+      // Tells a client whether its saved token is still good (the TUI checks before skipping sign-in).
+      const session = users.verify(bearer(req));
+      if (!session) {
+        throw new HttpError(401, "bad_token", "Cannot accept the token: it is unknown, expired or revoked");
+      }
+      return Response.json({ user: session.user, expiresAt: session.expiresAt } satisfies SessionOwner);
+    })
+    .get("/v1/status", () => {
+      const report: StatusReport = {
+        nodes: [deps.self(), ...registry.list().map((m) => registry.toStatus(m))],
+        tracks: catalog.size,
+      };
+      for (const entry of report.nodes) if (entry.role === "file") entry.tracks = catalog.countFor(entry.id);
+      return Response.json(report);
+    })
+    .get("/v1/tracks", (_req, { url }) => {
+      const q = url.searchParams.get("q") ?? "";
+      if (q.length > 256) {
+        throw new HttpError(400, "invalid_request", "Cannot search: the query is over 256 characters");
+      }
+      // Pages keep every answer small and fast however large the catalog: clients ask for the next page
+      // (offset += tracks.length) until they hold `total`.
+      const limit = intParam(url, "limit", 1, MAX_PAGE, DEFAULT_PAGE);
+      const offset = intParam(url, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
+      const matches = catalog.search(q);
+      const page: TrackPage = {
+        total: matches.length,
+        offset,
+        limit,
+        tracks: matches.slice(offset, offset + limit).map((entry) => catalogTrackOf(registry, entry)),
+      };
+      return Response.json(page);
+    })
+    .get("/v1/tracks/:ref", (_req, { params }) => {
+      const ref = params.ref!;
+      if (ref.length > 1024) {
+        throw new HttpError(400, "invalid_request", "Cannot look up a track: the name is too long");
+      }
+      const found = catalog.resolve(ref);
+      if (found.kind === "none") {
+        throw new HttpError(
+          404,
+          "unknown_track",
+          `Cannot find track "${ref}": no id, id prefix or title matches`,
+        );
+      }
+      if (found.kind === "ambiguous") {
+        const names = found.matches.slice(0, 5).map((e) => `${e.id.slice(0, 12)} ${e.title}`).join("; ");
+        throw new HttpError(
+          409,
+          "ambiguous_track",
+          `Cannot pick one track for "${ref}": it matches ${names}`,
+        );
+      }
+      return Response.json(catalogTrackOf(registry, found.entry));
+    })
+    .get("/v1/events", (req) => {
+      // Anyone may follow availability and media; the join secret adds token revocations. A wrong secret is
+      // refused rather than quietly downgraded, so a misconfigured member notices.
+      const given = req.headers.get(JOIN_SECRET_HEADER);
+      const member = given !== null && given !== "";
+      if (member) requireJoinSecret(req, deps.joinSecret);
+      return deps.events.subscribe({ member, lastEventId: req.headers.get("last-event-id") });
+    })
+    .get("/v1/services/:role", (_req, { params }) => {
+      const role = serviceRole(params.role, "role");
+      const candidates = rankMembers(registry.available(role))
+        .map((m) => ({ id: m.id, url: m.url, host: m.host, load: m.load }));
+      return Response.json({ role, candidates } satisfies Candidates);
+    });
+}
+
+function intParam(url: URL, name: string, min: number, max: number, fallback: number): number {
+  const text = url.searchParams.get(name);
+  if (text === null) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new HttpError(
+      400,
+      "invalid_request",
+      `Cannot accept ${name}=${text.slice(0, 20)}: expected ${min}..${max}`,
+    );
+  }
+  return value;
+}
