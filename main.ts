@@ -6,7 +6,7 @@
  */
 
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
-import { parseAddress, parseListen } from "./cli/address.ts";
+import { parseAddresses, parseListen } from "./cli/address.ts";
 import { UnreachableError } from "./daemon/cluster/peer_client.ts";
 import { HttpError } from "./daemon/http/http_error.ts";
 import { type LogFormat, printErr } from "./daemon/runtime/log.ts";
@@ -68,13 +68,14 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** One bootstrap address, or several comma-separated (bootstraps sharing a store): their URLs, comma-joined. */
 function bootstrapOf(text: string): string {
-  return parseAddress(text);
+  return parseAddresses(text);
 }
 
 function contentListen(bootstrap: string, listen: string | undefined): string {
   if (listen) return listen;
-  const host = new URL(bootstrap).hostname;
+  const host = new URL(bootstrap.split(",")[0]!).hostname;
   const loopback = host === "localhost" || host.startsWith("127.") || host === "[::1]";
   return loopback ? "127.0.0.1:0" : "0.0.0.0:0";
 }
@@ -99,6 +100,11 @@ program.command("bootstrap")
   .description("run the bootstrap: registry, catalog, user store and scheduler (the address everyone knows)")
   .option("--listen <host:port>", "address to listen on (port 0 picks a free one)", "127.0.0.1:7700")
   .option("--data <dir>", "where the user store lives", defaultDataDir())
+  .option(
+    "--store <url>",
+    "keep accounts, sessions and the join secret in PostgreSQL, shared by every bootstrap on it: " +
+      "postgres://USER@HOST:PORT/DB (or AUDIOD_STORE; default SQLite in --data)",
+  )
   .option("--ssh <user@host[:port]>", "start a content node on this host over SSH (repeatable)", collect, [])
   .option("--ssh-media <dir>", "the media directory on the --ssh hosts", "Music")
   .option(
@@ -118,6 +124,17 @@ program.command("bootstrap")
   .option("--max-auth <n>", "auth instances in the cluster at most (default 8)")
   .option("--auth-target-logins <n>", "sign-ins per second per auth instance to scale toward (default 10)")
   .option("--scale-down-window <duration>", "stop instances only after load stayed low this long", "60s")
+  .option(
+    "--subsonic-relay",
+    "the OpenSubsonic API (/rest) relays stream bytes itself instead of redirecting to a file instance",
+  )
+  .addOption(
+    new Option(
+      "--registration <policy>",
+      "who may create an account: anyone (open), holders of an audiod invite code (invite), or an admin only " +
+        "(closed); the first account is the admin either way",
+    ).choices(["open", "invite", "closed"] as const).default("open" as const),
+  )
   .addOption(tlsCertOption())
   .addOption(tlsKeyOption())
   .addOption(caOption())
@@ -125,6 +142,7 @@ program.command("bootstrap")
   .addHelpText(
     "after",
     "\nExamples:\n  audiod bootstrap --listen 0.0.0.0:7700 --data /var/lib/audiod\n" +
+      "  audiod bootstrap --listen 0.0.0.0:7700 --store postgres://audiod@db.lan:5432/audiod\n" +
       "  audiod bootstrap --listen 0.0.0.0:7700 --ssh pi@10.0.0.5 --ssh pi@10.0.0.6 --ssh-media /srv/music\n" +
       "  audiod bootstrap --file-target-streams 2 --min-file 1 --max-file 6 --scale-down-window 60s",
   )
@@ -139,13 +157,19 @@ program.command("bootstrap")
       const { parseSshTarget } = await import("./roles/bootstrap/ssh_launcher.ts");
       o.ssh.forEach(parseSshTarget); // bad targets are usage errors before anything starts
     }
+    const store = o.store ?? Deno.env.get("AUDIOD_STORE");
+    const { parseStoreSpec } = await import("./roles/bootstrap/store/mod.ts");
+    parseStoreSpec(store, o.data); // so is a --store that is not a postgres:// URL
     await daemon((signal) =>
       run({
         listen,
         dataDir: o.data,
+        ...(store ? { store } : {}),
         logFormat: o.logFormat as LogFormat,
         ssh: { targets: o.ssh, media: o.sshMedia, sshArgs: o.sshArg, remoteAudiod: o.remoteAudiod },
         scale,
+        ...(o.subsonicRelay ? { subsonicRelay: true } : {}),
+        registration: o.registration,
         ...security,
       }, signal)
     );
@@ -153,7 +177,10 @@ program.command("bootstrap")
 
 program.command("content")
   .description("run a content node: the agent that runs auth and file instances on this machine")
-  .requiredOption("--bootstrap <addr>", "the bootstrap's address: HOST[:PORT] or a URL")
+  .requiredOption(
+    "--bootstrap <addr>",
+    "the bootstrap's address: HOST[:PORT] or a URL; several comma-separated (bootstraps on one store)",
+  )
   .requiredOption("--media <dir>", "the music folder this machine serves")
   .option(
     "--listen <host:port>",
@@ -170,6 +197,10 @@ program.command("content")
   .addOption(tlsKeyOption())
   .addOption(caOption())
   .addOption(new Option("--exit-on-stdin-eof", "stop when stdin closes (used by remote launches)").hideHelp())
+  .addOption(
+    new Option("--join-secret-stdin", "read the join secret from stdin's first line (remote launches)")
+      .hideHelp(),
+  )
   .addHelpText("after", "\nExample:\n  audiod content --bootstrap 192.168.1.10 --media ~/Music")
   .action(async (o) => {
     const bootstrap = bootstrapOf(o.bootstrap);
@@ -191,7 +222,10 @@ program.command("content")
 
 program.command("auth")
   .description("run one auth instance as its own process")
-  .requiredOption("--bootstrap <addr>", "the bootstrap's address: HOST[:PORT] or a URL")
+  .requiredOption(
+    "--bootstrap <addr>",
+    "the bootstrap's address: HOST[:PORT] or a URL; several comma-separated (bootstraps on one store)",
+  )
   .option("--listen <host:port>", "address to listen on", "127.0.0.1:0")
   .option("--advertise <host>", "host name or IP the others reach this instance at")
   .addOption(joinSecretOption())
@@ -218,7 +252,10 @@ program.command("auth")
 
 program.command("file")
   .description("run one file instance as its own process")
-  .requiredOption("--bootstrap <addr>", "the bootstrap's address: HOST[:PORT] or a URL")
+  .requiredOption(
+    "--bootstrap <addr>",
+    "the bootstrap's address: HOST[:PORT] or a URL; several comma-separated (bootstraps on one store)",
+  )
   .requiredOption("--media <dir>", "the music folder to scan and serve")
   .option("--listen <host:port>", "address to listen on", "127.0.0.1:0")
   .option("--advertise <host>", "host name or IP the others reach this instance at")
@@ -265,16 +302,116 @@ for (const mode of ["register", "login"] as const) {
     .option("--host <addr>", "the bootstrap's address (remembered after the first time)")
     .requiredOption("--user <name>", "user name")
     .option("--password-stdin", "read the password from stdin (else AUDIOD_PASSWORD, else a hidden prompt)")
+    .addOption(
+      new Option(
+        "--invite <code>",
+        "the invite code a cluster with --registration invite needs (audiod invite)",
+      )
+        .hideHelp(mode === "login"),
+    )
     .addOption(caOption())
     .addHelpText("after", `\nExample:\n  audiod ${mode} --host 192.168.1.10 --user alice`)
     .action(async (o) => {
       const { signIn } = await import("./client/commands.ts");
+      if (mode === "login" && o.invite !== undefined) {
+        throw new UsageError("Cannot use --invite with login: an invite is for audiod register");
+      }
       await signIn(mode, {
         user: o.user,
+        ...(o.invite !== undefined ? { invite: o.invite } : {}),
         ...(o.host ? { host: o.host } : {}),
         ...(o.passwordStdin ? { passwordStdin: true } : {}),
         ...(o.ca ? { ca: o.ca } : {}),
       });
+    });
+}
+
+program.command("invite")
+  .description("make a one-time invite code for audiod register --invite (admins)")
+  .option("--uses <n>", "how many accounts the code may create", "1")
+  .option("--expires <duration>", "how long the code is valid, e.g. 1h, 7d", "7d")
+  .option("--json", "print JSON (its code field is the code)")
+  .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
+  .addOption(caOption())
+  .addHelpText(
+    "after",
+    "\nThe code is shown once; the cluster keeps only its hash.\n\nExamples:\n  audiod invite\n" +
+      "  audiod invite --uses 5 --expires 2d --json | jq -r .code",
+  )
+  .action(async (o) => {
+    const { invite } = await import("./client/admin_commands.ts");
+    await invite({
+      uses: o.uses,
+      expires: o.expires,
+      ...(o.json ? { json: true } : {}),
+      ...(o.host ? { host: o.host } : {}),
+      ...(o.ca ? { ca: o.ca } : {}),
+    });
+  });
+
+const users = program.command("users")
+  .description(
+    "manage the cluster's accounts (admins): list, add, remove, disable, enable, reset-password, sign-out, " +
+      "promote, demote",
+  )
+  .addHelpText(
+    "after",
+    "\nExamples:\n  audiod users\n  audiod users add carol --password-stdin < pw.txt\n  audiod users disable mallory" +
+      "\n  audiod users promote carol",
+  );
+users.command("list", { isDefault: true })
+  .description("list the accounts: name, admin, state, created, last sign-in, active sessions")
+  .option("--json", "print JSON")
+  .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
+  .addOption(caOption())
+  .action(async (o) => {
+    const { usersList } = await import("./client/admin_commands.ts");
+    await usersList({
+      ...(o.json ? { json: true } : {}),
+      ...(o.host ? { host: o.host } : {}),
+      ...(o.ca ? { ca: o.ca } : {}),
+    });
+  });
+for (const mode of ["add", "reset-password"] as const) {
+  users.command(mode)
+    .description(
+      mode === "add"
+        ? "add an account with a password (hashed by an auth instance; hand it to the person yourself)"
+        : "set a new password for an account (hashed by an auth instance); its sessions end",
+    )
+    .argument("<name>", "the account's user name")
+    .option(
+      "--password-stdin",
+      "read the new password from stdin (else AUDIOD_PASSWORD, else a hidden prompt)",
+    )
+    .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
+    .addOption(caOption())
+    .action(async (name, o) => {
+      const { usersPassword } = await import("./client/admin_commands.ts");
+      await usersPassword(mode, name, {
+        ...(o.passwordStdin ? { passwordStdin: true } : {}),
+        ...(o.host ? { host: o.host } : {}),
+        ...(o.ca ? { ca: o.ca } : {}),
+      });
+    });
+}
+const USER_ACTIONS = {
+  remove: "delete an account and end its sessions and streams",
+  disable: "stop an account from signing in; its sessions and streams end at once",
+  enable: "let a disabled account sign in again",
+  "sign-out": "end every session of an account",
+  promote: "make an account an admin",
+  demote: "make an admin an ordinary account (the last admin stays)",
+} as const;
+for (const [action, description] of Object.entries(USER_ACTIONS) as [keyof typeof USER_ACTIONS, string][]) {
+  users.command(action)
+    .description(description)
+    .argument("<name>", "the account's user name")
+    .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
+    .addOption(caOption())
+    .action(async (name, o) => {
+      const { usersAction } = await import("./client/admin_commands.ts");
+      await usersAction(action, name, { ...(o.host ? { host: o.host } : {}), ...(o.ca ? { ca: o.ca } : {}) });
     });
 }
 
@@ -284,6 +421,42 @@ program.command("logout")
   .action(async (o) => {
     const { logout } = await import("./client/commands.ts");
     await logout(o.ca ? { ca: o.ca } : {});
+  });
+
+const apikey = program.command("apikey")
+  .description("API keys for OpenSubsonic apps (Symfonium, DSub, Feishin, Supersonic): create, list, revoke")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  audiod apikey create --name phone\n  audiod apikey list\n  audiod apikey revoke 3fa2c1d04b7e",
+  );
+apikey.command("create")
+  .description("make an API key for the signed-in account (shown once; the cluster keeps its hash)")
+  .option("--name <name>", "a name to tell the key by, e.g. the app or device")
+  .option("--json", "print the key as JSON (its key field is the key)")
+  .addOption(caOption())
+  .action(async (o) => {
+    const { apiKeyCreate } = await import("./client/api_keys.ts");
+    await apiKeyCreate({
+      ...(o.name !== undefined ? { name: o.name } : {}),
+      ...(o.json ? { json: true } : {}),
+      ...(o.ca ? { ca: o.ca } : {}),
+    });
+  });
+apikey.command("list")
+  .description("list the signed-in account's API keys (ids and names, never the keys)")
+  .option("--json", "print JSON")
+  .addOption(caOption())
+  .action(async (o) => {
+    const { apiKeyListCommand } = await import("./client/api_keys.ts");
+    await apiKeyListCommand({ ...(o.json ? { json: true } : {}), ...(o.ca ? { ca: o.ca } : {}) });
+  });
+apikey.command("revoke")
+  .description("revoke an API key: every file instance refuses it, and cuts its streams, at once")
+  .argument("<id>", "the key's id (audiod apikey list)")
+  .addOption(caOption())
+  .action(async (id, o) => {
+    const { apiKeyRevoke } = await import("./client/api_keys.ts");
+    await apiKeyRevoke(id, o.ca ? { ca: o.ca } : {});
   });
 
 program.command("passwd")
@@ -314,17 +487,29 @@ program.command("tracks")
   .description("list or search the catalog")
   .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
   .option("--search <query>", "only tracks whose title, artist or album match, or whose id starts with it")
-  .option("--json", "print JSON (an array of tracks with their replicas)")
+  .option(
+    "--json [format]",
+    "print JSON: one array of tracks with their replicas (array, the default), or one track per line (lines)",
+  )
+  .option("--jsonl", "print one track per line as JSON (the same as --json lines)")
   .option("--limit <n>", "show at most n tracks (default: every one)")
   .addOption(caOption())
-  .addHelpText("after", '\nExamples:\n  audiod tracks --search "miles davis"\n  audiod tracks --limit 20')
+  .addHelpText(
+    "after",
+    "\nThe catalog is printed a page at a time as the pages arrive, so a large one starts at once and is never" +
+      "\nheld whole: the table's columns take the widths of the first page; --json writes `[`, the tracks, `]`" +
+      "\nas they come; --jsonl (or --json lines) writes each track as one line of JSON." +
+      '\n\nExamples:\n  audiod tracks --search "miles davis"\n  audiod tracks --limit 20' +
+      "\n  audiod tracks --jsonl | jq -r .title",
+  )
   .action(async (o) => {
     const { tracks } = await import("./client/commands.ts");
     await tracks({
       ...(o.host ? { host: o.host } : {}),
       ...(o.search ? { search: o.search } : {}),
       ...(o.limit !== undefined ? { limit: o.limit } : {}),
-      json: !!o.json,
+      ...(o.json !== undefined ? { json: o.json } : {}),
+      ...(o.jsonl ? { jsonl: true } : {}),
       ...(o.ca ? { ca: o.ca } : {}),
     });
   });
@@ -359,10 +544,19 @@ program.command("status")
   .description("show the cluster's nodes and instances with their state and load")
   .option("--host <addr>", "the bootstrap's address (default: the saved session's)")
   .option("--json", "print JSON")
+  .option(
+    "--join-secret-file <file>",
+    "ask as a member with the cluster's join secret (an operator on a node's machine): hosts and pids shown",
+  )
   .addOption(caOption())
   .action(async (o) => {
     const { status } = await import("./client/commands.ts");
-    await status({ ...(o.host ? { host: o.host } : {}), json: !!o.json, ...(o.ca ? { ca: o.ca } : {}) });
+    await status({
+      ...(o.host ? { host: o.host } : {}),
+      json: !!o.json,
+      ...(o.ca ? { ca: o.ca } : {}),
+      ...(o.joinSecretFile ? { joinSecretFile: o.joinSecretFile } : {}),
+    });
   });
 
 program.command("doctor")

@@ -5,7 +5,16 @@
  * @module
  */
 import { join } from "node:path";
-import { audiod, type Daemon, isolatedEnv, startBootstrap, startDaemon, waitFor } from "../tests/_harness.ts";
+import {
+  asMember,
+  audiod,
+  type Daemon,
+  isolatedEnv,
+  startBootstrap,
+  startDaemon,
+  waitFor,
+  withToken,
+} from "../tests/_harness.ts";
 import type { CatalogTrack } from "../protocol/mod.ts";
 
 /** A running cluster; stops every process it started on dispose. */
@@ -71,7 +80,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const files: Daemon[] = [];
     for (const media of options.media) files.push(await addFile(media));
     await waitFor("the catalog to list every track", async () => {
-      const res = await fetch(`${bootstrap.url}/v1/tracks?limit=1`);
+      // Before the listener signs in, the cluster is watched as its members do (the catalog is private).
+      const res = await fetch(`${bootstrap.url}/v1/tracks?limit=1`, await asMember(bootstrap.url));
       const body = await res.json() as { total: number };
       return body.total >= options.tracks || undefined;
     }, options.readyTimeoutMs ?? 120_000);
@@ -105,7 +115,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         return d;
       },
       track: async (title) => {
-        const res = await fetch(`${bootstrap.url}/v1/tracks/${encodeURIComponent(title)}`);
+        const res = await fetch(
+          `${bootstrap.url}/v1/tracks/${encodeURIComponent(title)}`,
+          token ? withToken(token) : await asMember(bootstrap.url),
+        );
         if (!res.ok) throw new Error(`Cannot find track ${title}: ${await res.text()}`);
         return await res.json() as CatalogTrack;
       },

@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { fakeFileMember } from "../tests/_harness.ts";
+import { fakeFileMember, sessionFor, withToken } from "../tests/_harness.ts";
 import type { BenchCase } from "./_context.ts";
 import { startCluster } from "./_cluster.ts";
 import { median, percentile, result } from "./_stats.ts";
@@ -50,11 +50,16 @@ function fakeTrack(i: number) {
 }
 
 /** Milliseconds of `count` GETs of `path()` one after another, body read in full. */
-async function latencies(base: string, count: number, path: (i: number) => string): Promise<number[]> {
+async function latencies(
+  base: string,
+  count: number,
+  options: { path: (i: number) => string; token: string },
+): Promise<number[]> {
+  const { path, token } = options;
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    const res = await fetch(`${base}${path(i)}`);
+    const res = await fetch(`${base}${path(i)}`, withToken(token));
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`GET ${path(i)} answered ${res.status}`);
     out.push(performance.now() - started);
@@ -74,13 +79,15 @@ export const catalogCase: BenchCase = {
     const announceStart = performance.now();
     await member.announce(count, fakeTrack);
     say(`announced in ${((performance.now() - announceStart) / 1000).toFixed(1)} s`);
-    const total = (await (await fetch(`${base}/v1/tracks?limit=1`)).json()).total;
+    // A signed-in listener asks (the catalog is private): each request verifies its session, as in use.
+    const token = await sessionFor(base, "bench-listener");
+    const total = (await (await fetch(`${base}/v1/tracks?limit=1`, withToken(token))).json()).total;
     if (total !== count) throw new Error(`Cannot load the catalog: it lists ${total} of ${count} tracks`);
 
     const n = ctx.quick ? 40 : 200;
     // What a listener's client asks: a page (the bootstrap's default size) at a time.
-    const page = await latencies(base, n, (i) => `/v1/tracks?offset=${(i * 7919) % count}`);
-    const client = new AudiodClient(base);
+    const page = await latencies(base, n, { path: (i) => `/v1/tracks?offset=${(i * 7919) % count}`, token });
+    const client = new AudiodClient(base, { token });
     const all: number[] = [];
     for (let i = 0; i < (ctx.quick ? 3 : 10); i++) {
       const started = performance.now();
@@ -98,11 +105,10 @@ export const catalogCase: BenchCase = {
       "no such words",
       "beyoncé",
     ];
-    const search = await latencies(
-      base,
-      n,
-      (i) => `/v1/tracks?q=${encodeURIComponent(queries[i % queries.length]!)}`,
-    );
+    const search = await latencies(base, n, {
+      path: (i) => `/v1/tracks?q=${encodeURIComponent(queries[i % queries.length]!)}`,
+      token,
+    });
     const rss = procMemory(cluster.bootstrap.process.pid, "VmRSS") / 1e6;
     const hwm = procMemory(cluster.bootstrap.process.pid, "VmHWM") / 1e6;
     const p95 = (values: number[]) => percentile(values, 95);

@@ -1,7 +1,11 @@
 /**
- * `get`: `audiod get` (download, per-chunk and whole-file MD5, write) against `curl … | md5sum` fetching the
- * same track from the same file instance. Both are timed from process start to exit. Value: audiod's rate over
- * the baseline's.
+ * `get`: `audiod get` (download, per-chunk and whole-file MD5, write) against what a user would otherwise do,
+ * `curl … | md5sum` fetching the same file from nginx (sendfile) serving the media folder. Both are timed from
+ * process start to exit. Value: audiod's rate over the baseline's.
+ *
+ * `get first`: the very first `audiod get` of a track (a fresh file instance that never served it) over the
+ * median of the later gets of it: whatever a first request waits for (a chunk manifest not ready at scan time)
+ * shows here.
  *
  * @module
  */
@@ -10,7 +14,7 @@ import { audiodCommand } from "../tests/_harness.ts";
 import { alternate, type BenchCase } from "./_context.ts";
 import { startCluster } from "./_cluster.ts";
 import { median, result } from "./_stats.ts";
-import { run, say, sh } from "./_tools.ts";
+import { run, say, sh, startNginx } from "./_tools.ts";
 
 const MIB = 1024 * 1024;
 
@@ -20,8 +24,8 @@ export const getCase: BenchCase = {
     const mib = ctx.quick ? 64 : 256;
     const media = await ctx.trackFolder("Get Track", mib);
     await using cluster = await startCluster({ root: `${ctx.root}/get`, media: [media], tracks: 1 });
+    await using nginx = await startNginx(media, join(ctx.root, "get"));
     const track = await cluster.track("Get Track");
-    const url = `${cluster.files[0]!.url}/v1/tracks/${track.id}`;
     const out = join(ctx.root, "get", "out.wav");
     const timeout = 120_000;
     const audiodGet = async () => {
@@ -32,26 +36,45 @@ export const getCase: BenchCase = {
       return (track.size / MIB) / (r.ms / 1000);
     };
     const curl = async () => {
-      const r = await sh(
-        `curl -sf -H 'authorization: Bearer ${cluster.token}' '${url}' | md5sum`,
-        timeout,
-      );
+      const r = await sh(`curl -sf '${nginx.url}/track.wav' | md5sum`, timeout);
       if (r.code !== 0 || !r.stdout.startsWith(track.md5)) {
-        throw new Error(`curl | md5sum failed: ${r.stderr}`);
+        throw new Error(`curl | md5sum from nginx failed: ${r.stderr}`);
       }
       return (track.size / MIB) / (r.ms / 1000);
     };
-    await curl(); // warm up the page cache and the token cache
+    // The first get of the track since the file instance started (the scan read it: the page cache is warm).
+    const first = await audiodGet();
+    await curl(); // nginx's first read
     const runs = await alternate(ctx.runs, { audiod: audiodGet, baseline: curl });
-    say(`get: audiod ${runs.audiod.map(Math.round)} curl|md5sum ${runs.baseline.map(Math.round)} MiB/s`);
-    return [result("get", {
-      audiod: median(runs.audiod),
-      baseline: median(runs.baseline),
-      rawUnit: "MiB/s",
-      target: 0.9,
-      better: "higher",
-      runs: ctx.runs,
-      note: `${mib} MiB track, process start to exit; baseline curl | md5sum`,
-    })];
+    const later = median(runs.audiod);
+    say(
+      `get: first ${first.toFixed(0)} MiB/s; later ${runs.audiod.map(Math.round)}; nginx curl|md5sum ${
+        runs.baseline.map(Math.round)
+      } MiB/s`,
+    );
+    return [
+      result("get", {
+        audiod: later,
+        baseline: median(runs.baseline),
+        rawUnit: "MiB/s",
+        target: 1.0,
+        better: "higher",
+        runs: ctx.runs,
+        note:
+          `${mib} MiB track, process start to exit; baseline curl | md5sum from nginx serving the same file`,
+      }),
+      result("get first", {
+        // A time ratio: how much longer the first get takes than the later ones.
+        audiod: (track.size / MIB) / first,
+        baseline: (track.size / MIB) / later,
+        value: later / first,
+        unit: "×",
+        rawUnit: "s",
+        target: 1.1,
+        better: "lower",
+        runs: 1,
+        note: `the first get of a ${mib} MiB track over the median of ${ctx.runs} later gets (time)`,
+      }),
+    ];
   },
 };

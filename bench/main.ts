@@ -22,6 +22,10 @@ import { catalogCase } from "./catalog.ts";
 import { loginCase } from "./login.ts";
 import { failoverCase } from "./failover.ts";
 import { memoryCase } from "./memory.ts";
+import { slowLinkCase } from "./slow_link.ts";
+import { listenersCase } from "./listeners.ts";
+import { subsonicCase } from "./subsonic.ts";
+import { haCase } from "./ha.ts";
 
 const CASES: BenchCase[] = [
   serveCase,
@@ -32,6 +36,10 @@ const CASES: BenchCase[] = [
   loginCase,
   failoverCase,
   memoryCase,
+  slowLinkCase,
+  listenersCase,
+  subsonicCase,
+  haCase,
 ];
 
 const RESULTS = new URL("./results", import.meta.url).pathname;

@@ -36,6 +36,16 @@ export function parseAddress(address: string, defaultPort = DEFAULT_BOOTSTRAP_PO
   return url.origin;
 }
 
+/**
+ * Several addresses, comma-separated (`a:7700,b:7700`: bootstraps sharing a store), each parsed like
+ * {@linkcode parseAddress}; their URLs joined by commas, duplicates dropped. One address gives its URL.
+ */
+export function parseAddresses(text: string, defaultPort = DEFAULT_BOOTSTRAP_PORT): string {
+  const parts = text.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  if (parts.length === 0) return parseAddress(text, defaultPort);
+  return [...new Set(parts.map((p) => parseAddress(p, defaultPort)))].join(",");
+}
+
 /** A host and port to listen on. */
 export interface ListenAddress {
   hostname: string;

@@ -45,11 +45,15 @@ export interface MemberSecurity {
   caCerts?: string[];
 }
 
-/** `--join-secret-file` (else AUDIOD_JOIN_SECRET, else `<data>/join-secret`), `--tls-cert`, `--tls-key`, `--ca`. */
+/**
+ * `--join-secret-stdin` (its first line; remote launches), else `--join-secret-file` (else AUDIOD_JOIN_SECRET,
+ * else `<data>/join-secret`), `--tls-cert`, `--tls-key`, `--ca`.
+ */
 export async function memberSecurity(
-  flags: TlsFlags & { joinSecretFile?: string; data: string },
+  flags: TlsFlags & { joinSecretFile?: string; joinSecretStdin?: boolean; data: string },
 ): Promise<MemberSecurity> {
   const joinSecret = await resolveJoinSecret({
+    ...(flags.joinSecretStdin ? { stdin: Deno.stdin.readable } : {}),
     ...(flags.joinSecretFile !== undefined ? { file: flags.joinSecretFile } : {}),
     dataDir: flags.data,
   });

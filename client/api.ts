@@ -5,6 +5,7 @@
  */
 
 import { callJson, type CallOptions, UnreachableError } from "../daemon/cluster/peer_client.ts";
+import { bootstrapSet, callBootstrap, refreshBootstraps } from "../daemon/cluster/bootstrap_set.ts";
 import { HttpError } from "../daemon/http/http_error.ts";
 import type { Check } from "../protocol/schema.ts";
 import { type CatalogTrack, catalogTrack, MAX_PAGE, type TrackPage, trackPage } from "../protocol/catalog.ts";
@@ -18,24 +19,45 @@ import {
   sessionOwner,
 } from "../protocol/session.ts";
 import { type StatusReport, statusReport } from "../protocol/status.ts";
+import { starChange, starList } from "../protocol/stars.ts";
 
 export type { Candidate } from "../protocol/services.ts";
 export type { TrackPage } from "../protocol/catalog.ts";
 
-/** Catalog pages fetched at once while listing a large catalog. */
+/** Catalog pages in flight at once while listing a large catalog. */
 const PAGES_IN_FLIGHT = 4;
 
-/** Talks to one cluster through its bootstrap. */
+/**
+ * Talks to one cluster through its bootstrap. `host` may list several bootstraps (comma-separated); the client
+ * also learns the live ones when it signs in (`GET /v1/bootstraps`, kept in the saved session), and moves to
+ * the next when one cannot be reached.
+ */
 export class AudiodClient {
-  /** Base URL of the bootstrap. */
+  /** Base URL of the bootstrap (or several, comma-separated). */
   readonly host: string;
 
   #httpClient: Deno.HttpClient | undefined;
+  #joinSecret: string | undefined;
 
-  /** `httpClient` trusts the cluster's CA (`--ca`) when the cluster uses TLS with a private CA. */
-  constructor(host: string, options: { httpClient?: Deno.HttpClient } = {}) {
+  /**
+   * The session token the private routes (catalog, status) are called with; renewing a session replaces it.
+   * Empty: none.
+   */
+  token: string;
+
+  /**
+   * `httpClient` trusts the cluster's CA (`--ca`) when the cluster uses TLS with a private CA. The catalog and
+   * status need a signed-in session (`token`) or, for members and tools on a node's machine, the join secret
+   * (`joinSecret`, which also shows hosts and process ids in status).
+   */
+  constructor(
+    host: string,
+    options: { httpClient?: Deno.HttpClient; token?: string; joinSecret?: string } = {},
+  ) {
     this.host = host;
     this.#httpClient = options.httpClient;
+    this.token = options.token ?? "";
+    this.#joinSecret = options.joinSecret;
   }
 
   /** The HTTP client for calls and downloads (undefined: the default one). */
@@ -62,13 +84,52 @@ export class AudiodClient {
     return answer ? callJson(base, method, path, { ...call, answer }) : callJson(base, method, path, call);
   }
 
-  /** Who a token belongs to; a 401 HttpError when it is no longer valid. */
-  session(token: string): Promise<SessionOwner> {
-    return this.#call(this.host, "GET", "/v1/session", { token, answer: sessionOwner });
+  /**
+   * Calls the bootstrap, moving to the next known one when it cannot be reached; with several known, one that
+   * does not answer within 4 s counts as unreachable.
+   */
+  #boot<T>(method: string, path: string, options: CallOptions & { answer: Check<T> }): Promise<T> {
+    const several = bootstrapSet(this.host).order.length > 1;
+    const call = {
+      ...(several ? { timeoutMs: 4000 } : {}),
+      ...options,
+      ...(this.#httpClient ? { httpClient: this.#httpClient } : {}),
+    };
+    return callBootstrap(this.host, method, path, call);
   }
 
+  /** Every bootstrap this client knows of, the one it talks to first. */
+  get bootstraps(): string[] {
+    return bootstrapSet(this.host).order;
+  }
+
+  /** Who a token belongs to; a 401 HttpError when it is no longer valid. */
+  session(token: string): Promise<SessionOwner> {
+    return this.#boot("GET", "/v1/session", { token, answer: sessionOwner });
+  }
+
+  /** What the private routes are called with: the session's token, or the join secret. */
+  #viewer(): CallOptions {
+    if (this.#joinSecret) return { joinSecret: this.#joinSecret };
+    return this.token ? { token: this.token } : {};
+  }
+
+  /** The ids of the tracks the session's user starred (the OpenSubsonic API's favourites), newest first. */
+  async stars(): Promise<string[]> {
+    return (await this.#boot("GET", "/v1/stars", { token: this.token, answer: starList })).ids;
+  }
+
+  /** Stars (`starred`) or unstars a track for the session's user. */
+  async setStar(id: string, starred: boolean): Promise<void> {
+    await this.#boot(starred ? "PUT" : "DELETE", `/v1/stars/${encodeURIComponent(id)}`, {
+      token: this.token,
+      answer: starChange,
+    });
+  }
+
+  /** The cluster's nodes and instances (hosts and process ids for admins only). */
   status(): Promise<StatusReport> {
-    return this.#call(this.host, "GET", "/v1/status", { answer: statusReport });
+    return this.#boot("GET", "/v1/status", { ...this.#viewer(), answer: statusReport });
   }
 
   /** One page of the tracks matching `query` (all tracks when empty), from `offset`. */
@@ -78,7 +139,7 @@ export class AudiodClient {
     if (offset > 0) params.set("offset", String(offset));
     if (limit !== undefined) params.set("limit", String(limit));
     const search = params.size > 0 ? `?${params}` : "";
-    return this.#call(this.host, "GET", `/v1/tracks${search}`, { answer: trackPage });
+    return this.#boot("GET", `/v1/tracks${search}`, { ...this.#viewer(), answer: trackPage });
   }
 
   /**
@@ -97,60 +158,87 @@ export class AudiodClient {
     query = "",
     options: { limit?: number; onProgress?: (loaded: number, total: number) => void } = {},
   ): Promise<{ total: number; tracks: CatalogTrack[] }> {
-    const wanted = options.limit ?? Infinity;
+    let total = 0;
+    const tracks: CatalogTrack[] = [];
+    for await (
+      const page of this.trackPages(query, options.limit === undefined ? {} : { limit: options.limit })
+    ) {
+      total = page.total;
+      tracks.push(...page.tracks);
+      options.onProgress?.(Math.min(tracks.length, page.wanted), page.wanted);
+    }
+    return { total, tracks };
+  }
+
+  /**
+   * The tracks matching `query` (all tracks when empty), at most `limit` of them, a page at a time in catalog
+   * order as the pages arrive: a few pages are in flight at once, each handed out once those before it were, so
+   * a caller that writes them out holds a few pages, never the whole catalog. Each page says how many match in
+   * all (`total`) and how many will be handed out in all (`wanted`: `total` cut by `limit`).
+   */
+  async *trackPages(
+    query = "",
+    options: { limit?: number } = {},
+  ): AsyncGenerator<{ total: number; wanted: number; tracks: CatalogTrack[] }> {
+    const limit = options.limit ?? Infinity;
     const first = await this.trackPage(
       query,
       0,
-      Number.isFinite(wanted) ? Math.min(wanted, MAX_PAGE) : undefined,
+      Number.isFinite(limit) ? Math.min(limit, MAX_PAGE) : undefined,
     );
-    const total = Math.min(first.total, wanted);
+    const wanted = Math.min(first.total, limit);
     const pageSize = Math.max(1, first.tracks.length);
-    const pages: CatalogTrack[][] = [first.tracks];
-    let loaded = first.tracks.length;
-    options.onProgress?.(Math.min(loaded, total), total);
+    // The catalog may change between pages: a track that moved across a page boundary is handed out once (it
+    // can only be in the page before).
+    let previous = new Set<string>();
+    let count = 0;
+    const fresh = (tracks: CatalogTrack[]) => {
+      const out: CatalogTrack[] = [];
+      for (const track of tracks) {
+        if (count >= limit || previous.has(track.id)) continue;
+        out.push(track);
+        count++;
+      }
+      previous = new Set(tracks.map((t) => t.id));
+      return out;
+    };
+    yield { total: first.total, wanted, tracks: fresh(first.tracks) };
+    if (first.tracks.length === 0) return;
     const offsets: number[] = [];
-    for (let at = first.tracks.length; first.tracks.length > 0 && at < total; at += pageSize) {
-      offsets.push(at);
-    }
+    for (let at = first.tracks.length; at < wanted; at += pageSize) offsets.push(at);
+    const fetchAt = (at: number) => this.trackPage(query, at, Math.min(pageSize, wanted - at));
+    const inFlight: Promise<TrackPage>[] = [];
     let next = 0;
-    const worker = async () => {
-      while (next < offsets.length) {
-        const index = next++;
-        const page = await this.trackPage(
-          query,
-          offsets[index]!,
-          Math.min(pageSize, total - offsets[index]!),
-        );
-        pages[index + 1] = page.tracks;
-        loaded += page.tracks.length;
-        options.onProgress?.(Math.min(loaded, total), total);
+    const refill = () => {
+      while (next < offsets.length && inFlight.length < PAGES_IN_FLIGHT) {
+        const page = fetchAt(offsets[next++]!);
+        page.catch(() => {}); // awaited in turn below; one left behind when the caller stops must not go unhandled
+        inFlight.push(page);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PAGES_IN_FLIGHT, offsets.length) }, worker));
-    // The catalog may change between pages: a track that moved across a page boundary is kept once.
-    const seen = new Set<string>();
-    const tracks: CatalogTrack[] = [];
-    for (const page of pages) {
-      for (const track of page ?? []) {
-        if (tracks.length >= wanted || seen.has(track.id)) continue;
-        seen.add(track.id);
-        tracks.push(track);
-      }
+    refill();
+    while (inFlight.length > 0) {
+      const page = await inFlight.shift()!;
+      refill();
+      yield { total: page.total, wanted, tracks: fresh(page.tracks) };
     }
-    return { total: first.total, tracks };
   }
 
   /** One track by id, id prefix or unique title. */
   track(ref: string): Promise<CatalogTrack> {
-    return this.#call(this.host, "GET", `/v1/tracks/${encodeURIComponent(ref)}`, { answer: catalogTrack });
+    return this.#boot("GET", `/v1/tracks/${encodeURIComponent(ref)}`, {
+      ...this.#viewer(),
+      answer: catalogTrack,
+    });
   }
 
   async candidates(role: "auth" | "file"): Promise<Candidate[]> {
-    return (await this.#call(this.host, "GET", `/v1/services/${role}`, { answer: candidates })).candidates;
+    return (await this.#boot("GET", `/v1/services/${role}`, { answer: candidates })).candidates;
   }
 
-  register(user: string, password: string): Promise<Session> {
-    return this.#signIn("/v1/register", user, password);
+  /** Creates an account and signs in; `invite` is the code a `--registration invite` cluster needs. */
+  register(user: string, password: string, invite?: string): Promise<Session> {
+    return this.#signIn("/v1/register", user, password, invite);
   }
 
   login(user: string, password: string): Promise<Session> {
@@ -164,7 +252,7 @@ export class AudiodClient {
 
   /** Trades a valid token for a new one with a fresh lifetime; the old one is revoked. */
   async renew(token: string): Promise<Session> {
-    return this.#session(
+    return await this.#session(
       await this.#onAuth((url) => this.#call(url, "POST", "/v1/renew", { token, answer: sessionAnswer }), {
         idempotent: false,
       }),
@@ -200,21 +288,33 @@ export class AudiodClient {
     );
   }
 
-  async #signIn(path: "/v1/login" | "/v1/register", user: string, password: string): Promise<Session> {
+  async #signIn(
+    path: "/v1/login" | "/v1/register",
+    user: string,
+    password: string,
+    invite?: string,
+  ): Promise<Session> {
     // A login repeated elsewhere after a 5xx has the same outcome (at worst an unused extra session, which
     // expires); a registration repeated after a 500 that did create the account would answer "name taken".
     const idempotent = path === "/v1/login";
-    return this.#session(
+    return await this.#session(
       await this.#onAuth(
-        (url) => this.#call(url, "POST", path, { body: { user, password }, answer: sessionAnswer }),
+        (url) =>
+          this.#call(url, "POST", path, {
+            body: { user, password, ...(invite !== undefined ? { invite } : {}) },
+            answer: sessionAnswer,
+          }),
         { idempotent },
       ),
     );
   }
 
-  #session(answer: SessionAnswer): Session {
+  async #session(answer: SessionAnswer): Promise<Session> {
+    await refreshBootstraps(this.host, this.#httpClient ? { httpClient: this.#httpClient } : {});
+    const known = bootstrapSet(this.host).order;
     return {
       host: this.host,
+      ...(known.length > 1 ? { bootstraps: known } : {}),
       user: answer.user,
       token: answer.token,
       expiresAt: answer.expiresAt,

@@ -7,11 +7,12 @@
  */
 
 import { basename, dirname, join } from "node:path";
-import { parseAddress } from "../cli/address.ts";
+import { parseAddresses } from "../cli/address.ts";
 import { HttpError } from "../daemon/http/http_error.ts";
 import { printErr, printOut } from "../daemon/runtime/log.ts";
 import { httpClientFor, readCa } from "../daemon/http/tls.ts";
 import { CommandError } from "../cli/usage_error.ts";
+import { resolveJoinSecret } from "../daemon/cluster/join_secret.ts";
 import { ChunkBuffers, streamVerified, TransferError } from "../media/transfer.ts";
 import { AudiodClient } from "./api.ts";
 import { waitForAuth } from "./wait_for_auth.ts";
@@ -19,14 +20,14 @@ import { shortIds } from "./short_id.ts";
 import { readPassword, readPasswordChange } from "./password_input.ts";
 import { loadSession, saveSession } from "./session_store.ts";
 import type { Session, StatusEntry } from "../protocol/mod.ts";
-import { formatBytes, formatDuration, ProgressLine, table } from "./format.ts";
+import { formatBytes, formatDuration, ProgressLine, StreamedTable, table } from "./format.ts";
 
 /** Picks the bootstrap: `--host`, else the saved session's, else an error saying what to do. */
 export async function resolveHost(
   host: string | undefined,
 ): Promise<{ host: string; session: Session | null }> {
   const session = await loadSession();
-  if (host !== undefined) return { host: parseAddress(host), session };
+  if (host !== undefined) return { host: parseAddresses(host), session };
   if (session) return { host: session.host, session };
   throw new CommandError("Cannot tell which cluster to use: pass --host ADDR (the bootstrap's address) once");
 }
@@ -35,6 +36,29 @@ export async function resolveHost(
 export async function clientFor(host: string, ca?: string): Promise<AudiodClient> {
   const httpClient = httpClientFor(await readCa(ca));
   return new AudiodClient(host, httpClient ? { httpClient } : {});
+}
+
+/**
+ * A client for `host` that sends the saved session's token (renewed first when it is near its expiry) on the
+ * private routes (catalog, status); without a session for `host` the bootstrap's 401 says how to sign in.
+ */
+export async function sessionClient(
+  host: string,
+  session: Session | null,
+  ca?: string,
+): Promise<AudiodClient> {
+  const client = await clientFor(host, ca);
+  if (!session?.token || session.host !== host || session.expiresAt <= Date.now()) return client;
+  let current = session;
+  try {
+    const fresh = await client.fresh(session);
+    if (fresh !== session) await saveSession(current = fresh);
+  } catch (error) {
+    // A token that cannot be renewed may still be good until it expires: the call says when it is not.
+    if (!(error instanceof HttpError)) throw error;
+  }
+  client.token = current.token;
+  return client;
 }
 
 /** The saved session when it holds a token, else an error saying how to sign in. */
@@ -47,7 +71,7 @@ async function signedIn(toDo: string): Promise<Session> {
 /** `audiod register` / `audiod login`. */
 export async function signIn(
   mode: "register" | "login",
-  options: { host?: string; user: string; passwordStdin?: boolean; ca?: string },
+  options: { host?: string; user: string; passwordStdin?: boolean; ca?: string; invite?: string },
 ): Promise<void> {
   const { host } = await resolveHost(options.host);
   const password = await readPassword({
@@ -58,7 +82,9 @@ export async function signIn(
   // Right after the cluster starts its auth instance may be a moment away: wait for it, say so once.
   const session = await waitForAuth(
     () =>
-      mode === "register" ? client.register(options.user, password) : client.login(options.user, password),
+      mode === "register"
+        ? client.register(options.user, password, options.invite)
+        : client.login(options.user, password),
     { onWait: (ms) => printErr(`audiod: waiting up to ${ms / 1000} s for an auth instance on ${host}…`) },
   );
   await saveSession(session);
@@ -108,39 +134,85 @@ export async function deleteAccount(options: { passwordStdin?: boolean; ca?: str
   printOut(`Deleted the account ${session.user} on ${session.host} and ended all its sessions`);
 }
 
-/** `audiod tracks`. */
+/** How `audiod tracks` prints: a table, one JSON array, or JSON lines. */
+export type TracksFormat = "text" | "json" | "jsonl";
+
+/** The format `--json [array|lines]` and `--jsonl` ask for. */
+export function tracksFormat(options: { json?: boolean | string; jsonl?: boolean }): TracksFormat {
+  if (options.jsonl) return "jsonl";
+  if (options.json === undefined || options.json === false) return "text";
+  if (options.json === true || options.json === "array") return "json";
+  if (options.json === "lines") return "jsonl";
+  throw new CommandError(`Cannot use --json ${options.json}: expected array (the default) or lines`);
+}
+
+/**
+ * `audiod tracks`: the catalog printed a page at a time as the pages arrive (a few in flight), so a large
+ * catalog starts printing at once and is never held whole: a table; with `--json` one JSON array (written as
+ * `[`, the tracks, `]`); with `--jsonl` (or `--json lines`) one track per line.
+ */
 export async function tracks(
-  options: { host?: string; search?: string; json?: boolean; limit?: string; ca?: string },
+  options: {
+    host?: string;
+    search?: string;
+    json?: boolean | string;
+    jsonl?: boolean;
+    limit?: string;
+    ca?: string;
+  },
 ): Promise<void> {
+  const format = tracksFormat(options);
   const limit = options.limit === undefined ? undefined : parseLimit(options.limit);
-  const { host } = await resolveHost(options.host);
-  const client = await clientFor(host, options.ca);
-  const { total, tracks: list } = await client.listTracks(
-    options.search ?? "",
-    limit === undefined ? {} : { limit },
-  );
-  if (options.json) {
-    printOut(JSON.stringify(list, null, 2));
+  const { host, session } = await resolveHost(options.host);
+  const client = await sessionClient(host, session, options.ca);
+  const pages = client.trackPages(options.search ?? "", limit === undefined ? {} : { limit });
+  let total = 0;
+  let printed = 0;
+  if (format === "jsonl") {
+    for await (const page of pages) {
+      if (page.tracks.length > 0) printOut(page.tracks.map((t) => JSON.stringify(t)).join("\n"));
+    }
     return;
   }
-  if (list.length === 0) {
+  if (format === "json") {
+    // Each track is written once the next one (or the end) says whether a comma follows it.
+    printOut("[");
+    let last: string | null = null;
+    for await (const page of pages) {
+      const lines: string[] = [];
+      for (const t of page.tracks) {
+        if (last !== null) lines.push(`${last},`);
+        last = `  ${JSON.stringify(t, null, 2).replaceAll("\n", "\n  ")}`;
+      }
+      if (lines.length > 0) printOut(lines.join("\n"));
+    }
+    if (last !== null) printOut(last);
+    printOut("]");
+    return;
+  }
+  const table = new StreamedTable(["ID", "TITLE", "ARTIST", "ALBUM", "TIME", "SIZE", "REPLICAS"]);
+  for await (const page of pages) {
+    total = page.total;
+    if (page.tracks.length === 0) continue;
+    printOut(
+      table.lines(page.tracks.map((t) => [
+        t.id.slice(0, 12),
+        t.title,
+        t.artist,
+        t.album,
+        formatDuration(t.duration),
+        formatBytes(t.size),
+        String(t.replicas.length),
+      ])).join("\n"),
+    );
+    printed += page.tracks.length;
+  }
+  if (printed === 0) {
     printOut(options.search ? `No track matches "${options.search}"` : "The catalog is empty");
     return;
   }
-  printOut(table(
-    ["ID", "TITLE", "ARTIST", "ALBUM", "TIME", "SIZE", "REPLICAS"],
-    list.map((t) => [
-      t.id.slice(0, 12),
-      t.title,
-      t.artist,
-      t.album,
-      formatDuration(t.duration),
-      formatBytes(t.size),
-      String(t.replicas.length),
-    ]),
-  ));
-  const more = total > list.length ? ` of ${total} (see --limit)` : "";
-  printOut(`${list.length} track${list.length === 1 && !more ? "" : "s"}${more}`);
+  const more = total > printed ? ` of ${total} (see --limit)` : "";
+  printOut(`${printed} track${printed === 1 && !more ? "" : "s"}${more}`);
 }
 
 function parseLimit(text: string): number {
@@ -252,6 +324,7 @@ export async function get(
   // Renew a token near its expiry first, so a long download is not cut off.
   const fresh = await client.fresh(session);
   if (fresh !== session) await saveSession(session = fresh);
+  client.token = session.token;
   const track = await client.track(ref);
   const progress = new ProgressLine(`${track.title}`, track.size);
   let sink: Sink | null = null;
@@ -336,10 +409,23 @@ export async function get(
   }
 }
 
-/** `audiod status`. */
-export async function status(options: { host?: string; json?: boolean; ca?: string }): Promise<void> {
-  const { host } = await resolveHost(options.host);
-  const report = await (await clientFor(host, options.ca)).status();
+/**
+ * `audiod status`: as the signed-in user (hosts and process ids for admins only), or as a member with the join
+ * secret (`--join-secret-file`, an operator on a node's machine).
+ */
+export async function status(
+  options: { host?: string; json?: boolean; ca?: string; joinSecretFile?: string },
+): Promise<void> {
+  const { host, session } = await resolveHost(options.host);
+  let client: AudiodClient;
+  if (options.joinSecretFile !== undefined) {
+    const joinSecret = await resolveJoinSecret({ file: options.joinSecretFile });
+    const httpClient = httpClientFor(await readCa(options.ca));
+    client = new AudiodClient(host, { joinSecret, ...(httpClient ? { httpClient } : {}) });
+  } else {
+    client = await sessionClient(host, session, options.ca);
+  }
+  const report = await client.status();
   if (options.json) {
     printOut(JSON.stringify(report, null, 2));
     return;
@@ -351,10 +437,10 @@ export async function status(options: { host?: string; json?: boolean; ca?: stri
     ["ROLE", "STATE", "URL", "HOST", "PID", "STREAMS", "IN-FLIGHT", "RATE", "TRACKS", "ID"],
     rows.map((n: StatusEntry) => [
       n.role,
-      n.state,
+      n.leader ? `${n.state} (leader)` : n.state, // the bootstrap that schedules
       n.url,
-      n.host,
-      String(n.pid),
+      n.host ?? "", // shown to admins only
+      n.pid === undefined ? "" : String(n.pid),
       String(n.load.activeStreams),
       String(n.load.inFlight),
       `${formatBytes(n.load.bytesPerSecond)}/s`,

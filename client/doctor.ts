@@ -46,7 +46,11 @@ export async function runChecks(options: DoctorOptions = {}): Promise<CheckResul
   };
   const { host, session } = await resolveHost(options.host);
   const httpClient = httpClientFor(await readCa(options.ca));
-  const client = new AudiodClient(host, httpClient ? { httpClient } : {});
+  const client = new AudiodClient(host, {
+    ...(httpClient ? { httpClient } : {}),
+    // The catalog and status need the session (a refused one is reported below).
+    ...(session?.token && session.host === host ? { token: session.token } : {}),
+  });
   const https = host.startsWith("https:");
 
   // 1, 2: the bootstrap answers, over TLS it trusts.

@@ -39,6 +39,42 @@ export function table(header: string[], rows: string[][], maxWidth = 40): string
     .join("\n");
 }
 
+/**
+ * A {@linkcode table} printed as its rows arrive: the columns get the widths of the header and the first rows,
+ * and later rows are padded (or cut with an ellipsis) to them.
+ */
+export class StreamedTable {
+  #header: string[];
+  #maxWidth: number;
+  #widths: number[] | null = null;
+
+  constructor(header: string[], maxWidth = 40) {
+    this.#header = header;
+    this.#maxWidth = maxWidth;
+  }
+
+  /** The lines of `rows`, the header first the first time. */
+  lines(rows: string[][]): string[] {
+    if (this.#widths === null) {
+      const all = [this.#header, ...rows.map((r) => r.map((c) => this.#cut(c, this.#maxWidth)))];
+      this.#widths = this.#header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+      return table(this.#header, rows, this.#maxWidth).split("\n");
+    }
+    const widths = this.#widths;
+    return rows.map((row) =>
+      row.map((c, i) => {
+        const last = i === row.length - 1;
+        const cell = this.#cut(c, last ? this.#maxWidth : widths[i]!);
+        return last ? cell : cell.padEnd(widths[i]!);
+      }).join("  ").trimEnd()
+    );
+  }
+
+  #cut(s: string, width: number): string {
+    return s.length > width ? s.slice(0, Math.max(0, width - 1)) + "…" : s;
+  }
+}
+
 /** A progress bar redrawn in place on stderr when it is a terminal; silent otherwise. */
 export class ProgressLine {
   #label: string;

@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { type ListenAddress, parseAddress } from "../cli/address.ts";
+import { type ListenAddress, parseAddresses } from "../cli/address.ts";
 import { CommandError } from "../cli/usage_error.ts";
 import { httpClientFor, readCa } from "../daemon/http/tls.ts";
 import { printOut } from "../daemon/runtime/log.ts";
@@ -41,7 +41,7 @@ export async function play(options: PlayOptions): Promise<void> {
   } catch (error) {
     throw new CommandError(`Cannot use --player-args: ${(error as Error).message}`);
   }
-  const host = options.host ? parseAddress(options.host) : undefined;
+  const host = options.host ? parseAddresses(options.host) : undefined;
   const saved = await loadSession();
   const session = saved && saved.token && (!host || saved.host === host) && saved.expiresAt > Date.now()
     ? saved

@@ -44,3 +44,20 @@ Deno.test("saveSession writes a session only its owner can read, and loadSession
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("loadSession refuses a session file others can read, saying how to fix its mode", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await saveSession({ host: "http://127.0.0.1:1", user: "ann", token: "t", expiresAt: 5 }, root);
+    const path = join(root, "session.json");
+    await Deno.chmod(path, 0o644);
+    await assert.rejects(
+      loadSession(root),
+      new RegExp(`others can read it \\(mode 0644\\); run chmod 600 ${path}`),
+    );
+    await Deno.chmod(path, 0o600);
+    assert.equal((await loadSession(root))?.user, "ann");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

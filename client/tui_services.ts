@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { parseAddress } from "../cli/address.ts";
+import { parseAddresses } from "../cli/address.ts";
 import { callJson, UnreachableError } from "../daemon/cluster/peer_client.ts";
 import { health } from "../protocol/status.ts";
 import { HttpError } from "../daemon/http/http_error.ts";
@@ -22,6 +22,7 @@ import {
   type TuiSettings,
 } from "../tui/services.ts";
 import { AudiodClient } from "./api.ts";
+import { SessionKeeper } from "./session_keeper.ts";
 import { saveSession, writeTextAtomic } from "./session_store.ts";
 import type { CatalogTrack, Session } from "../protocol/mod.ts";
 
@@ -52,7 +53,41 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
   const cache = options.cache ?? new TrackCache();
   const checked = new Map<string, number>();
   const http = options.httpClient ? { httpClient: options.httpClient } : {};
-  const api = (host: string) => new AudiodClient(host, http);
+  /** A client for `host`; with `token`, the catalog and status are asked as that session's user. */
+  const api = (host: string, token?: string) =>
+    new AudiodClient(host, { ...http, ...(token ? { token } : {}) });
+  // The TUI keeps the session it signed in with; the keeper renews it before it expires (saving each renewal)
+  // and maps it to its newest token, for as long as the player runs.
+  const keeper = new SessionKeeper({
+    client: (host) => api(host),
+    onRenewed: (renewed) => saveSession(renewed, configDir),
+  });
+  /** The newest form of `session`, renewed when due and kept alive; SessionExpiredError once it ended. */
+  const live = async (session: Session): Promise<Session> => {
+    keeper.keep(session);
+    return await guard(() => keeper.fresh(session));
+  };
+  /** The track fetched ahead of its turn (one at a time, so it never competes with another download). */
+  let prefetching: { id: string; abort: AbortController; done: Promise<void> } | null = null;
+  /** Verified bytes of `track` from fresh replicas (the list the library shows may be minutes old). */
+  const download = async function* (
+    session: Session,
+    track: CatalogTrack,
+    signal: AbortSignal,
+    onEvent?: (e: Parameters<typeof playbackEventOf>[0]) => void,
+  ): AsyncGenerator<Uint8Array> {
+    const now = await live(session);
+    let current: CatalogTrack = track;
+    try {
+      current = await api(now.host, now.token).track(track.id);
+    } catch { /* use what we have */ }
+    yield* streamVerified(current, {
+      token: now.token,
+      signal,
+      ...http,
+      ...(onEvent ? { onEvent } : {}),
+    });
+  };
 
   const checkSession = async (session: Session) => {
     // Ask the bootstrap at most every 30 s whether the token is still good.
@@ -64,7 +99,7 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
 
   return {
     async probe(address) {
-      const host = parseAddress(address);
+      const host = parseAddresses(address);
       try {
         await callJson(host, "GET", "/v1/health", { answer: health, timeoutMs: 5000, ...http });
       } catch (error) {
@@ -76,50 +111,80 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
     async login(host, user, password) {
       const session = await api(host).login(user, password);
       await saveSession(session, configDir);
+      keeper.keep(session);
       return session;
     },
-    async register(host, user, password) {
-      const session = await api(host).register(user, password);
+    async register(host, user, password, invite) {
+      const session = await api(host).register(user, password, invite);
       await saveSession(session, configDir);
+      keeper.keep(session);
       return session;
     },
-    async logout(session) {
+    async logout(signedIn) {
+      const session = keeper.current(signedIn);
+      keeper.stop();
       await api(session.host).logout(session.token).catch(() => {});
       await saveSession({ ...session, token: "", expiresAt: 0 }, configDir);
     },
-    async tracks(session, onProgress) {
+    async tracks(signedIn, onProgress) {
+      const session = await live(signedIn);
       await checkSession(session);
-      return await api(session.host).tracks("", onProgress ? { onProgress } : {});
+      return await guard(() => api(session.host, session.token).tracks("", onProgress ? { onProgress } : {}));
     },
-    async status(session) {
+    async trackPage(signedIn, { query, offset, limit }) {
+      const session = await live(signedIn);
       await checkSession(session);
-      return await api(session.host).status();
+      return await guard(() => api(session.host, session.token).trackPage(query, offset, limit));
+    },
+    async status(signedIn) {
+      const session = await live(signedIn);
+      await checkSession(session);
+      return await guard(() => api(session.host, session.token).status());
+    },
+    async stars(signedIn) {
+      const session = await live(signedIn);
+      return await guard(() => api(session.host, session.token).stars());
+    },
+    async setStar(signedIn, trackId, starred) {
+      const session = await live(signedIn);
+      await guard(() => api(session.host, session.token).setStar(trackId, starred));
+    },
+    prefetch(session, track) {
+      if (prefetching?.id === track.id) return;
+      prefetching?.abort.abort();
+      const abort = new AbortController();
+      const done = (async () => {
+        if (await cache.has(track.id, track.md5)) return;
+        await cache.put(track.id, track.md5, download(session, track, abort.signal));
+      })().catch(() => {/* it streams when it plays */});
+      const entry = { id: track.id, abort, done };
+      prefetching = entry;
+      done.finally(() => {
+        if (prefetching === entry) prefetching = null;
+      });
     },
     play(session, track, { volume, onEvent }) {
-      const client = api(session.host);
       let expired: SessionExpiredError | null = null;
       const source = async function* (signal: AbortSignal): AsyncGenerator<Uint8Array> {
+        // A fetch ahead of another track gives way; one of this track that has not finished is dropped and the
+        // track streams (playing from the cache only once it is whole).
+        const ahead = prefetching;
+        if (ahead !== null) {
+          ahead.abort.abort();
+          await ahead.done;
+        }
         if (await cache.has(track.id, track.md5)) {
           yield* cache.read(track.id, track.md5);
           return;
         }
-        // Fresh replicas: the list the library shows may be minutes old.
-        let current: CatalogTrack = track;
         try {
-          current = await client.track(track.id);
-        } catch { /* use what we have */ }
-        try {
-          yield* streamVerified(current, {
-            token: session.token,
-            signal,
-            ...http,
-            onEvent: (e) => {
-              const shown = playbackEventOf(e);
-              if (shown) onEvent(shown);
-            },
+          yield* download(session, track, signal, (e) => {
+            const shown = playbackEventOf(e);
+            if (shown) onEvent(shown);
           });
         } catch (error) {
           if (error instanceof TransferError && error.unauthorized) throw expired = new SessionExpiredError();
+          if (error instanceof SessionExpiredError) throw expired = error;
           throw error;
         }
       };

@@ -3,18 +3,33 @@
  * state at the end of each chunk. A client checks chunk k by hashing it from the state at the end of chunk k-1
  * (or MD5's start for the first) and comparing the result with the state at its end (or, for the last chunk,
  * the finished hash with the file's MD5): one pass over the bytes checks every chunk and the whole file, and
- * chunks can be checked in any order, four at once. The chunks' own MD5s are listed too, for other tools.
+ * chunks can be checked in any order, four at once. Manifests of the fixed layout list the chunks' own MD5s too,
+ * for other tools; those of the doubling layout (small chunks first, `protocol/chunk_layout.ts`) do not.
  *
  * @module
  */
-import { md5Blocks, md5Blocks4, md5Finish, md5Start, stateFromHex, stateHex } from "./md5.ts";
+import { hex16, md5Blocks, md5Blocks4, md5Finish, md5Start, stateFromHex, stateHex } from "./md5.ts";
+import {
+  chunkAt,
+  chunkCountOf,
+  chunkEnd,
+  type ChunkLayout,
+  chunkStart,
+  DOUBLING_LAYOUT,
+  layoutProblem,
+  type ManifestAnswer,
+} from "../protocol/manifest.ts";
 import type { ChunkManifest } from "../protocol/manifest.ts";
+import { STATE_BYTES } from "./chain_states.ts";
 
 /** Default chunk size: 1 MiB. */
 export const CHUNK_SIZE = 1 << 20;
 
 /** A file's size, whole-file MD5, and per chunk its MD5 and the MD5 state at its end (its wire shape). */
 export type { ChunkManifest } from "../protocol/manifest.ts";
+
+/** A manifest of the fixed layout, which lists every chunk's own MD5. */
+export type FixedManifest = ChunkManifest & { chunks: string[] };
 
 /** Options for {@linkcode computeManifest}. */
 export interface ComputeManifestOptions {
@@ -46,17 +61,49 @@ export function chunkCount(size: number, chunkSize: number): number {
   return Math.ceil(size / chunkSize);
 }
 
+type Layout = Pick<ChunkManifest, "size" | "chunkSize" | "firstChunkSize">;
+
+/** The chunk layout of a manifest: fixed, or doubling from `firstChunkSize`. */
+export function layoutOf(manifest: Pick<ChunkManifest, "chunkSize" | "firstChunkSize">): ChunkLayout {
+  return { chunkSize: manifest.chunkSize, firstChunkSize: manifest.firstChunkSize ?? manifest.chunkSize };
+}
+
+/** Number of chunks of the manifest's file, in its layout. */
+export function manifestChunks(manifest: Layout): number {
+  if (manifest.firstChunkSize === undefined) return chunkCount(manifest.size, manifest.chunkSize);
+  return chunkCountOf(layoutOf(manifest), manifest.size);
+}
+
+/** The chunk holding byte `offset` of the manifest's file (where a transfer resuming there starts). */
+export function chunkIndexAt(manifest: Layout, offset: number): number {
+  return chunkAt(layoutOf(manifest), offset);
+}
+
 /** Byte range `[start, end)` of chunk `index`; throws a RangeError when the chunk does not exist. */
-export function chunkBounds(
-  manifest: Pick<ChunkManifest, "size" | "chunkSize">,
-  index: number,
-): { start: number; end: number } {
-  const count = chunkCount(manifest.size, manifest.chunkSize);
+export function chunkBounds(manifest: Layout, index: number): { start: number; end: number } {
+  const count = manifestChunks(manifest);
   if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
     throw new RangeError(`Cannot locate chunk ${index}: the file has ${count} chunks`);
   }
-  const start = index * manifest.chunkSize;
-  return { start, end: Math.min(start + manifest.chunkSize, manifest.size) };
+  const layout = layoutOf(manifest);
+  return { start: chunkStart(layout, index), end: Math.min(chunkEnd(layout, index), manifest.size) };
+}
+
+/**
+ * The manifest of the doubling layout of a file of `size` bytes and MD5 `md5`, from the chaining states the scan
+ * recorded (16 bytes each, as {@linkcode import("./chain_states.ts").ChainRecorder} packs them).
+ */
+export function manifestFromStates(file: { size: number; md5: string }, states: Uint8Array): ChunkManifest {
+  const hex: string[] = [];
+  for (let at = 0; at < states.length; at += STATE_BYTES) hex.push(hex16(states, at));
+  const { chunkSize, firstChunkSize } = DOUBLING_LAYOUT;
+  return { size: file.size, md5: file.md5, chunkSize, firstChunkSize, states: hex };
+}
+
+/** The manifest of a manifest answer (without the track's id and `partial`). */
+export function manifestOf(answer: ManifestAnswer): ChunkManifest {
+  const { id: _id, partial: _partial, ...manifest } = answer;
+  return manifest;
 }
 
 /** Throws a RangeError unless `chunkSize` is a positive multiple of 64 (MD5's block). */
@@ -125,7 +172,7 @@ export class ManifestBuilder {
   }
 
   /** The manifest of everything fed. */
-  finish(): ChunkManifest {
+  finish(): FixedManifest {
     const { chunkSize } = this;
     if (this.#filled > 0) {
       // Every whole chunk but the last (which may be whole too).
@@ -159,7 +206,7 @@ export function warmUpHashing(): void {
 export async function computeManifest(
   path: string,
   options: ComputeManifestOptions = {},
-): Promise<ChunkManifest> {
+): Promise<FixedManifest> {
   const { chunkSize = CHUNK_SIZE, signal } = options;
   // Checks the chunk size (a RangeError) before the file is opened.
   const builder = new ManifestBuilder(chunkSize);
@@ -182,29 +229,43 @@ export async function computeManifest(
  * first, passed.
  */
 export function verifyChunks(manifest: ChunkManifest, first: number, chunks: readonly Uint8Array[]): number {
-  const count = chunkCount(manifest.size, manifest.chunkSize);
+  const count = manifestChunks(manifest);
   let passed = 0;
   for (let at = 0; at < chunks.length; at += LANES) {
     const batch = chunks.slice(at, at + LANES);
     const indices = batch.map((_, i) => first + at + i);
-    const start = indices.map((index) => index === 0 ? md5Start() : stateOf(manifest, index - 1));
-    if (start.some((s) => s === null)) return passed;
-    const states = start as Int32Array[];
-    // Whole chunks of the chunk size go through the lanes together; a short last chunk is finished alone.
-    const whole = batch.filter((bytes, i) => bytes.length === manifest.chunkSize && indices[i]! < count);
-    if (whole.length > 0) md5Blocks4(states.slice(0, whole.length), whole);
-    for (let i = 0; i < batch.length; i++) {
+    // Checked from the first: a chunk that does not exist, is of the wrong length or starts at a state the
+    // manifest does not list (a partial one) fails, and so do the ones after it.
+    const states: Int32Array[] = [];
+    for (const [i, index] of indices.entries()) {
+      if (index >= count) break;
+      const { start, end } = chunkBounds(manifest, index);
+      if (batch[i]!.length !== end - start) break;
+      const state = index === 0 ? md5Start() : stateOf(manifest, index - 1);
+      if (state === null) break;
+      states.push(state);
+    }
+    // Chunks another chunk follows go through the lanes together when of one length (the steady ones); the last
+    // chunk is finished alone.
+    const byLength = new Map<number, number[]>();
+    for (let i = 0; i < states.length; i++) {
+      if (indices[i]! === count - 1) continue;
+      const length = batch[i]!.length;
+      byLength.set(length, [...byLength.get(length) ?? [], i]);
+    }
+    for (const group of byLength.values()) {
+      if (group.length === 1) md5Blocks(states[group[0]!]!, batch[group[0]!]!);
+      else md5Blocks4(group.map((i) => states[i]!), group.map((i) => batch[i]!));
+    }
+    for (let i = 0; i < states.length; i++) {
       const index = indices[i]!;
-      const bytes = batch[i]!;
-      const expected = chunkBounds(manifest, index);
-      if (bytes.length !== expected.end - expected.start) return passed;
-      const inLanes = i < whole.length;
       const ok = index === count - 1
-        ? md5Finish(states[i]!, inLanes ? NOTHING : bytes, manifest.size) === manifest.md5
-        : inLanes && stateHex(states[i]!) === manifest.states[index];
+        ? md5Finish(states[i]!, batch[i]!, manifest.size) === manifest.md5
+        : stateHex(states[i]!) === manifest.states[index];
       if (!ok) return passed;
       passed++;
     }
+    if (states.length < batch.length) return passed;
   }
   return passed;
 }
@@ -217,41 +278,62 @@ function stateOf(manifest: ChunkManifest, index: number): Int32Array | null {
 const NOTHING = new Uint8Array(0);
 
 /**
- * Whether `value` has a manifest's fields, well formed: integer size and chunk size (a multiple of 64), lowercase
- * hex MD5s, and as many chunks and states as `lengthsFit` accepts for the file's `count` of chunks.
+ * Whether `value` has a manifest's fields, well formed: integer size and chunk size (a multiple of 64), a usable
+ * layout, lowercase hex MD5s, and as many chunks (when listed) and states as `lengthsFit` accepts for the
+ * file's `count` of chunks (`chunks` is the count of states for a manifest that lists no chunks).
  */
 function hasManifestFields(
   value: unknown,
   lengthsFit: (chunks: number, states: number, count: number) => boolean,
 ): value is ChunkManifest {
   if (typeof value !== "object" || value === null) return false;
-  const { size, md5, chunkSize, chunks, states } = value as Record<string, unknown>;
+  const { size, md5, chunkSize, firstChunkSize, chunks, states } = value as Record<string, unknown>;
   if (!isSize(size) || !isPositiveInteger(chunkSize) || chunkSize % 64 !== 0) return false;
+  if (firstChunkSize !== undefined) {
+    if (!isPositiveInteger(firstChunkSize) || layoutProblem({ chunkSize, firstChunkSize }) !== null) {
+      return false;
+    }
+  }
   if (typeof md5 !== "string" || !HEX_MD5.test(md5)) return false;
-  if (!Array.isArray(chunks) || !Array.isArray(states)) return false;
-  if (!lengthsFit(chunks.length, states.length, chunkCount(size, chunkSize))) return false;
-  return [...chunks, ...states].every((digest) => typeof digest === "string" && HEX_MD5.test(digest));
+  if (!Array.isArray(states)) return false;
+  // The fixed layout lists every chunk's own MD5; the doubling layout may leave them out.
+  if (chunks === undefined ? firstChunkSize === undefined : !Array.isArray(chunks)) return false;
+  const listed = (chunks as unknown[] | undefined) ?? [];
+  const count = firstChunkSize === undefined
+    ? chunkCount(size, chunkSize)
+    : chunkCountOf({ chunkSize, firstChunkSize: firstChunkSize as number }, size);
+  if (
+    !lengthsFit(
+      chunks === undefined ? Math.min(count, states.length + 1) : listed.length,
+      states.length,
+      count,
+    )
+  ) {
+    return false;
+  }
+  return [...listed, ...states].every((digest) => typeof digest === "string" && HEX_MD5.test(digest));
 }
 
 /**
  * Whether `value` is a well-formed, self-consistent manifest: integer size and chunk size (a multiple of 64),
- * lowercase hex MD5s, exactly `chunkCount(size, chunkSize)` chunks and one
- * state fewer, and digests that must agree (empty file, single chunk) agree.
+ * lowercase hex MD5s, exactly as many chunks as its layout cuts the file into and one state fewer, and digests
+ * that must agree (empty file, single chunk) agree.
  */
 export function isChunkManifest(value: unknown): value is ChunkManifest {
   const whole = (chunks: number, states: number, count: number) =>
-    chunks === count && states === Math.max(0, chunks - 1);
+    chunks === count && states === Math.max(0, count - 1);
   if (!hasManifestFields(value, whole)) return false;
   if (value.size === 0 && value.md5 !== EMPTY_MD5) return false;
-  if (value.chunks.length === 1 && value.chunks[0] !== value.md5) return false;
+  if (value.chunks?.length === 1 && value.chunks[0] !== value.md5) return false;
   return true;
 }
 
 /**
- * Whether `value` is the head of a manifest (a partial one): well-formed fields as in
+ * Whether `value` is the head of a manifest (a partial one, fixed layout only): well-formed fields as in
  * {@linkcode isChunkManifest}, and the digests and states of some but not all chunks, a state per chunk.
  */
 export function isManifestHead(value: unknown): value is ChunkManifest {
+  if (typeof value === "object" && value !== null && "firstChunkSize" in value) return false;
   return hasManifestFields(
     value,
     (chunks, states, count) => chunks > 0 && chunks < count && states === chunks,

@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
+import { ChainRecorder } from "./chain_states.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   CHUNK_SIZE,
   chunkBounds,
   chunkCount,
+  chunkIndexAt,
   computeManifest,
   isChunkManifest,
   isManifestHead,
   ManifestBuilder,
+  manifestChunks,
+  manifestFromStates,
   verifyChunks,
 } from "./chunk_manifest.ts";
 import { md5OfFile } from "../tests/fixtures.ts";
@@ -256,4 +260,36 @@ Deno.test("ManifestBuilder.head() gives the first chunks' digests and states bef
     verifyChunks(manifest, 0, Array.from({ length: 6 }, (_, i) => bytes.subarray(i * 1024, (i + 1) * 1024))),
     6,
   );
+});
+
+Deno.test("a doubling manifest from the scan's states checks small chunks first, in fours, and finds the bad one", () => {
+  const bytes = new Uint8Array(3 * (1 << 20) + 777);
+  for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
+  const recorder = new ChainRecorder();
+  recorder.update(bytes.subarray(0, 1000));
+  recorder.update(bytes.subarray(1000));
+  const { md5, states } = recorder.finish();
+  const manifest = manifestFromStates({ size: bytes.length, md5 }, states);
+  assert.ok(isChunkManifest(manifest));
+  assert.ok(isChunkManifest(JSON.parse(JSON.stringify(manifest))));
+  assert.equal(isManifestHead(manifest), false);
+  const count = manifestChunks(manifest);
+  assert.equal(count, 10); // 16 … 512 KiB, 1 MiB, 2, 3 MiB and the rest
+  assert.equal(manifest.states.length, count - 1);
+  const chunks = Array.from({ length: count }, (_, i) => {
+    const { start, end } = chunkBounds(manifest, i);
+    return bytes.subarray(start, end);
+  });
+  assert.equal(chunks[0]!.length, 16 * 1024);
+  assert.equal(chunks.reduce((n, c) => n + c.length, 0), bytes.length);
+  assert.equal(verifyChunks(manifest, 0, chunks), count);
+  assert.equal(verifyChunks(manifest, 0, [chunks[0]!]), 1);
+  assert.equal(verifyChunks(manifest, 6, chunks.slice(6)), count - 6);
+  assert.equal(chunkIndexAt(manifest, 20 * 1024), 1);
+  assert.equal(chunkIndexAt(manifest, 1 << 20), 7);
+  const bad = chunks.map((c) => c.slice());
+  bad[8]![5]! ^= 1;
+  assert.equal(verifyChunks(manifest, 4, bad.slice(4)), 4);
+  assert.equal(isChunkManifest({ ...manifest, states: manifest.states.slice(1) }), false);
+  assert.equal(isChunkManifest({ ...manifest, firstChunkSize: 3 * 64 }), false);
 });

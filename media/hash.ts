@@ -4,6 +4,8 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
+import { chunkEnd, DOUBLING_LAYOUT } from "../protocol/chunk_layout.ts";
+import { ChainRecorder, packStates, stateBytes } from "./chain_states.ts";
 import { md5Blocks, md5Blocks4, md5Finish, md5LaneWindows, md5Start, type Md5State } from "./md5.ts";
 
 /** Digests and size of a file's content; digests are lowercase hex. */
@@ -14,6 +16,11 @@ export interface FileDigest {
   sha256: string;
   /** Bytes read. */
   size: number;
+  /**
+   * The MD5 chaining state at each chunk end of {@linkcode DOUBLING_LAYOUT} that another chunk follows, 16 bytes
+   * each: what a chunk manifest lists, recorded by the same MD5 pass.
+   */
+  states: Uint8Array;
 }
 
 /** Options for {@linkcode hashFile}. */
@@ -31,7 +38,8 @@ const idleBuffers: Uint8Array[] = [];
 const MAX_IDLE_BUFFERS = 8;
 
 /**
- * Computes the MD5 and SHA-256 of a file in one streaming pass through a single reused 1 MiB buffer.
+ * Computes the MD5 (with its chaining states at the chunk ends) and SHA-256 of a file in one streaming pass
+ * through a single reused 1 MiB buffer.
  *
  * Rejects with the underlying `Deno.errors.*` error when the file cannot be opened or read.
  */
@@ -39,7 +47,7 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
   const { onBytes, signal } = options;
   signal?.throwIfAborted();
   const buffer = idleBuffers.pop() ?? new Uint8Array(BLOCK_SIZE);
-  const md5 = createHash("md5");
+  const md5 = new ChainRecorder(DOUBLING_LAYOUT);
   const sha256 = createHash("sha256");
   let size = 0;
   try {
@@ -59,7 +67,8 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
   } finally {
     if (idleBuffers.length < MAX_IDLE_BUFFERS) idleBuffers.push(buffer);
   }
-  return { md5: md5.digest("hex"), sha256: sha256.digest("hex"), size };
+  const chain = md5.finish();
+  return { md5: chain.md5, sha256: sha256.digest("hex"), size, states: chain.states };
 }
 
 /** Bytes each lane reads per round: four of them stay in the core's cache while MD5 and SHA-256 run over them. */
@@ -70,6 +79,10 @@ interface Lane<T> {
   job: T;
   file: Deno.FsFile;
   md5: Md5State;
+  /** The states at the chunk ends passed so far, and the index and offset of the next chunk end. */
+  states: Uint8Array[];
+  chunk: number;
+  nextEnd: number;
   sha256: Hash;
   size: number;
   /** The size when the file was opened: once read up to it, the same round looks for the end. */
@@ -136,6 +149,9 @@ export class HashLanes<T> {
       job,
       file,
       md5: md5Start(),
+      states: [],
+      chunk: 0,
+      nextEnd: chunkEnd(DOUBLING_LAYOUT, 0),
       sha256: createHash("sha256"),
       size: 0,
       expected: 0,
@@ -166,15 +182,22 @@ export class HashLanes<T> {
         this.#close(i);
       }
     });
-    // MD5 of the whole blocks in SIMD lanes: up to the shortest lane's end, then on with the longer ones.
+    // MD5 of the whole blocks in SIMD lanes: up to the shortest lane's end or the next chunk end of any lane
+    // (where its state is recorded), then on with the longer ones.
     const whole = ({ lane }: { lane: Lane<T> }) => lane.filled - (lane.filled % 64);
+    const stop = (entry: { lane: Lane<T> }) => Math.min(whole(entry), entry.lane.nextEnd - entry.lane.size);
     for (let from = 0;;) {
       const longer = reading.filter((entry) => whole(entry) > from);
       if (longer.length === 0) break;
-      const to = Math.min(...longer.map(whole));
+      const to = Math.min(...longer.map(stop));
       const pieces = longer.map(({ buffer }) => buffer.subarray(from, to));
       if (longer.length === 1) md5Blocks(longer[0]!.lane.md5, pieces[0]!);
       else md5Blocks4(longer.map(({ lane }) => lane.md5), pieces);
+      for (const { lane } of longer) {
+        if (lane.size + to !== lane.nextEnd) continue;
+        lane.states.push(stateBytes(lane.md5));
+        lane.nextEnd = chunkEnd(DOUBLING_LAYOUT, ++lane.chunk);
+      }
       from = to;
     }
     for (const entry of reading) {
@@ -185,7 +208,9 @@ export class HashLanes<T> {
       if (lane.filled > 0) this.#onBytes(lane.job, lane.filled);
       if (lane.ended) {
         const md5 = md5Finish(lane.md5, buffer.subarray(end, lane.filled), lane.size);
-        finished.push({ job: lane.job, digest: { md5, sha256: lane.sha256.digest("hex"), size: lane.size } });
+        const states = packStates(lane.states, lane.size, DOUBLING_LAYOUT);
+        const sha256 = lane.sha256.digest("hex");
+        finished.push({ job: lane.job, digest: { md5, sha256, size: lane.size, states } });
         this.#close(this.#lanes.indexOf(lane));
       }
     }

@@ -7,12 +7,12 @@
  */
 import { fileURLToPath } from "node:url";
 import { type FileDigest, hashFile } from "./hash.ts";
-import { readTags, type TrackTags } from "./tags.ts";
+import { type DetailedTags, readDetailedTags } from "./tags.ts";
 
 /** Hash and tags of one file. */
 export interface Hashed {
   digest: FileDigest;
-  tags: TrackTags;
+  tags: DetailedTags;
 }
 
 /** Hashes and tags files, reporting the bytes read as it goes. */
@@ -42,7 +42,7 @@ export function localHasher(signal?: AbortSignal): Hasher {
     async hash(path, onBytes) {
       const [digest, tags] = await Promise.all([
         hashFile(path, signal ? { onBytes, signal } : { onBytes }),
-        readTags(path),
+        readDetailedTags(path),
       ]);
       return { digest, tags };
     },

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { hashFile, HashLanes, type LaneResult } from "./hash.ts";
 import { md5OfFile } from "../tests/fixtures.ts";
+import { DOUBLING_LAYOUT, innerBoundaries } from "../protocol/chunk_layout.ts";
+import { md5Blocks, md5Start } from "./md5.ts";
 
 function randomBytes(size: number): Uint8Array {
   const bytes = new Uint8Array(size);
@@ -22,7 +24,7 @@ Deno.test("hashFile() equals md5sum and sha256sum on a multi-MiB file and report
     const size = 5 * (1 << 20) + 12345; // several full 1 MiB reads and a short last one
     await Deno.writeFile(path, randomBytes(size));
     let reported = 0;
-    const digest = await hashFile(path, { onBytes: (n) => (reported += n) });
+    const { states: _states, ...digest } = await hashFile(path, { onBytes: (n) => (reported += n) });
     assert.deepEqual(digest, { md5: await md5OfFile(path), sha256: await sha256sum(path), size });
     assert.equal(reported, size);
   } finally {
@@ -39,6 +41,7 @@ Deno.test("hashFile() of an empty file gives the well-known empty digests", asyn
       md5: "d41d8cd98f00b204e9800998ecf8427e",
       sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
       size: 0,
+      states: new Uint8Array(0),
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -158,6 +161,50 @@ Deno.test("HashLanes reads on past the size a file had when it was opened, when 
     assert.ok("digest" in results[0]!);
     assert.deepEqual(results[0].digest, await hashFile(path));
     assert.equal(results[0].digest.size, 256 * 1024 + 1000);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The MD5 state after `bytes[0, end)` for each inner chunk end of the doubling layout, hashed from scratch. */
+function expectedStates(bytes: Uint8Array): Uint8Array {
+  const ends = [...innerBoundaries(DOUBLING_LAYOUT, bytes.length)];
+  const out = new Uint8Array(ends.length * 16);
+  ends.forEach((end, i) => {
+    const state = md5Start();
+    md5Blocks(state, bytes.subarray(0, end));
+    out.set(new Uint8Array(state.buffer), i * 16);
+  });
+  return out;
+}
+
+Deno.test("hashFile() and HashLanes record the MD5 state at every chunk end that another chunk follows", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const KIB = 1024;
+    // Before the first end, at ends of the ramp and of the steady chunks, and just past them.
+    const sizes = [100, 16 * KIB, 16 * KIB + 1, 200 * KIB, 1024 * KIB, 1024 * KIB + 64, 2 * 1024 * KIB + 5];
+    const files: { path: string; bytes: Uint8Array }[] = [];
+    for (const [i, size] of sizes.entries()) {
+      const bytes = randomBytes(size);
+      const path = join(dir, `${i}.bin`);
+      await Deno.writeFile(path, bytes);
+      files.push({ path, bytes });
+    }
+    const lanes = hashInLanes(files.map((f) => f.path));
+    for (const [i, { path, bytes }] of files.entries()) {
+      const expected = expectedStates(bytes);
+      assert.deepEqual((await hashFile(path)).states, expected, `hashFile, ${sizes[i]} bytes`);
+      const result = lanes.get(path);
+      assert.ok(result && "digest" in result);
+      assert.deepEqual(result.digest.states, expected, `HashLanes, ${sizes[i]} bytes`);
+    }
+    assert.equal(
+      expectedStates(files[1]!.bytes).length,
+      0,
+      "a file ending at a chunk end has no state there",
+    );
+    assert.equal(expectedStates(files[6]!.bytes).length, 8 * 16, "16 KiB … 512 KiB, 1 MiB, 2 MiB");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -9,7 +9,7 @@
 
 import { HashLanes } from "./hash.ts";
 import type { HashJob, HashReply } from "./hash_pool.ts";
-import { readTagsBlocking } from "./tags.ts";
+import { readDetailedTagsBlocking } from "./tags.ts";
 
 /** A worker reports progress on big files every this many bytes. */
 const PROGRESS_BYTES = 8 << 20;
@@ -71,7 +71,7 @@ function serveHashJobs(scope: {
             scope.postMessage({ id, kind: "failed", bytes: taken(id), reason: errorMessage(result.error) });
             continue;
           }
-          const tags = await readTagsBlocking(path);
+          const tags = await readDetailedTagsBlocking(path);
           scope.postMessage({ id, kind: "done", bytes: taken(id), hashed: { digest: result.digest, tags } });
         }
         if (finished.length > 0) await nextTurn();

@@ -1,5 +1,6 @@
 /**
- * The per-instance persistent index of scanned tracks and cached chunk manifests, in SQLite.
+ * The per-instance persistent index of scanned tracks, the MD5 chaining states at their chunk ends (recorded by
+ * the scan, so a manifest is ready before anyone asks) and cached chunk manifests of the fixed layout, in SQLite.
  *
  * @module
  */
@@ -7,6 +8,9 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { type ChunkManifest, isChunkManifest } from "./chunk_manifest.ts";
 import { hex16, hex16Into } from "./md5.ts";
+import { STATE_BYTES, stateCount } from "./chain_states.ts";
+import { DOUBLING_LAYOUT } from "../protocol/chunk_layout.ts";
+import { type TrackDetails, trackDetails } from "../protocol/catalog.ts";
 
 /** One indexed audio file: where it is, its state when hashed, its digests and its tags. */
 export interface TrackRecord {
@@ -34,7 +38,18 @@ export interface TrackRecord {
   trackNo: number | null;
   /** Length in seconds, when known. */
   duration: number | null;
+  /**
+   * What OpenSubsonic clients show besides the basics (`{}` when the file tells nothing more); absent for a
+   * record indexed before the index kept them, whose tags the next scan reads again (without hashing).
+   */
+  details?: TrackDetails;
 }
+
+/**
+ * The index's schema version (`PRAGMA user_version`). 2 added `tracks.details` (JSON): rows of version 1 have
+ * it NULL, and the scan reads their tags again.
+ */
+export const MEDIA_INDEX_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tracks (
@@ -48,7 +63,8 @@ CREATE TABLE IF NOT EXISTS tracks (
   artist TEXT NOT NULL,
   album TEXT NOT NULL,
   track_no INTEGER,
-  duration REAL
+  duration REAL,
+  details TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tracks_sha256 ON tracks (sha256);
 DROP TABLE IF EXISTS manifests;
@@ -62,15 +78,36 @@ CREATE TABLE IF NOT EXISTS chunk_manifests (
   states BLOB NOT NULL,
   PRIMARY KEY (path, chunk_size)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS chain_states (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  md5 TEXT NOT NULL,
+  chunk_size INTEGER NOT NULL,
+  first_chunk_size INTEGER NOT NULL,
+  states BLOB NOT NULL
+) WITHOUT ROWID;
 `;
 
-const TRACK_COLUMNS = "path, rel_path, size, mtime_ms, md5, sha256, title, artist, album, track_no, duration";
+const TRACK_COLUMNS =
+  "path, rel_path, size, mtime_ms, md5, sha256, title, artist, album, track_no, duration, details";
 
 type Row = Record<string, unknown>;
 
+/** The stored details, or undefined when there are none (or they do not pass the wire check). */
+function parseDetails(value: unknown): TrackDetails | undefined {
+  if (typeof value !== "string") return undefined;
+  try {
+    return trackDetails(JSON.parse(value), "details");
+  } catch {
+    return undefined;
+  }
+}
+
 function toRecord(row: Row): TrackRecord {
   const sha256 = String(row.sha256);
-  return {
+  const details = parseDetails(row.details);
+  const record: TrackRecord = {
     id: sha256,
     path: String(row.path),
     relPath: String(row.rel_path),
@@ -84,6 +121,17 @@ function toRecord(row: Row): TrackRecord {
     trackNo: row.track_no === null ? null : Number(row.track_no),
     duration: row.duration === null ? null : Number(row.duration),
   };
+  if (details !== undefined) record.details = details;
+  return record;
+}
+
+/** Brings an index of an older version up to {@linkcode MEDIA_INDEX_VERSION}. */
+function migrate(db: DatabaseSync): void {
+  const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
+  if (version >= MEDIA_INDEX_VERSION) return;
+  const columns = (db.prepare("PRAGMA table_info(tracks)").all() as Row[]).map((row) => String(row.name));
+  if (!columns.includes("details")) db.exec("ALTER TABLE tracks ADD COLUMN details TEXT");
+  db.exec(`PRAGMA user_version = ${MEDIA_INDEX_VERSION}`);
 }
 
 /** The digests (32 lowercase hex digits each, as a valid manifest holds) as 16 bytes each, one after another. */
@@ -118,6 +166,9 @@ export class MediaIndex {
   #deleteManifests: StatementSync;
   #getManifest: StatementSync;
   #putManifest: StatementSync;
+  #getStates: StatementSync;
+  #putStates: StatementSync;
+  #deleteStates: StatementSync;
 
   /**
    * Opens or creates the index at `dbPath` (creating parent folders and the schema).
@@ -126,7 +177,8 @@ export class MediaIndex {
   constructor(dbPath: string) {
     let db: DatabaseSync | undefined;
     try {
-      if (dbPath !== ":memory:") Deno.mkdirSync(dirname(dbPath), { recursive: true });
+      // The data dir is its owner's alone (0700).
+      if (dbPath !== ":memory:") Deno.mkdirSync(dirname(dbPath), { recursive: true, mode: 0o700 });
       db = new DatabaseSync(dbPath);
       db.exec("PRAGMA busy_timeout = 5000");
       db.exec("PRAGMA journal_mode = WAL");
@@ -138,8 +190,9 @@ export class MediaIndex {
         throw new Error(`database disk image is malformed (${String(check).replace(/\s*\n\s*/g, "; ")})`);
       }
       db.exec(SCHEMA);
+      migrate(db);
       this.#upsert = db.prepare(
-        `INSERT OR REPLACE INTO tracks (${TRACK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO tracks (${TRACK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       this.#all = db.prepare(`SELECT ${TRACK_COLUMNS} FROM tracks ORDER BY path`);
       this.#unordered = db.prepare(`SELECT ${TRACK_COLUMNS} FROM tracks`);
@@ -152,6 +205,15 @@ export class MediaIndex {
       this.#putManifest = db.prepare(
         "INSERT OR REPLACE INTO chunk_manifests (path, chunk_size, size, mtime_ms, md5, chunks, states) VALUES (?, ?, ?, ?, ?, ?, ?)",
       );
+      this.#getStates = db.prepare(
+        "SELECT states FROM chain_states WHERE path = ? AND size = ? AND mtime_ms = ? AND md5 = ? " +
+          "AND chunk_size = ? AND first_chunk_size = ?",
+      );
+      this.#putStates = db.prepare(
+        "INSERT OR REPLACE INTO chain_states (path, size, mtime_ms, md5, chunk_size, first_chunk_size, states) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+      );
+      this.#deleteStates = db.prepare("DELETE FROM chain_states WHERE path = ?");
     } catch (error) {
       try {
         db?.close();
@@ -168,10 +230,63 @@ export class MediaIndex {
     this.#write(record);
   }
 
-  /** Upserts many records in one transaction: much cheaper per record than separate upserts. */
-  upsertMany(records: readonly TrackRecord[]): void {
+  /**
+   * Upserts many records in one transaction: much cheaper per record than separate upserts. `states` holds,
+   * by path, the chaining states the scan recorded for a record (see {@linkcode putChainStates}).
+   */
+  upsertMany(records: readonly TrackRecord[], states?: ReadonlyMap<string, Uint8Array>): void {
     if (records.length === 0) return;
-    this.#transaction(() => records.forEach((record) => this.#write(record)));
+    this.#transaction(() =>
+      records.forEach((record) => {
+        this.#write(record);
+        const recorded = states?.get(record.path);
+        if (recorded !== undefined) this.#writeStates(record, recorded);
+      })
+    );
+  }
+
+  /**
+   * Stores the MD5 chaining states at the chunk ends of `record`'s file ({@linkcode DOUBLING_LAYOUT}, 16 bytes
+   * each), valid while its size, mtime and MD5 are the record's. Throws a RangeError when there are not as many
+   * as the file has chunk ends.
+   */
+  putChainStates(record: TrackRecord, states: Uint8Array): void {
+    this.#writeStates(record, states);
+  }
+
+  /** The chaining states stored for `record` exactly as it is (size, mtime, MD5), else `undefined`. */
+  getChainStates(record: TrackRecord): Uint8Array | undefined {
+    const { chunkSize, firstChunkSize } = DOUBLING_LAYOUT;
+    const row = this.#getStates.get(
+      record.path,
+      record.size,
+      record.mtimeMs,
+      record.md5,
+      chunkSize,
+      firstChunkSize,
+    ) as Row | undefined;
+    const states = row?.states;
+    if (!(states instanceof Uint8Array)) return undefined;
+    return states.length === stateCount(record.size) * STATE_BYTES ? states : undefined;
+  }
+
+  #writeStates(record: TrackRecord, states: Uint8Array): void {
+    const expected = stateCount(record.size) * STATE_BYTES;
+    if (states.length !== expected) {
+      throw new RangeError(
+        `Cannot store the chunk states of ${record.path}: ${states.length} bytes, expected ${expected}`,
+      );
+    }
+    const { chunkSize, firstChunkSize } = DOUBLING_LAYOUT;
+    this.#putStates.run(
+      record.path,
+      record.size,
+      record.mtimeMs,
+      record.md5,
+      chunkSize,
+      firstChunkSize,
+      states,
+    );
   }
 
   #write(record: TrackRecord): void {
@@ -187,10 +302,11 @@ export class MediaIndex {
       record.album,
       record.trackNo,
       record.duration,
+      record.details === undefined ? null : JSON.stringify(record.details),
     );
   }
 
-  /** Deletes the tracks (and their cached manifests) whose path is not in `paths`; returns how many tracks. */
+  /** Deletes the tracks (and their chunk states and cached manifests) whose path is not in `paths`; returns how many tracks. */
   removeExcept(paths: ReadonlySet<string>): number {
     const stale = (this.#paths.all() as Row[]).map((row) => String(row.path)).filter((path) =>
       !paths.has(path)
@@ -200,6 +316,7 @@ export class MediaIndex {
       for (const path of stale) {
         this.#deleteTrack.run(path);
         this.#deleteManifests.run(path);
+        this.#deleteStates.run(path);
       }
     });
     return stale.length;
@@ -237,10 +354,15 @@ export class MediaIndex {
     return isChunkManifest(manifest) ? manifest : undefined;
   }
 
-  /** Caches `manifest` for `path` as it was at `mtimeMs`; the digests and the states are stored as BLOBs. */
+  /**
+   * Caches `manifest` (of the fixed layout) for `path` as it was at `mtimeMs`; the digests and the states are
+   * stored as BLOBs.
+   */
   putManifest(path: string, mtimeMs: number, manifest: ChunkManifest): void {
-    if (!isChunkManifest(manifest)) {
-      throw new TypeError(`Cannot cache manifest of ${path}: it is inconsistent`);
+    if (
+      !isChunkManifest(manifest) || manifest.chunks === undefined || manifest.firstChunkSize !== undefined
+    ) {
+      throw new TypeError(`Cannot cache manifest of ${path}: it is inconsistent or not of the fixed layout`);
     }
     this.#putManifest.run(
       path,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { CHUNK_SIZE, type ChunkManifest } from "./chunk_manifest.ts";
+import { CHUNK_SIZE, type ChunkManifest, type FixedManifest } from "./chunk_manifest.ts";
 import { MediaIndex, type TrackRecord } from "./media_index.ts";
 
 function record(path: string, overrides: Partial<TrackRecord> = {}): TrackRecord {
@@ -23,7 +23,7 @@ function record(path: string, overrides: Partial<TrackRecord> = {}): TrackRecord
   };
 }
 
-const MANIFEST: ChunkManifest = {
+const MANIFEST: FixedManifest = {
   size: 2 * CHUNK_SIZE + 10,
   md5: "fedcba9876543210fedcba9876543210",
   chunkSize: CHUNK_SIZE,
@@ -218,6 +218,87 @@ Deno.test("MediaIndex throws a clear error for a corrupt or unopenable database 
     const folder = join(dir, "a-folder.db");
     await Deno.mkdir(folder);
     assert.throws(() => new MediaIndex(folder), new RegExp(`^Error: Cannot open media index ${folder}: `));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("MediaIndex keeps a track's chunk states while its size, mtime and MD5 stay, and drops them with it", async () => {
+  const dir = await Deno.makeTempDir();
+  const index = new MediaIndex(join(dir, "index.db"));
+  try {
+    // 40 KiB: chunk ends at 16 and 32 KiB, two states.
+    const track = record("/music/a.mp3", { size: 40 * 1024 });
+    const states = Uint8Array.from({ length: 32 }, (_, i) => i);
+    index.upsertMany([track], new Map([[track.path, states]]));
+    assert.deepEqual(index.getChainStates(track), states);
+    assert.equal(index.getChainStates({ ...track, mtimeMs: track.mtimeMs + 1 }), undefined);
+    assert.equal(index.getChainStates({ ...track, md5: "f".repeat(32) }), undefined);
+    assert.throws(() => index.putChainStates(track, states.subarray(0, 16)), RangeError);
+    assert.equal(index.removeExcept(new Set()), 1);
+    assert.equal(index.getChainStates(track), undefined);
+  } finally {
+    index.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("MediaIndex keeps a record's details, and opens an index of version 1 with its records lacking them", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "index.db");
+    // An index as version 1 wrote it: no details column, user_version 0.
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE tracks (
+      path TEXT PRIMARY KEY, rel_path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ms REAL NOT NULL,
+      md5 TEXT NOT NULL, sha256 TEXT NOT NULL, title TEXT NOT NULL, artist TEXT NOT NULL, album TEXT NOT NULL,
+      track_no INTEGER, duration REAL) WITHOUT ROWID`);
+    const legacy = record("/music/old.flac");
+    old.prepare("INSERT INTO tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run(
+      legacy.path,
+      legacy.relPath,
+      legacy.size,
+      legacy.mtimeMs,
+      legacy.md5,
+      legacy.sha256,
+      legacy.title,
+      legacy.artist,
+      legacy.album,
+      legacy.trackNo,
+      legacy.duration,
+    );
+    old.close();
+
+    let index = new MediaIndex(path);
+    assert.deepEqual(index.all(), [legacy]);
+    assert.equal("details" in index.all()[0]!, false);
+    const detailed = record("/music/new.flac", {
+      sha256: "cd".repeat(32),
+      details: { albumArtist: "Various", genres: ["Ambient", "Drone"], year: 1999, discNo: 2, cover: "file" },
+    });
+    const empty = record("/music/plain.flac", { sha256: "ef".repeat(32), details: {} });
+    index.upsertMany([detailed, empty]);
+    index.close();
+
+    index = new MediaIndex(path);
+    try {
+      assert.deepEqual(index.byPath().get(detailed.path), detailed);
+      assert.deepEqual(index.byPath().get(empty.path)?.details, {});
+      assert.equal(index.byPath().get(legacy.path)?.details, undefined);
+    } finally {
+      index.close();
+    }
+    const db = new DatabaseSync(path);
+    assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, 2);
+    // Details that do not pass the wire check are dropped (and read again by the next scan), never announced.
+    db.prepare("UPDATE tracks SET details = ? WHERE path = ?").run('{"year":"1999"}', detailed.path);
+    db.close();
+    index = new MediaIndex(path);
+    try {
+      assert.equal(index.byPath().get(detailed.path)?.details, undefined);
+    } finally {
+      index.close();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,6 +1,9 @@
 /**
  * The playback engine: feeds verified chunks to a player backend as they arrive, so sound starts after the first
  * chunk, reports what happens as {@linkcode PlaybackEvent}s, and puts the whole track into the cache once verified.
+ * While the download runs it watches the buffer ahead of the position against the link's measured rate and the
+ * track's bitrate: when the buffer runs out it pauses the player and says so (`buffer` events) until enough is
+ * buffered for the rest to arrive in time, rather than stalling silently.
  *
  * @module
  */
@@ -17,6 +20,18 @@ export type PlaybackEvent =
   | { type: "progress"; verifiedBytes: number; size: number }
   /** About 4 times a second while playing, and after pause and seek. */
   | { type: "position"; seconds: number; duration: number | null; paused: boolean }
+  /**
+   * With position events while playback waits for the buffer or the link is slower than the track (and once
+   * when that is over): seconds of verified audio ahead of the position, the link's and the track's rates in
+   * bytes per second (null while unknown), and whether playback waits for the buffer.
+   */
+  | {
+    type: "buffer";
+    buffering: boolean;
+    aheadSeconds: number;
+    linkRate: number | null;
+    trackRate: number | null;
+  }
   /** The whole file's MD5 matched. */
   | { type: "verified"; md5: string }
   | { type: "warning"; message: string }
@@ -59,6 +74,12 @@ export interface PlaybackOptions {
 
 /** Milliseconds between position events while playing. */
 const POSITION_INTERVAL_MS = 250;
+/** Seconds of audio ahead of the position below which playback pauses to buffer (download not finished). */
+const LOW_WATER_SECONDS = 1;
+/** Seconds ahead at least before playback resumes; more when the link is slower than the track. */
+const RESUME_SECONDS = 3;
+/** The link's rate is measured once the bytes have flowed this long. */
+const RATE_AFTER_MS = 500;
 
 /**
  * Turns a transfer event into the playback event to show, or null for progress (playback reports progress itself as
@@ -98,6 +119,13 @@ class Playback implements PlaybackHandle {
   #resolveStop!: () => void;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
+  /** Verified bytes fed to the player, when the first arrived, whether all did, and whether it waits for more. */
+  #fed = 0;
+  #firstAt: number | null = null;
+  #complete = false;
+  #buffering = false;
+  /** The last `buffer` event had something to say. */
+  #telling = false;
 
   constructor(track: CatalogTrack, options: PlaybackOptions) {
     this.#track = track;
@@ -117,7 +145,7 @@ class Playback implements PlaybackHandle {
     const player = this.#player;
     if (!player || !player.capabilities.pause || this.#finished) return;
     this.#paused = !this.#paused;
-    await this.#control("pause", () => player.setPaused(this.#paused));
+    await this.#control("pause", () => player.setPaused(this.#paused || this.#buffering));
     await this.#reportPosition();
   }
 
@@ -193,13 +221,17 @@ class Playback implements PlaybackHandle {
         if (isInterrupt(written)) return this.#interrupted(written);
         cacheFeed?.push(next.value);
         if (verifiedBytes === 0) {
+          this.#firstAt = performance.now();
           this.#emit({ type: "started", player: chosen, note });
           this.#startTicker();
         }
         verifiedBytes += next.value.length;
+        this.#fed = verifiedBytes;
         this.#emit({ type: "progress", verifiedBytes, size: track.size });
       }
       iterator = null;
+      this.#complete = true;
+      await this.#checkBuffer(null);
       this.#emit({ type: "verified", md5: track.md5 });
       await player.end();
       if (cacheFeed) {
@@ -255,6 +287,41 @@ class Playback implements PlaybackHandle {
     this.#ticker = undefined;
   }
 
+  /**
+   * Pauses the player when the verified audio ahead of `seconds` (the position; null once everything is fed)
+   * runs out before the download finished, resumes it once enough is buffered, and reports the buffer.
+   */
+  async #checkBuffer(seconds: number | null): Promise<void> {
+    const { size, duration } = this.#track;
+    const player = this.#player;
+    if (player === null || this.#firstAt === null || duration === null || !(duration > 0) || !(size > 0)) {
+      return;
+    }
+    const trackRate = size / duration;
+    const elapsed = performance.now() - this.#firstAt;
+    const linkRate = elapsed >= RATE_AFTER_MS ? this.#fed / (elapsed / 1000) : null;
+    const aheadSeconds = seconds === null ? 0 : Math.max(0, this.#fed / trackRate - seconds);
+    const buffering = bufferVerdict({
+      buffering: this.#buffering,
+      complete: this.#complete,
+      aheadSeconds,
+      remainingBytes: size - this.#fed,
+      linkRate,
+      trackRate,
+    });
+    if (buffering !== this.#buffering && player.capabilities.pause) {
+      this.#buffering = buffering;
+      await this.#control("pause", () => player.setPaused(this.#paused || this.#buffering));
+    }
+    // Reported while there is something to say (waiting, or a link slower than the track), and once more when
+    // that is over.
+    const telling = this.#buffering || (linkRate !== null && linkRate < trackRate && !this.#complete);
+    if (telling || this.#telling) {
+      this.#emit({ type: "buffer", buffering: this.#buffering, aheadSeconds, linkRate, trackRate });
+    }
+    this.#telling = telling;
+  }
+
   async #reportPosition(): Promise<void> {
     const player = this.#player;
     if (!player || !player.capabilities.position || this.#ticking || this.#finished) return;
@@ -263,6 +330,7 @@ class Playback implements PlaybackHandle {
       const seconds = await player.position();
       if (seconds !== null) {
         this.#emit({ type: "position", seconds, duration: this.#track.duration, paused: this.#paused });
+        await this.#checkBuffer(seconds);
       }
     } catch {
       // The player is going away; its outcome is reported through done.
@@ -270,6 +338,25 @@ class Playback implements PlaybackHandle {
       this.#ticking = false;
     }
   }
+}
+
+/** Whether playback must wait for the buffer, given the bytes fed, the position and the rates. */
+export function bufferVerdict(options: {
+  buffering: boolean;
+  complete: boolean;
+  aheadSeconds: number;
+  remainingBytes: number;
+  linkRate: number | null;
+  trackRate: number;
+}): boolean {
+  const { aheadSeconds, remainingBytes, linkRate, trackRate } = options;
+  if (options.complete) return false;
+  if (!options.buffering) return aheadSeconds < LOW_WATER_SECONDS;
+  // Over a link slower than the track, wait until the rest arrives before the buffer runs out.
+  const needed = linkRate !== null && linkRate < trackRate
+    ? remainingBytes / linkRate - remainingBytes / trackRate
+    : 0;
+  return aheadSeconds < Math.max(RESUME_SECONDS, needed);
 }
 
 function isInterrupt(value: unknown): value is Interrupt {

@@ -7,7 +7,7 @@ import { createPlayer, PlayerMissingError } from "./player/mod.ts";
 import { MpvPlayer } from "./player/mpv.ts";
 import { NullPlayer } from "./player/null_player.ts";
 import type { PlayerOptions } from "./player/types.ts";
-import { type PlaybackEvent, playbackEventOf, startPlayback } from "./playback.ts";
+import { bufferVerdict, type PlaybackEvent, playbackEventOf, startPlayback } from "./playback.ts";
 import { TrackCache } from "./track_cache.ts";
 
 function trackOf(bytes: Uint8Array, format = "mp3", duration: number | null = 10): CatalogTrack {
@@ -359,4 +359,63 @@ Deno.test("startPlayback warns when auto found no player for the format and play
   await until("a warning", () => events.length > 0);
   await handle.stop();
   assert.deepEqual(events, [{ type: "warning", message: "test: silent" }]);
+});
+
+Deno.test("bufferVerdict() pauses when the buffer runs low and resumes once the rest will arrive in time", async (t) => {
+  const base = { complete: false, remainingBytes: 1_000_000, trackRate: 32_000 };
+  await t.step("playing with plenty ahead goes on", () => {
+    assert.equal(bufferVerdict({ ...base, buffering: false, aheadSeconds: 5, linkRate: 250_000 }), false);
+  });
+  await t.step("playing with under a second ahead waits", () => {
+    assert.equal(bufferVerdict({ ...base, buffering: false, aheadSeconds: 0.5, linkRate: 250_000 }), true);
+  });
+  await t.step("a fast link resumes after a few seconds", () => {
+    assert.equal(bufferVerdict({ ...base, buffering: true, aheadSeconds: 3, linkRate: 250_000 }), false);
+  });
+  await t.step("a link at half the track's rate waits until the rest arrives before it is needed", () => {
+    // 1 MB takes 62.5 s at 16 kB/s and plays in 31.25 s: 31.25 s must be buffered first.
+    assert.equal(bufferVerdict({ ...base, buffering: true, aheadSeconds: 30, linkRate: 16_000 }), true);
+    assert.equal(bufferVerdict({ ...base, buffering: true, aheadSeconds: 32, linkRate: 16_000 }), false);
+  });
+  await t.step("once everything arrived nothing waits", () => {
+    assert.equal(
+      bufferVerdict({ ...base, complete: true, buffering: true, aheadSeconds: 0, linkRate: 1 }),
+      false,
+    );
+  });
+});
+
+Deno.test("playback pauses to buffer when the verified bytes run out before the download ends, and says so", async () => {
+  const bytes = new Uint8Array(100_000); // 10 s: 10,000 bytes a second
+  const track = trackOf(bytes);
+  const clock = new FakeClock();
+  const made: RecordingPlayer[] = [];
+  const source = new ManualSource();
+  const events: PlaybackEvent[] = [];
+  const handle = startPlayback(track, {
+    source,
+    player: "null",
+    playerArgs: [],
+    volume: 100,
+    onEvent: (e) => events.push(e),
+    createPlayer: nullPlayerOn(clock, made),
+  });
+  try {
+    source.push(bytes.subarray(0, 10_000));
+    await until("started", () => events.some((e) => e.type === "started"));
+    await clock.advance(1500); // past the one second fed
+    await until("buffering", () => events.some((e) => e.type === "buffer" && e.buffering));
+    assert.equal(made[0]!.paused, true, "the player waits rather than stalling silently");
+    source.push(bytes.subarray(10_000, 60_000));
+    await until("resumed", () => {
+      const last = events.findLast((e) => e.type === "buffer");
+      return last?.type === "buffer" && !last.buffering;
+    });
+    assert.equal(made[0]!.paused, false);
+    source.push(bytes.subarray(60_000));
+    source.push(null);
+    await until("verified", () => events.some((e) => e.type === "verified"));
+  } finally {
+    await handle.stop();
+  }
 });

@@ -8,6 +8,7 @@
  */
 import { canStartWorkers, type Hashed, type Hasher, HashPool, localHasher, WorkerLost } from "./hash_pool.ts";
 import type { MediaIndex, TrackRecord } from "./media_index.ts";
+import { readDetailedTags } from "./tags.ts";
 import { type MediaFile, walkMedia } from "./walk.ts";
 
 /** Progress after each file: `done` of `total` files, bytes hashed so far, and the file just finished. */
@@ -112,9 +113,12 @@ export async function scanMedia(
 
   // Upserts are batched into transactions: one commit per file would cost more than hashing a small one.
   const pending: TrackRecord[] = [];
+  /** The MD5 chaining states the hashing recorded, stored with their records: manifests ready at once. */
+  const pendingStates = new Map<string, Uint8Array>();
   let lastFlush = Date.now();
   const flush = () => {
-    index.upsertMany(pending.splice(0));
+    index.upsertMany(pending.splice(0), pendingStates);
+    pendingStates.clear();
     lastFlush = Date.now();
   };
 
@@ -162,6 +166,8 @@ export async function scanMedia(
         };
         records[i] = record;
         pending.push(record);
+        // Stored only when the walk's size is the hashed one (else the file changed and is hashed again).
+        if (digest.size === file.size) pendingStates.set(file.path, digest.states);
         if (pending.length >= FLUSH_RECORDS || Date.now() - lastFlush >= FLUSH_MS) flush();
         hashed++;
       }
@@ -246,9 +252,45 @@ export async function scanMedia(
   const failure = settled.find((lane) => lane.status === "rejected");
   if (thrown !== undefined) throw thrown.error;
   if (failure !== undefined) throw failure.reason;
+  await retag(records, index, { concurrency, ...(signal ? { signal } : {}) });
 
   const tracks = records.filter((record) => record !== undefined);
   const removed = index.removeExcept(new Set(tracks.map((track) => track.path)));
   const failed = failures.filter((failure) => failure !== undefined);
   return { tracks, hashed, reused: files.length - queue.length, removed, failed };
+}
+
+/**
+ * Reads the tags (not the bytes) of the reused records that have no details (indexed before the index kept
+ * them), and stores them: an upgraded index fills in without hashing the library again.
+ */
+async function retag(
+  records: (TrackRecord | undefined)[],
+  index: MediaIndex,
+  { concurrency, signal }: { concurrency: number; signal?: AbortSignal },
+): Promise<void> {
+  const stale: number[] = [];
+  records.forEach((record, i) => {
+    if (record !== undefined && record.details === undefined) stale.push(i);
+  });
+  if (stale.length === 0) return;
+  const pending: TrackRecord[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < stale.length) {
+      signal?.throwIfAborted();
+      const i = stale[next++]!;
+      const record = records[i]!;
+      const updated: TrackRecord = { ...record, ...await readDetailedTags(record.path) };
+      records[i] = updated;
+      pending.push(updated);
+      if (pending.length >= FLUSH_RECORDS) index.upsertMany(pending.splice(0));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, stale.length) }, lane));
+  } finally {
+    // What was read is kept, even when the scan is aborted.
+    index.upsertMany(pending.splice(0));
+  }
 }

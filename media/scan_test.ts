@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { MediaIndex } from "./media_index.ts";
 import { scanMedia, type ScanProgress } from "./scan.ts";
 import { synthesizeWav } from "./wav.ts";
 import { md5OfFile } from "../tests/fixtures.ts";
+import { computeChainStates } from "./chain_states.ts";
 
 /** Writes `count` short tagged WAVs as `<dir>/<folder>/<nn>.wav` and returns their paths. */
 async function writeTracks(dir: string, count: number, folder = "album"): Promise<string[]> {
@@ -51,6 +53,10 @@ Deno.test("scanMedia() hashes and tags every file on the first scan and reuses a
     assert.ok(progress.every((p) => p.total === 5));
     assert.equal(progress.at(-1)!.bytesHashed, sizes.reduce((a, b) => a + b));
     assert.deepEqual(index.all(), first.tracks);
+    // The chunk states are recorded by the scan's own pass, so a manifest needs no pass of its own.
+    for (const track of first.tracks) {
+      assert.deepEqual(index.getChainStates(track), (await computeChainStates(track.path)).states);
+    }
 
     const again: ScanProgress[] = [];
     const second = await scanMedia(root, index, { onProgress: (p) => again.push(p) });
@@ -176,6 +182,9 @@ Deno.test("scanMedia() hashes large scans in worker threads with the same result
     const byPath = new Map(result.tracks.map((track) => [track.path, track]));
     for (const path of [paths[0]!, paths[39]!, paths[48]!]) {
       assert.equal(byPath.get(path)?.md5, await md5OfFile(path));
+      const states = index.getChainStates(byPath.get(path)!);
+      assert.ok(states !== undefined && states.length > 0, "the workers' chunk states are stored");
+      assert.deepEqual(states, (await computeChainStates(path)).states);
     }
     assert.equal(byPath.get(paths[41]!)?.title, "Track 1");
     assert.equal(byPath.get(paths[41]!)?.album, "two");
@@ -285,6 +294,38 @@ Deno.test("scanMedia() hashes on its own thread, quietly, when workers may not r
     assert.equal(errors, "");
     assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), { hashed: 40, failed: [] });
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("scanMedia() reads the tags of records indexed without details, without hashing them again", async () => {
+  const dir = await Deno.makeTempDir();
+  const dbPath = join(dir, "index.db");
+  const index = new MediaIndex(dbPath);
+  try {
+    const root = join(dir, "music");
+    await writeTracks(root, 3);
+    await Deno.writeFile(join(root, "album", "cover.jpg"), new Uint8Array([0xff, 0xd8]));
+    const first = await scanMedia(root, index);
+    assert.ok(
+      first.tracks.every((track) => track.details?.cover === "file" && track.details.sampleRate === 44_100),
+    );
+    // As an index of version 1 holds them: no details.
+    const db = new DatabaseSync(dbPath);
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("UPDATE tracks SET details = NULL");
+    db.close();
+    assert.ok(index.all().every((track) => track.details === undefined));
+
+    let bytesHashed = 0;
+    const second = await scanMedia(root, index, { onProgress: (p) => (bytesHashed = p.bytesHashed) });
+    assert.equal(second.hashed, 0);
+    assert.equal(second.reused, 3);
+    assert.equal(bytesHashed, 0);
+    assert.deepEqual(second.tracks, first.tracks);
+    assert.deepEqual(index.all(), first.tracks);
+  } finally {
+    index.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

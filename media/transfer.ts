@@ -13,16 +13,17 @@ import { sleep } from "../daemon/cluster/membership.ts";
 import { describeFetchError } from "../daemon/cluster/peer_client.ts";
 import {
   chunkBounds,
-  chunkCount,
+  chunkIndexAt,
   type ChunkManifest,
   isChunkManifest,
   isManifestHead,
   LANES,
+  manifestChunks,
   verifyChunks,
 } from "./chunk_manifest.ts";
 import type { CatalogTrack, Replica } from "../protocol/catalog.ts";
 import { errorBody } from "../protocol/error.ts";
-import { type ManifestAnswer, manifestAnswer } from "../protocol/manifest.ts";
+import { DOUBLING_LAYOUT_NAME, type ManifestAnswer, manifestAnswer } from "../protocol/manifest.ts";
 import { lenient, SchemaError } from "../protocol/schema.ts";
 
 /** No replica could deliver verified bytes, or the token was refused. */
@@ -97,6 +98,11 @@ const MANIFEST_TIMEOUT_MS = 30_000;
  * answers with these at once, so the first chunks are verified and played while it computes the rest.
  */
 const HEAD_CHUNKS = 4;
+/**
+ * Chunks that arrive closer together than this are held back and checked four at once (a fast link); a chunk
+ * that took longer is checked and handed on at once, so that nothing waits on a slow link for the next one.
+ */
+const HOLD_MS = 20;
 
 /** What every request of a transfer carries. */
 interface Access {
@@ -189,10 +195,12 @@ export async function* streamVerified(
         ? Math.max(1, Math.round(options.limitRate! / manifest.chunkSize)) * manifest.chunkSize
         : Number.POSITIVE_INFINITY;
       while (offset < track.size) {
-        // Chunks are verified whole, so resume at the start of the chunk holding `offset`.
-        const chunkIndex = Math.floor(offset / manifest.chunkSize);
-        const rangeStart = chunkIndex * manifest.chunkSize;
-        const rangeEnd = Math.min(track.size, rangeStart + window) - 1;
+        // Chunks are verified whole, so resume at the start of the chunk holding `offset`, and end a range at
+        // the end of a chunk.
+        const chunkIndex = chunkIndexAt(manifest, offset);
+        const rangeStart = chunkBounds(manifest, chunkIndex).start;
+        const lastByte = Math.min(track.size, rangeStart + window) - 1;
+        const rangeEnd = chunkBounds(manifest, chunkIndexAt(manifest, lastByte)).end - 1;
         const range = rangeEnd === track.size - 1
           ? `bytes=${rangeStart}-`
           : `bytes=${rangeStart}-${rangeEnd}`;
@@ -226,16 +234,17 @@ export async function* streamVerified(
             const index = pending[0]!.index;
             pending.length = 0;
             throw new ReplicaFailure(
-              `chunk ${index} (bytes ${index * manifest!.chunkSize}+) failed its MD5 check`,
+              `chunk ${index} (bytes ${chunkBounds(manifest!, index).start}+) failed its MD5 check`,
             );
           }
         };
         const pending: { index: number; bytes: Uint8Array }[] = [];
+        let lastChunkAt = performance.now();
         for await (
           const chunk of chunksOf(res.body!, manifest, chunkIndex, { wait, signal, buffers: options.buffers })
         ) {
           // Past the head: the whole manifest (computing it may take the replica a while the first time).
-          if (!complete && chunk.index >= manifest.chunks.length) {
+          if (!complete && chunk.index >= manifest.states.length) {
             yield* settle();
             const answer = await patient(
               fetchManifest(track, replica, access, request.signal),
@@ -246,9 +255,11 @@ export async function* streamVerified(
               throw new ReplicaFailure("sent a partial manifest when asked for the whole");
             }
             const full = answer.manifest;
+            const head = manifest;
             if (
-              full.chunkSize !== manifest.chunkSize || manifest.chunks.some((d, i) => d !== full.chunks[i]) ||
-              manifest.states.some((d, i) => d !== full.states[i])
+              full.chunkSize !== head.chunkSize || full.firstChunkSize !== head.firstChunkSize ||
+              (head.chunks ?? []).some((d, i) => d !== full.chunks?.[i]) ||
+              head.states.some((d, i) => d !== full.states[i])
             ) {
               throw new ReplicaFailure("sent a manifest that contradicts the first chunks' digests");
             }
@@ -256,10 +267,14 @@ export async function* streamVerified(
             complete = true;
           }
           pending.push(chunk);
-          // The first chunk is checked alone, so that playback starts at once; then four at a time (one at a
-          // time when the rate is capped, so that nothing waits on a slow stream).
+          // The first chunk is checked alone, so that playback starts at once; then four at a time while they
+          // come fast (one at a time when the rate is capped or the link is slow, so that nothing waits on a
+          // slow stream).
           const end = chunkBounds(manifest, chunk.index).end;
-          if (verified > 0 && pending.length < (limiter ? 1 : LANES) && end <= rangeEnd) continue;
+          const now = performance.now();
+          const quick = now - lastChunkAt < HOLD_MS;
+          lastChunkAt = now;
+          if (verified > 0 && quick && pending.length < (limiter ? 1 : LANES) && end <= rangeEnd) continue;
           yield* settle();
         }
         // What arrived before the stream ended still counts.
@@ -330,7 +345,8 @@ async function fetchManifest(
   signal: AbortSignal | undefined,
   head?: number,
 ): Promise<{ manifest: ChunkManifest; complete: boolean }> {
-  const query = head ? `?head=${head}` : "";
+  // Asks for the doubling layout (small chunks first); an instance that does not know it answers the fixed one.
+  const query = `?${head ? `head=${head}&` : ""}layout=${DOUBLING_LAYOUT_NAME}`;
   const res = await get(`${replica.url}/v1/tracks/${track.id}/manifest${query}`, access, signal);
   if (!res.ok) {
     let message = `answered ${res.status} for the manifest`;
@@ -374,7 +390,7 @@ async function* chunksOf(
   const take = (size: number) => buffers?.take(size) ?? new Uint8Array(size);
   const reader = body.getReader();
   // The manifest may hold only the first chunks' digests: the count comes from the size.
-  const count = chunkCount(manifest.size, manifest.chunkSize);
+  const count = manifestChunks(manifest);
   let index = first;
   let bounds = chunkBounds(manifest, index);
   let buffer = take(bounds.end - bounds.start);

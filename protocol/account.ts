@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Infer, int, obj, oneOf, str } from "./schema.ts";
+import { bool, type Infer, int, obj, oneOf, optional, str } from "./schema.ts";
 import { token } from "./session.ts";
 
 /** A user name as the store takes it (the auth instances check the format). */
@@ -24,18 +24,31 @@ export const signInAttempt = obj({ kind: attemptKind, address: str({ max: 64 }),
 /** `POST /v1/internal/sign-in/attempt` */
 export type SignInAttempt = Infer<typeof signInAttempt>;
 
-/** `POST /v1/internal/sign-in/failed` (204) and `POST /v1/internal/sessions` (a session for this user). */
-export const userRef = obj({ user: storeUser });
+/**
+ * `POST /v1/internal/sign-in/failed` (204) and `POST /v1/internal/sessions` (a session for this user); `address`
+ * is the client's, for the bootstrap's sign-in log lines.
+ */
+export const userRef = obj({ user: storeUser, address: optional(str({ max: 64 })) });
 /** `POST /v1/internal/sign-in/failed` and `POST /v1/internal/sessions`. */
 export type UserRef = Infer<typeof userRef>;
 
-/** `POST /v1/internal/users` (201, answered with a {@linkcode userRef}). */
-export const newUser = obj({ user: storeUser, hash });
+/**
+ * `POST /v1/internal/users` (201, answered with a {@linkcode userRef}), under the bootstrap's registration policy:
+ * `invite` is the code a `--registration invite` cluster needs; `by` an admin's token (an account an admin adds,
+ * whatever the policy). `address` is the client's, for the log.
+ */
+export const newUser = obj({
+  user: storeUser,
+  hash,
+  invite: optional(str({ min: 1, max: 128 })),
+  by: optional(token),
+  address: optional(str({ max: 64 })),
+});
 /** `POST /v1/internal/users` */
 export type NewUser = Infer<typeof newUser>;
 
-/** `GET /v1/internal/users/:name`: the account and its password hash. */
-export const userRecord = obj({ user: str({ max: 256 }), hash });
+/** `GET /v1/internal/users/:name`: the account, its password hash, and whether an admin disabled it. */
+export const userRecord = obj({ user: str({ max: 256 }), hash, disabled: optional(bool()) });
 /** `GET /v1/internal/users/:name` */
 export type UserRecord = Infer<typeof userRecord>;
 

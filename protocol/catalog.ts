@@ -6,7 +6,7 @@
  * @module
  */
 
-import { arrayOf, bool, type Infer, int, nullable, num, obj, optional, str } from "./schema.ts";
+import { arrayOf, bool, type Infer, int, nullable, num, obj, oneOf, optional, str } from "./schema.ts";
 import { instanceState } from "./member.ts";
 
 /** A SHA-256 in lowercase hex. */
@@ -40,6 +40,34 @@ const field = {
   format: str({ min: 1, max: 8, pattern: /^[a-z0-9]+$/ }),
 };
 
+/**
+ * What the OpenSubsonic clients show besides the basics (all optional, so members that do not send them still
+ * announce): album artist, genres, year, disc, the stream's technical details, ReplayGain, whether there is
+ * cover art or lyrics (embedded, or a file beside the track) and when the file was added (its mtime).
+ */
+export const trackDetails = obj({
+  albumArtist: optional(str({ min: 0, max: 1024 })),
+  genres: optional(arrayOf(str({ max: 256 }), { max: 16 })),
+  year: optional(int({ min: 0, max: 9999 })),
+  discNo: optional(int({ min: 0, max: 1000 })),
+  /** kbit/s. */
+  bitRate: optional(int({ min: 0, max: 100_000 })),
+  sampleRate: optional(int({ min: 0, max: 10_000_000 })),
+  channels: optional(int({ min: 0, max: 64 })),
+  bitDepth: optional(int({ min: 0, max: 64 })),
+  /** ReplayGain in dB, peaks as a fraction of full scale. */
+  trackGain: optional(num({ min: -100, max: 100 })),
+  trackPeak: optional(num({ min: 0, max: 100 })),
+  albumGain: optional(num({ min: -100, max: 100 })),
+  albumPeak: optional(num({ min: 0, max: 100 })),
+  cover: optional(oneOf(["embedded", "file"] as const)),
+  lyrics: optional(oneOf(["embedded", "file"] as const)),
+  /** Unix ms: the file's modification time. */
+  addedAt: optional(int({ min: 0 })),
+});
+/** What the OpenSubsonic clients show besides the basics. */
+export type TrackDetails = Infer<typeof trackDetails>;
+
 /** What a file instance announces about one track. */
 export const announcedTrack = obj({
   id: field.id,
@@ -51,6 +79,7 @@ export const announcedTrack = obj({
   trackNo: field.trackNo,
   duration: field.duration,
   format: field.format,
+  details: optional(trackDetails),
 });
 /** What a file instance announces about one track. */
 export type AnnouncedTrack = Infer<typeof announcedTrack>;

@@ -5,7 +5,18 @@
  * @module
  */
 
-import { arrayOf, type Check, type Infer, int, lenient, nullable, obj, str } from "./schema.ts";
+import {
+  arrayOf,
+  bool,
+  type Check,
+  type Infer,
+  int,
+  lenient,
+  nullable,
+  obj,
+  optional,
+  str,
+} from "./schema.ts";
 import { instanceState, memberRole } from "./member.ts";
 import { HEX64 } from "./catalog.ts";
 
@@ -44,14 +55,28 @@ export type TracksEvent = Infer<typeof tracksEvent>;
 /** Token hashes a revocation lists at most (more come as several). */
 export const HASHES_PER_REVOCATION = 500;
 
+/** A session a token was traded for (a renewal): its token's SHA-256 in hex and its absolute end (Unix ms). */
+export const renewedSession = obj({
+  tokenHash: str({ pattern: HEX64, hint: "must be a SHA-256 in hex" }),
+  expiresAt: int({ min: 0 }),
+});
+/** A session a token was traded for. */
+export type RenewedSession = Infer<typeof renewedSession>;
+
 /**
  * `revoked` (members only): sessions that ended, as the SHA-256 of their tokens in hex. The same body is pushed
- * to file instances directly (`POST /v1/internal/revoked`, answered 204).
+ * to file instances directly (`POST /v1/internal/revoked`, answered 204), which cut the streams of those
+ * sessions. `user` names the account they belonged to; `accountEnded` says the account itself is gone (deleted;
+ * later disabled), so every stream of it ends, listed or not; `renewedAs` says the one listed token was renewed:
+ * it is refused for new requests, but its streams go on as the new session's.
  */
 export const revokedEvent = obj({
   tokenHashes: arrayOf(str({ pattern: HEX64, hint: "must be a SHA-256 in hex" }), {
     max: HASHES_PER_REVOCATION,
   }),
+  user: optional(str({ max: 256 })),
+  accountEnded: optional(bool()),
+  renewedAs: optional(renewedSession),
 });
 /** `revoked` (members only): sessions that ended. */
 export type RevokedEvent = Infer<typeof revokedEvent>;

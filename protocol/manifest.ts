@@ -1,13 +1,35 @@
 /**
- * `GET /v1/tracks/:id/manifest?head=N` on a file instance: a track's chunk manifest, each chunk's own MD5 and
- * the MD5 chaining state at the end of each chunk, which clients verify chunks with. With `head`, an instance that
- * has not computed the whole manifest yet may answer with the first chunks only (`partial: true`).
+ * `GET /v1/tracks/:id/manifest?head=N&layout=doubling` on a file instance: a track's chunk manifest, the MD5
+ * chaining state at the end of each chunk, which clients verify chunks with, and (fixed layout) each chunk's own
+ * MD5.
+ *
+ * Two layouts ({@linkcode ChunkLayout}, defined once in `chunk_layout.ts`):
+ * - fixed 1 MiB chunks, the answer without `layout`: with `head`, an instance that has not computed the whole
+ *   manifest yet may answer with the first chunks only (`partial: true`);
+ * - with `layout=doubling` (newer clients): chunks from 16 KiB doubling up to 1 MiB, `firstChunkSize` set and no
+ *   per-chunk MD5s; recorded at scan time, so always whole. An older instance ignores `layout` and answers the
+ *   fixed layout, which such a client still takes.
  *
  * @module
  */
 
 import { arrayOf, bool, type Infer, int, obj, optional, str } from "./schema.ts";
 import { HEX32, trackId } from "./catalog.ts";
+
+export {
+  chunkAt,
+  chunkCountOf,
+  chunkEnd,
+  type ChunkLayout,
+  chunkStart,
+  DOUBLING_LAYOUT,
+  DOUBLING_LAYOUT_NAME,
+  FIRST_CHUNK_SIZE,
+  FIXED_LAYOUT,
+  innerBoundaries,
+  layoutProblem,
+  STEADY_CHUNK_SIZE,
+} from "./chunk_layout.ts";
 
 const digest = str({ pattern: HEX32, hint: "must be 32 lowercase hex digits (an MD5)" });
 
@@ -19,13 +41,21 @@ const fields = {
   size: int({ min: 0 }),
   /** MD5 of the whole file, lowercase hex. */
   md5: digest,
-  /** Bytes per chunk, a multiple of 64; every chunk but the last is exactly this long. */
-  chunkSize: int({ min: 1 }),
-  /** Lowercase hex MD5 of each chunk; `[]` for an empty file. */
-  chunks: arrayOf(digest, { max: MAX_CHUNKS }),
   /**
-   * The MD5 chaining state (32 hex digits) after each chunk that another chunk follows: one fewer than
-   * `chunks` (the last chunk finishes to `md5` instead); as many as `chunks` in a partial manifest.
+   * Bytes per chunk, a multiple of 64; every chunk but the last is exactly this long, except the first ones
+   * when `firstChunkSize` is set.
+   */
+  chunkSize: int({ min: 1 }),
+  /** Bytes of the first chunk when smaller than `chunkSize`: the chunk ends double from it (`chunk_layout.ts`). */
+  firstChunkSize: optional(int({ min: 1 })),
+  /**
+   * Lowercase hex MD5 of each chunk; `[]` for an empty file. Only in the fixed layout (no client checks
+   * against them: the states check every chunk and the whole file).
+   */
+  chunks: optional(arrayOf(digest, { max: MAX_CHUNKS })),
+  /**
+   * The MD5 chaining state (32 hex digits) after each chunk that another chunk follows: one fewer than the
+   * chunks (the last chunk finishes to `md5` instead); as many as `chunks` in a partial manifest.
    */
   states: arrayOf(digest, { max: MAX_CHUNKS }),
 };

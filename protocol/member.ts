@@ -75,8 +75,14 @@ export const heartbeat = obj({ load, tracks: optional(int({ min: 0 })) });
 /** `POST /v1/internal/members/:id/heartbeat` (answered 204). */
 export type Heartbeat = Infer<typeof heartbeat>;
 
+/**
+ * The leader's fencing epoch an order carries (several bootstraps on one store): a content node refuses an
+ * order older than the newest epoch it has seen (409 `stale_epoch`). Absent from a lone bootstrap's orders.
+ */
+const epoch = optional(int({ min: 0 }));
+
 /** `POST /v1/internal/spawn` to a content node: start an instance of this role. */
-export const spawnOrder = obj({ role: instanceRole });
+export const spawnOrder = obj({ role: instanceRole, epoch });
 /** `POST /v1/internal/spawn` to a content node. */
 export type SpawnOrder = Infer<typeof spawnOrder>;
 
@@ -86,7 +92,7 @@ export const spawnAnswer = obj({ local: str({ max: 64 }), role: instanceRole });
 export type SpawnAnswer = Infer<typeof spawnAnswer>;
 
 /** `POST /v1/internal/stop` to a content node (answered 202): drain and stop this instance (id or local name). */
-export const stopOrder = obj({ instance: str({ max: 64 }) });
+export const stopOrder = obj({ instance: str({ max: 64 }), epoch });
 /** `POST /v1/internal/stop` to a content node. */
 export type StopOrder = Infer<typeof stopOrder>;
 

@@ -6,6 +6,7 @@
  * - `catalog.ts`: tracks, replicas, announcements, track pages
  * - `session.ts`: register, login, renew, password change, the session answer
  * - `account.ts`: the bootstrap's account store (internal)
+ * - `admin.ts`: the registration policy, invites, the admin's routes
  * - `member.ts`: roles, states, load, registration, heartbeat, orders to content nodes (internal)
  * - `status.ts`: status and health
  * - `services.ts`: candidate lists
@@ -24,7 +25,9 @@ export * from "./member.ts";
 export * from "./catalog.ts";
 export * from "./session.ts";
 export * from "./account.ts";
+export * from "./admin.ts";
 export * from "./status.ts";
 export * from "./services.ts";
 export * from "./events.ts";
 export * from "./manifest.ts";
+export * from "./bootstraps.ts";

@@ -6,7 +6,9 @@
  * @module
  */
 
-import { type Infer, int, obj, str } from "./schema.ts";
+import { arrayOf, bool, type Infer, int, obj, optional, str } from "./schema.ts";
+import { HEX64 } from "./catalog.ts";
+import { HASHES_PER_REVOCATION, renewedSession } from "./events.ts";
 
 /** Usernames: letters, digits, `.`, `_`, `-`; 1 to 64 characters, starting with a letter or digit. */
 export const USERNAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u;
@@ -50,7 +52,7 @@ export const sessionAnswer = obj({
 export type SessionAnswer = Infer<typeof sessionAnswer>;
 
 /** Who a token belongs to and until when: `GET /v1/session`, and the account store's verification. */
-export const sessionOwner = obj({ user: userName, expiresAt: int({ min: 0 }) });
+export const sessionOwner = obj({ user: userName, expiresAt: int({ min: 0 }), admin: optional(bool()) });
 /** Who a token belongs to and until when. */
 export type SessionOwner = Infer<typeof sessionOwner>;
 
@@ -64,7 +66,34 @@ export type AccountChanged = Infer<typeof accountChanged>;
  * `issuedAt` may be missing in a session saved by an older version.
  */
 export type Session = Omit<SessionAnswer, "issuedAt"> & {
-  /** Base URL of the bootstrap, e.g. `http://127.0.0.1:7700`. */
+  /** Base URL of the bootstrap, e.g. `http://127.0.0.1:7700` (or several, comma-separated, as given). */
   host: string;
   issuedAt?: number;
+  /** Every bootstrap of the cluster as last listed (`GET /v1/bootstraps`): where to go when `host` fails. */
+  bootstraps?: string[];
 };
+
+const tokenHash = () => str({ pattern: HEX64, hint: "must be a SHA-256 in hex" });
+
+/**
+ * `POST /v1/internal/sessions/touch` (members only): a file instance's streams in flight, by session. Each
+ * listed session that is valid counts as used (its idle timer starts again).
+ */
+export const sessionsTouch = obj({ tokenHashes: arrayOf(tokenHash(), { max: HASHES_PER_REVOCATION }) });
+/** `POST /v1/internal/sessions/touch` */
+export type SessionsTouch = Infer<typeof sessionsTouch>;
+
+/**
+ * The answer to a touch: the listed sessions still valid, with their absolute end; one renewed lately is listed
+ * with the session it was traded for (its streams go on as that one's). Those not listed ended. `idleMs` is the
+ * bootstrap's idle timeout: touches come often enough to keep sessions with streams alive.
+ */
+export const sessionsTouched = obj({
+  sessions: arrayOf(
+    obj({ tokenHash: tokenHash(), expiresAt: int({ min: 0 }), renewedAs: optional(renewedSession) }),
+    { max: HASHES_PER_REVOCATION },
+  ),
+  idleMs: int({ min: 0 }),
+});
+/** The answer to a touch. */
+export type SessionsTouched = Infer<typeof sessionsTouched>;

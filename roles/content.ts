@@ -10,6 +10,7 @@
 
 import { type ListenAddress, urlHost } from "../cli/address.ts";
 import { peerAccess } from "../daemon/cluster/peer_client.ts";
+import { firstBootstrap } from "../daemon/cluster/bootstrap_set.ts";
 import { HttpError } from "../daemon/http/http_error.ts";
 import { guardInternal } from "../daemon/cluster/join_secret.ts";
 import { LoadMeter } from "../daemon/cluster/load_meter.ts";
@@ -205,6 +206,21 @@ export function createHandler(deps: ContentDeps): Handler {
   const { instances, advertise, logger, stopping } = deps;
   const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
   guardInternal(router, deps.joinSecret);
+  // The newest leader epoch an order carried: an order from an older leader (one that lost its lease but
+  // does not know yet) is refused, so two bootstraps never both place instances here.
+  let newestEpoch = 0;
+  const fence = (epoch: number | undefined, what: string) => {
+    if (epoch === undefined) return;
+    if (epoch < newestEpoch) {
+      logger.warn("order.stale", { what, epoch, newest: newestEpoch });
+      throw new HttpError(
+        409,
+        "stale_epoch",
+        `Cannot ${what}: the order comes from leader epoch ${epoch}, older than ${newestEpoch}`,
+      );
+    }
+    newestEpoch = epoch;
+  };
   router
     .get("/v1/health", () => Response.json({ ok: true, role: "content" }))
     .get("/v1/internal/instances", () =>
@@ -219,12 +235,14 @@ export function createHandler(deps: ContentDeps): Handler {
       }))
     .post("/v1/internal/spawn", async (req) => {
       const body = await readJson(req, spawnOrder);
+      fence(body.epoch, `spawn an ${body.role} instance`);
       if (stopping.aborted) throw new HttpError(503, "stopping", "Cannot spawn: this node is stopping");
       const hosted = instances.spawn(body.role, advertise);
       return Response.json({ local: hosted.localId, role: hosted.role }, { status: 202 });
     })
     .post("/v1/internal/stop", async (req) => {
       const body = await readJson(req, stopOrder);
+      fence(body.epoch, `stop ${body.instance}`);
       if (!instances.stop(body.instance)) {
         throw new HttpError(404, "unknown_instance", `Cannot stop ${body.instance}: not running here`);
       }
@@ -261,7 +279,7 @@ export async function run(options: ContentOptions, signal: AbortSignal): Promise
   let advertise = options.advertise ?? (wildcard ? null : options.listen.hostname);
   if (advertise === null) {
     try {
-      advertise = await localAddressToward(options.bootstrap);
+      advertise = await localAddressToward(firstBootstrap(options.bootstrap));
     } catch {
       throw new CommandError(
         `Cannot reach the bootstrap at ${options.bootstrap} to learn this machine's address: start it first or pass --advertise HOST`,

@@ -20,6 +20,78 @@ export function joinSecretFileOf(bootstrapUrl: string): string {
   return path;
 }
 
+/** The join secret of a bootstrap started by {@linkcode startDaemon}. */
+export async function joinSecretOf(bootstrapUrl: string): Promise<string> {
+  return (await Deno.readTextFile(joinSecretFileOf(bootstrapUrl))).trim();
+}
+
+/**
+ * Request options that ask a bootstrap this harness started as a member (its join secret): the catalog, status
+ * and events are private, and a test watching the cluster (before any auth instance is up, or for the hosts and
+ * process ids only admins see) asks the way its nodes do. `init`'s headers are kept.
+ */
+export async function asMember(bootstrapUrl: string, init: RequestInit = {}): Promise<RequestInit> {
+  const headers = new Headers(init.headers);
+  headers.set(JOIN_SECRET_HEADER, await joinSecretOf(bootstrapUrl));
+  return { ...init, headers };
+}
+
+/**
+ * A signed-in session of a new account `user` on a bootstrap this harness started, made through the store's
+ * internal routes (with the join secret), so it needs no auth instance: for a test that follows the catalog,
+ * status or events as a listener before (or without) any instance is up. The account has no usable password.
+ */
+export async function sessionFor(bootstrapUrl: string, user: string): Promise<string> {
+  return (await storeSession(bootstrapUrl, user)).token;
+}
+
+/**
+ * Like {@linkcode sessionFor}, and saves the session where the client commands of `env` (an
+ * {@linkcode isolatedEnv}) find it, as `audiod login` would: `audiod tracks` and `status` then ask as `user`.
+ */
+export async function signInFor(
+  env: Record<string, string>,
+  bootstrapUrl: string,
+  user: string,
+): Promise<string> {
+  const answer = await storeSession(bootstrapUrl, user);
+  const dir = env.AUDIOD_CONFIG_DIR!;
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await Deno.writeTextFile(join(dir, "session.json"), JSON.stringify({ host: bootstrapUrl, ...answer }), {
+    mode: 0o600,
+  });
+  return answer.token;
+}
+
+async function storeSession(
+  bootstrapUrl: string,
+  user: string,
+): Promise<{ user: string; token: string; expiresAt: number; issuedAt: number }> {
+  const headers = {
+    "content-type": "application/json",
+    [JOIN_SECRET_HEADER]: await joinSecretOf(bootstrapUrl),
+  };
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${bootstrapUrl}${path}`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${text}`);
+    return JSON.parse(text);
+  };
+  await post("/v1/internal/users", { user, hash: "no-password-for-this-test-account" });
+  return await post("/v1/internal/sessions", { user });
+}
+
+/** Request options with a session's bearer token (`init`'s other headers kept). */
+export function withToken(token: string, init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${token}`);
+  return { ...init, headers };
+}
+
 /**
  * A node or instance joining a bootstrap this harness started gets its join secret file, unless the test
  * chose (`--join-secret-file` or AUDIOD_JOIN_SECRET in `env`, even empty).

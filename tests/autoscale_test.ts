@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
+import { asMember, isolatedEnv, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
 import { parseExposition, sampleOf } from "./_exposition.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { CatalogTrack, StatusReport } from "../protocol/mod.ts";
@@ -39,7 +39,8 @@ Deno.test({
       "3s",
     ]);
     await using _node = await startContent(bootstrap.url, join(root, "lib"), join(root, "node-data"), env);
-    const status = async () => await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
+    const status = async () =>
+      await (await fetch(`${bootstrap.url}/v1/status`, await asMember(bootstrap.url))).json() as StatusReport;
     const files = async () => (await status()).nodes.filter((n) => n.role === "file" && n.state === "up");
     await waitFor("one file instance serving the track", async () => {
       const up = await files();
@@ -56,7 +57,9 @@ Deno.test({
     });
     assert.equal(registered.status, 201);
     const { token } = await registered.json() as { token: string };
-    const track = await (await fetch(`${bootstrap.url}/v1/tracks/Very%20Long%20Tone`)).json() as CatalogTrack;
+    const track =
+      await (await fetch(`${bootstrap.url}/v1/tracks/Very%20Long%20Tone`, await asMember(bootstrap.url)))
+        .json() as CatalogTrack;
 
     // Six listeners, each reading 64 KiB every 250 ms, like players at a modest bitrate.
     const stop = new AbortController();

@@ -7,7 +7,15 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, joinSecretFileOf, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
+import {
+  isolatedEnv,
+  joinSecretFileOf,
+  joinSecretOf,
+  startBootstrap,
+  startContent,
+  tempDir,
+  waitFor,
+} from "./_harness.ts";
 import { AudiodClient } from "../client/api.ts";
 import { HttpError } from "../daemon/http/http_error.ts";
 import { streamVerified } from "../media/transfer.ts";
@@ -83,7 +91,7 @@ Deno.test({
     await using bootstrap = await startBootstrap(join(root, "boot"), env, ["--sign-in-rate", "1000/min"]);
     const secret = (await Deno.readTextFile(joinSecretFileOf(bootstrap.url))).trim();
     await using _node = await startContent(bootstrap.url, lib, join(root, "node-data"), env);
-    const client = new AudiodClient(bootstrap.url);
+    const client = new AudiodClient(bootstrap.url, { joinSecret: await joinSecretOf(bootstrap.url) });
     const track = await waitFor("the track", () => client.track("Balanced").catch(() => undefined));
     await using badAuth = await failingInstance(bootstrap.url, secret, "auth");
     await using badFile = await failingInstance(bootstrap.url, secret, "file");

@@ -5,7 +5,16 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { audiod, freePort, isolatedEnv, startContent, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import {
+  asMember,
+  audiod,
+  freePort,
+  isolatedEnv,
+  startContent,
+  startDaemon,
+  tempDir,
+  waitFor,
+} from "./_harness.ts";
 import { makeLibrary } from "./fixtures.ts";
 import type { CatalogTrack, StatusReport } from "../protocol/mod.ts";
 
@@ -27,7 +36,9 @@ Deno.test({
     let bootstrap = await startDaemon(["bootstrap", "--listen", listen, "--data", data], { env });
     await using _node = await startContent(bootstrap.url, lib, join(root, "node"), env);
     try {
-      const status = async () => await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
+      const status = async () =>
+        await (await fetch(`${bootstrap.url}/v1/status`, await asMember(bootstrap.url)))
+          .json() as StatusReport;
       await waitFor("two tracks", async () => (await status()).tracks === 2 || undefined);
       const listener = isolatedEnv(root, "listener");
       const reg = await audiod(
@@ -41,7 +52,8 @@ Deno.test({
       const { token } = JSON.parse(
         await Deno.readTextFile(join(listener.AUDIOD_CONFIG_DIR!, "session.json")),
       );
-      const track = await (await fetch(`${bootstrap.url}/v1/tracks/Before`)).json() as CatalogTrack;
+      const track = await (await fetch(`${bootstrap.url}/v1/tracks/Before`, await asMember(bootstrap.url)))
+        .json() as CatalogTrack;
       const url = `${track.replicas[0]!.url}/v1/tracks/${track.id}`;
       const read = async () => {
         const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, range: "bytes=0-99" } });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { synthesizeWav } from "../media/wav.ts";
 import {
+  asMember,
   audiod,
   isolatedEnv,
   startBootstrap,
@@ -20,7 +21,8 @@ async function mediaDir(root: string): Promise<string> {
   return media;
 }
 
-const status = async (host: string) => await (await fetch(`${host}/v1/status`)).json() as StatusReport;
+const status = async (host: string) =>
+  await (await fetch(`${host}/v1/status`, await asMember(host))).json() as StatusReport;
 const up = (s: StatusReport, role: string) =>
   s.nodes.filter((n) => n.role === role && n.state === "up").length;
 

@@ -7,7 +7,15 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { isolatedEnv, joinSecretFileOf, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
+import {
+  isolatedEnv,
+  joinSecretFileOf,
+  sessionFor,
+  startBootstrap,
+  startContent,
+  tempDir,
+  waitFor,
+} from "./_harness.ts";
 import { subscribeEvents } from "../daemon/cluster/event_stream.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { InstanceEvent, RevokedEvent, TracksEvent } from "../protocol/events.ts";
@@ -19,13 +27,14 @@ interface Heard {
 }
 
 /** Follows the bootstrap's events into a list, until disposed. */
-function follow(bootstrap: string, joinSecret?: string) {
+function follow(bootstrap: string, access: { joinSecret?: string; token?: string }) {
   const heard: Heard[] = [];
   const stop = new AbortController();
   const connected = Promise.withResolvers<void>();
   const done = subscribeEvents({
     bootstrap,
-    ...(joinSecret ? { peer: { joinSecret } } : {}),
+    ...(access.joinSecret ? { peer: { joinSecret: access.joinSecret } } : {}),
+    ...(access.token ? { token: access.token } : {}),
     signal: stop.signal,
     onEvent: ({ type, data }) => heard.push({ type, data, at: Date.now() }),
     onConnection: (change) => change.connected && connected.resolve(),
@@ -59,8 +68,9 @@ Deno.test({
     const env = isolatedEnv(root, "servers");
     await using bootstrap = await startBootstrap(join(root, "boot"), env, ["--log-format", "json"]);
     const secret = (await Deno.readTextFile(joinSecretFileOf(bootstrap.url))).trim();
-    await using visitor = follow(bootstrap.url);
-    await using member = follow(bootstrap.url, secret);
+    // A visitor is a signed-in listener: the channel is private (issue 17).
+    await using visitor = follow(bootstrap.url, { token: await sessionFor(bootstrap.url, "visitor") });
+    await using member = follow(bootstrap.url, { joinSecret: secret });
     await Promise.all([visitor.connected, member.connected]);
 
     await using node = await startContent(bootstrap.url, lib, join(root, "node-data"), env);

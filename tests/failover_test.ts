@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  asMember,
   audiod,
   audiodCommand,
   isolatedEnv,
@@ -41,7 +42,8 @@ Deno.test({
       startContent(bootstrap.url, join(root, lib), join(root, lib + "-data"), env);
     await using nodeA = await content("lib-a");
     await using nodeB = await content("lib-b");
-    const status = async () => await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
+    const status = async () =>
+      await (await fetch(`${bootstrap.url}/v1/status`, await asMember(bootstrap.url))).json() as StatusReport;
     await waitFor("both replicas", async () => {
       const s = await status();
       return s.nodes.filter((n) => n.role === "file" && n.state === "up" && n.tracks === 1).length === 2 ||

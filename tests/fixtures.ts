@@ -23,6 +23,27 @@ export interface FixtureTrack {
   seconds?: number;
   /** Tone in Hz; default 440. */
   frequency?: number;
+  /** Genre tag (ffmpeg `-metadata genre=`); not for `.wav`. */
+  genre?: string;
+  /** Date tag, e.g. `"1999"` (`-metadata date=`); not for `.wav`. */
+  date?: string;
+  /** Disc number tag (`-metadata disc=`); not for `.wav`. */
+  disc?: number;
+  /** Album artist tag (`-metadata album_artist=`); not for `.wav`. */
+  albumArtist?: string;
+  /** Any other tags, as ffmpeg `-metadata KEY=VALUE` entries (e.g. `REPLAYGAIN_TRACK_GAIN`); not for `.wav`. */
+  tags?: Record<string, string>;
+}
+
+/** The tags beyond title, artist, album and track, as ffmpeg `-metadata` entries. */
+function extraMetadata(track: FixtureTrack): string[] {
+  const extra: string[] = [];
+  if (track.genre !== undefined) extra.push(`genre=${track.genre}`);
+  if (track.date !== undefined) extra.push(`date=${track.date}`);
+  if (track.disc !== undefined) extra.push(`disc=${track.disc}`);
+  if (track.albumArtist !== undefined) extra.push(`album_artist=${track.albumArtist}`);
+  for (const [key, value] of Object.entries(track.tags ?? {})) extra.push(`${key}=${value}`);
+  return extra;
 }
 
 /** ffmpeg encoder arguments per extension. */
@@ -37,6 +58,7 @@ const ENCODERS: Record<string, readonly string[]> = {
 async function encode(wav: Uint8Array, path: string, track: FixtureTrack, codec: readonly string[]) {
   const metadata = [`title=${track.title}`, `artist=${track.artist}`, `album=${track.album}`];
   if (track.track !== undefined) metadata.push(`track=${track.track}`);
+  metadata.push(...extraMetadata(track));
   const child = new Deno.Command("ffmpeg", {
     args: [
       "-hide_banner",
@@ -83,6 +105,11 @@ export async function makeLibrary(dir: string, tracks: FixtureTrack[]): Promise<
     const ext = extname(path).toLowerCase();
     const tone = { seconds: track.seconds ?? 2, frequency: track.frequency ?? 440 };
     if (ext === ".wav") {
+      if (extraMetadata(track).length > 0) {
+        throw new Error(
+          `Cannot make fixture ${track.file}: WAV fixtures carry no genre, date, disc or album artist`,
+        );
+      }
       const { title, artist, album } = track;
       const tags = track.track === undefined
         ? { title, artist, album }

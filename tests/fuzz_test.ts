@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
+import { asMember, isolatedEnv, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
 import { synthesizeWav } from "../media/wav.ts";
 import type { StatusReport } from "../protocol/mod.ts";
 
@@ -80,6 +80,21 @@ const ROUTES: Record<string, Route[]> = {
       body: { kind: "login", address: "1.2.3.4", user: "u" },
     },
     { method: "POST", path: "/v1/internal/sign-in/failed", body: { user: "u" } },
+    { method: "POST", path: "/v1/internal/users/:name/reset", body: { hash: "h", by: "t".repeat(43) } },
+    { method: "GET", path: "/v1/admin/users" },
+    { method: "POST", path: "/v1/admin/invites", body: { uses: 2, expiresInMs: 60_000 } },
+    { method: "DELETE", path: "/v1/admin/users/:name" },
+    { method: "POST", path: "/v1/admin/users/:name/disable" },
+    { method: "POST", path: "/v1/admin/users/:name/enable" },
+    { method: "POST", path: "/v1/admin/users/:name/sign-out" },
+    { method: "POST", path: "/v1/admin/users/:name/promote" },
+    { method: "POST", path: "/v1/admin/users/:name/demote" },
+    { method: "GET", path: "/rest/:method" },
+    { method: "POST", path: "/rest/:method", body: { u: "fuzz", p: "fuzz password" } },
+    { method: "OPTIONS", path: "/rest/:method" },
+    { method: "GET", path: "/v1/apikeys" },
+    { method: "POST", path: "/v1/apikeys", body: { name: "fuzz" } },
+    { method: "DELETE", path: "/v1/apikeys/:id" },
   ],
   content: [
     { method: "GET", path: "/v1/health" },
@@ -99,12 +114,21 @@ const ROUTES: Record<string, Route[]> = {
       body: { oldPassword: "fuzz password", newPassword: "other password" },
     },
     { method: "DELETE", path: "/v1/account", body: { password: "fuzz password" } },
+    {
+      method: "POST",
+      path: "/v1/register",
+      body: { user: "fuzzinvited", password: "fuzz password", invite: "i".repeat(43) },
+    },
+    { method: "POST", path: "/v1/admin/users", body: { user: "fuzzadded", password: "fuzz password" } },
+    { method: "POST", path: "/v1/admin/users/:name/password", body: { password: "fuzz password" } },
   ],
   file: [
     { method: "GET", path: "/v1/health" },
     { method: "GET", path: "/v1/tracks/:id" },
     { method: "GET", path: "/v1/tracks/:id/manifest" },
     { method: "POST", path: "/v1/internal/revoked", body: { tokenHashes: ["0".repeat(64)] } },
+    { method: "GET", path: "/v1/internal/covers/:id" },
+    { method: "GET", path: "/v1/internal/lyrics/:id" },
   ],
 };
 
@@ -459,7 +483,8 @@ async function fuzz(role: string, url: string, make: () => Case): Promise<Tally>
             method: c.method,
             headers: c.headers,
             ...(c.body !== undefined ? { body: c.body } : {}),
-            signal: AbortSignal.timeout(10_000),
+            // Generous: on a loaded 2-core machine a login waits behind the auth instance's Argon2id queue.
+            signal: AbortSignal.timeout(30_000),
           });
           status = res.status;
           if (status >= 500) {
@@ -508,7 +533,8 @@ Deno.test({
     await using bootstrap = await startBootstrap(join(root, "boot"), env);
     await using node = await startContent(bootstrap.url, lib, join(root, "data"), env);
     const s = await waitFor("the instances", async () => {
-      const report = await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
+      const report = await (await fetch(`${bootstrap.url}/v1/status`, await asMember(bootstrap.url)))
+        .json() as StatusReport;
       const up = (role: string) => report.nodes.find((n) => n.role === role && n.state === "up");
       return up("auth") && up("file") && report.tracks === 1 ? report : undefined;
     });
@@ -523,9 +549,10 @@ Deno.test({
       body: JSON.stringify({ user: "listener", password: "listener password" }),
     });
     const { token } = await registered.json() as { token: string };
-    const { tracks } = await (await fetch(`${bootstrap.url}/v1/tracks`)).json() as {
-      tracks: { id: string }[];
-    };
+    const { tracks } = await (await fetch(`${bootstrap.url}/v1/tracks`, await asMember(bootstrap.url)))
+      .json() as {
+        tracks: { id: string }[];
+      };
     const secrets = {
       right: (await Deno.readTextFile(join(root, "boot", "join-secret"))).trim(),
       token,
@@ -553,14 +580,16 @@ Deno.test({
       });
     }
     const seconds = (performance.now() - started) / 1000;
-    assert.ok(seconds < 60, `the fuzzing took ${seconds.toFixed(1)} s`);
+    // A guard against a server that hangs, not a speed target (it takes about 40 s alone on 2 cores).
+    assert.ok(seconds < 180, `the fuzzing took ${seconds.toFixed(1)} s`);
 
     await t.step(
       "no daemon crashed or logged an internal error, and the cluster still works end to end",
       async () => {
         const logs = bootstrap.logs() + node.logs();
         assert.doesNotMatch(logs, /request\.failed|instance\.crashed|instance\.failed/, `seed ${seed}`);
-        const report = await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
+        const report = await (await fetch(`${bootstrap.url}/v1/status`, await asMember(bootstrap.url)))
+          .json() as StatusReport;
         assert.equal(report.tracks, 1);
         const res = await fetch(`${urls.file}/v1/tracks/${secrets.trackId}`, {
           headers: { authorization: `Bearer ${token}`, range: "bytes=0-3" },

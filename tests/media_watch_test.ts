@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, startBootstrap, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { asMember, isolatedEnv, startBootstrap, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { synthesizeWav } from "../media/wav.ts";
 
 Deno.test({
@@ -35,7 +35,7 @@ Deno.test({
       "60s",
     ], { env });
     const titles = async () => {
-      const res = await fetch(`${bootstrap.url}/v1/tracks`);
+      const res = await fetch(`${bootstrap.url}/v1/tracks`, await asMember(bootstrap.url));
       return (await res.json() as { tracks: { title: string }[] }).tracks.map((t) => t.title).sort();
     };
     await waitFor("the first track", async () => (await titles()).includes("Old") || undefined);

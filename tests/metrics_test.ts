@@ -5,7 +5,15 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isolatedEnv, joinSecretFileOf, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
+import {
+  isolatedEnv,
+  joinSecretFileOf,
+  joinSecretOf,
+  startBootstrap,
+  startContent,
+  tempDir,
+  waitFor,
+} from "./_harness.ts";
 import { parseExposition, sampleOf } from "./_exposition.ts";
 import { AudiodClient } from "../client/api.ts";
 import { streamVerified } from "../media/transfer.ts";
@@ -27,7 +35,7 @@ Deno.test({
     const env = isolatedEnv(root, "servers");
     await using bootstrap = await startBootstrap(join(root, "boot"), env);
     await using node = await startContent(bootstrap.url, lib, join(root, "node-data"), env);
-    const client = new AudiodClient(bootstrap.url);
+    const client = new AudiodClient(bootstrap.url, { joinSecret: await joinSecretOf(bootstrap.url) });
     const track = await waitFor("the track", () => client.track("Metered").catch(() => undefined));
     const [auth] = await waitFor("an auth instance", async () => {
       const c = await client.candidates("auth");

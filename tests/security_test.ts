@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
+  asMember,
   audiod,
   exitCodeWithin,
   freePort,
@@ -64,7 +65,7 @@ async function untilRefused(files: string[], token: string): Promise<number> {
 }
 
 async function status(host: string): Promise<StatusReport> {
-  return await json<StatusReport>(await fetch(`${host}/v1/status`));
+  return await json<StatusReport>(await fetch(`${host}/v1/status`, await asMember(host)));
 }
 
 async function candidates(host: string, role: "auth" | "file"): Promise<string[]> {
@@ -172,7 +173,8 @@ Deno.test({
     );
 
     const wrongFile = join(root, "wrong-secret");
-    await Deno.writeTextFile(wrongFile, "this-is-not-the-clusters-join-secret-at-all\n");
+    // 0600: a secret file others could read is refused before it is even tried.
+    await Deno.writeTextFile(wrongFile, "this-is-not-the-clusters-join-secret-at-all\n", { mode: 0o600 });
 
     await t.step("a content node with a wrong secret says so and exits 1", async () => {
       const node = await startDaemon([
@@ -209,7 +211,9 @@ Deno.test({
         assert.equal(await exitCodeWithin(intruder.process, 10_000), 1, intruder.logs());
         await intruder.stop();
         assert.match(intruder.logs(), /refused our join secret/);
-        const listed = await json<{ tracks: CatalogTrack[] }>(await fetch(`${host}/v1/tracks`));
+        const listed = await json<{ tracks: CatalogTrack[] }>(
+          await fetch(`${host}/v1/tracks`, await asMember(host)),
+        );
         assert.deepEqual(listed.tracks.map((t) => t.title), ["Member Tone"]);
       },
     );
@@ -654,7 +658,9 @@ Deno.test({
       "json",
     ], { env });
     await waitFor("the scan", () => node.events().find((e) => e.event === "tracks.announced"));
-    const listed = await json<{ tracks: CatalogTrack[] }>(await fetch(`${bootstrap.url}/v1/tracks`));
+    const listed = await json<{ tracks: CatalogTrack[] }>(
+      await fetch(`${bootstrap.url}/v1/tracks`, await asMember(bootstrap.url)),
+    );
     assert.deepEqual(listed.tracks.map((t) => t.title), ["Inside"]);
     const [auth] = await candidates(bootstrap.url, "auth");
     const [file] = await candidates(bootstrap.url, "file");

@@ -1,11 +1,21 @@
 /**
  * Remote launch over SSH against a real sshd on a loopback port with throwaway keys: the bootstrap starts a
- * content node there, its tracks reach the catalog, and after kill -9 it is started again.
+ * content node there, its tracks reach the catalog, the join secret shows in no process list or environment
+ * there, and after kill -9 it is started again.
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { audiodCommand, freePort, isolatedEnv, startBootstrap, tempDir, waitFor } from "./_harness.ts";
+import {
+  asMember,
+  audiodCommand,
+  freePort,
+  isolatedEnv,
+  joinSecretOf,
+  startBootstrap,
+  tempDir,
+  waitFor,
+} from "./_harness.ts";
 import { hasCommand, makeLibrary } from "./fixtures.ts";
 import type { StatusReport } from "../protocol/mod.ts";
 
@@ -85,32 +95,55 @@ Deno.test({
         remoteAudiod,
         ...sshArgs.map((a) => `--ssh-arg=${a}`),
       ]);
-      const status = async () => await (await fetch(`${bootstrap.url}/v1/status`)).json() as StatusReport;
+      const status = async () =>
+        await (await fetch(`${bootstrap.url}/v1/status`, await asMember(bootstrap.url)))
+          .json() as StatusReport;
       const first = await waitFor("the remote node and its two tracks", async () => {
         const s = await status();
         const node = s.nodes.find((n) => n.role === "content" && n.state === "up");
         return node && s.tracks === 2 ? node : undefined;
       }, 60_000);
       assert.equal(first.host, "127.0.0.1");
-      assert.ok(first.pid > 0 && first.pid !== bootstrap.process.pid, "a process of its own");
+      const firstPid = first.pid!;
+      assert.ok(firstPid > 0 && firstPid !== bootstrap.process.pid, "a process of its own");
+
+      // The join secret went over the SSH session's stdin: no process list or environment there shows it.
+      const secret = await joinSecretOf(bootstrap.url);
+      const overSsh = async (command: string) => {
+        const out = await new Deno.Command("ssh", {
+          args: ["-p", String(port), ...sshArgs, "-o", "BatchMode=yes", "root@127.0.0.1", command],
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+        return new TextDecoder().decode(out.stdout);
+      };
+      const processes = await overSsh("ps -eo pid,args");
+      assert.match(processes, new RegExp(`^\\s*${firstPid} .*content .*--join-secret-stdin`, "m"));
+      assert.ok(!processes.includes(secret), "the join secret is in the remote host's process list");
+      assert.doesNotMatch(processes, /AUDIOD_JOIN_SECRET/);
+      const environ = await overSsh(`tr '\\0' '\\n' < /proc/${firstPid}/environ`);
+      assert.ok(environ.length > 0, "the node's environment was read");
+      assert.ok(!environ.includes(secret), "the join secret is in the remote node's environment");
       assert.match(
         bootstrap.logs(),
         /remote .*host=root@127\.0\.0\.1:\d+ .*listening/,
         "output relayed, by host",
       );
 
-      Deno.kill(first.pid, "SIGKILL");
+      Deno.kill(firstPid, "SIGKILL");
       const second = await waitFor("the remote node to be started again", async () => {
         const s = await status();
-        const node = s.nodes.find((n) => n.role === "content" && n.state === "up" && n.pid !== first.pid);
+        const node = s.nodes.find((n) => n.role === "content" && n.state === "up" && n.pid !== firstPid);
         return node && s.tracks === 2 ? node : undefined;
       }, 60_000);
-      assert.notEqual(second.pid, first.pid);
+      assert.notEqual(second.pid, firstPid);
 
       assert.equal(await bootstrap.stop(), 0);
       await waitFor("the remote node to stop with its SSH session", () => {
         try {
-          Deno.kill(second.pid, "SIGCONT");
+          Deno.kill(second.pid!, "SIGCONT");
           return undefined;
         } catch {
           return true;

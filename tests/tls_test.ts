@@ -11,6 +11,7 @@ import {
   audiodCommand,
   exitCodeWithin,
   isolatedEnv,
+  joinSecretOf,
   startBootstrap,
   startDaemon,
   tempDir,
@@ -112,7 +113,10 @@ Deno.test({
     const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca)] });
     try {
       const report = await waitFor("the instances over https", async () => {
-        const res = await fetch(`${host}/v1/status`, { client });
+        const res = await fetch(`${host}/v1/status`, {
+          client,
+          headers: { "x-audiod-join-secret": await joinSecretOf(host) },
+        });
         const s = await res.json() as StatusReport;
         const up = (role: string) => s.nodes.some((n) => n.role === role && n.state === "up");
         return up("auth") && up("file") && s.tracks === 1 ? s : undefined;

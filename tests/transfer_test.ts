@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { audiod, isolatedEnv, startBootstrap, startDaemon, tempDir, waitFor } from "./_harness.ts";
+import { asMember, audiod, isolatedEnv, startBootstrap, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { computeManifest } from "../media/chunk_manifest.ts";
 import { streamVerified, type TransferEvent } from "../media/transfer.ts";
 import type { CatalogTrack } from "../protocol/mod.ts";
@@ -64,7 +64,8 @@ Deno.test({
     const token =
       JSON.parse(await Deno.readTextFile(join(listener.AUDIOD_CONFIG_DIR!, "session.json"))).token;
     const tracks = await waitFor("both tracks in the catalog", async () => {
-      const body = await (await fetch(`${bootstrap.url}/v1/tracks`)).json() as { tracks: CatalogTrack[] };
+      const body = await (await fetch(`${bootstrap.url}/v1/tracks`, await asMember(bootstrap.url)))
+        .json() as { tracks: CatalogTrack[] };
       return body.tracks.length === 2 ? body.tracks : undefined;
     });
     const [track, other] = [...tracks].sort((a, b) => a.size - b.size) as [CatalogTrack, CatalogTrack];

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  asMember,
   audiod,
   audiodCommand,
   isolatedEnv,
@@ -65,7 +66,9 @@ Deno.test({
     await using bootstrap = await startBootstrap(join(root, "b"), env);
     await using _content = await startContent(bootstrap.url, lib, join(root, "c"), env);
     await waitFor("two tracks", async () => {
-      const s = await (await fetch(`${bootstrap.url}/v1/status`)).json() as { tracks: number };
+      const s = await (await fetch(`${bootstrap.url}/v1/status`, await asMember(bootstrap.url))).json() as {
+        tracks: number;
+      };
       return s.tracks === 2 || undefined;
     });
     const registered = await audiod([

@@ -239,6 +239,13 @@ export class FakeServices implements TuiServices {
     return Promise.resolve(this.statusReport);
   }
 
+  /** Titles of the tracks fetched ahead of their turn. */
+  prefetched: string[] = [];
+
+  prefetch(_session: Session, track: CatalogTrack): void {
+    this.prefetched.push(track.title);
+  }
+
   play(_session: Session, track: CatalogTrack, options: PlayOptions): PlaybackHandle {
     this.calls.push(`play ${track.title}`);
     const playback = new FakePlayback(track, options, this.capabilities);

@@ -12,7 +12,10 @@ import type { Store } from "./store.ts";
 import { type AppAction, type AppState, settingsOf } from "./state/app.ts";
 import { signInProblem } from "./state/forms.ts";
 import { isActive } from "./state/playback.ts";
+import { PAGE_SIZE, pagesToFetch, searchPending } from "./state/library.ts";
 import { currentTrack } from "./state/queue.ts";
+import { isStarred } from "./state/stars.ts";
+import type { CatalogTrack } from "../protocol/mod.ts";
 import {
   DEFAULT_SETTINGS,
   errorMessage,
@@ -31,7 +34,14 @@ export interface ControllerOptions {
   stopTimeoutMs?: number;
   /** How often download progress reaches the screen at most, ms. */
   progressMs?: number;
+  /** A library of more tracks than this is not fetched whole: its pages come as they come into view. */
+  fullLibraryMax?: number;
+  /** How long typing must pause before a large library's search goes to the server, ms. */
+  searchDelayMs?: number;
 }
+
+/** How long a page that could not be fetched waits before it is asked for again, ms. */
+const PAGE_RETRY_MS = 1000;
 
 /** How far ←/→ seek, in seconds. */
 export const SEEK_SECONDS = 5;
@@ -51,6 +61,11 @@ export class TuiController {
   #clusterTimer: ReturnType<typeof setInterval> | undefined;
   #clusterBusy = false;
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The search of a large library waiting for typing to pause, and the query it is for. */
+  #searchTimer: ReturnType<typeof setTimeout> | undefined;
+  #searchFor: string | null = null;
+  /** Pages that failed in a row (a notice for the first only). */
+  #pageFailures = 0;
 
   constructor(services: TuiServices, store: Store, options: ControllerOptions = {}) {
     this.#services = services;
@@ -60,6 +75,8 @@ export class TuiController {
       noticeMs: options.noticeMs ?? 5000,
       stopTimeoutMs: options.stopTimeoutMs ?? 3000,
       progressMs: options.progressMs ?? 100,
+      fullLibraryMax: options.fullLibraryMax ?? 10_000,
+      searchDelayMs: options.searchDelayMs ?? 150,
     };
     this.#seen = store.getState();
     this.#unsubscribe = store.subscribe(() => this.#onChange());
@@ -123,8 +140,11 @@ export class TuiController {
     }
     this.#dispatch({ type: "signIn/started" });
     try {
-      const send = form.mode === "login" ? this.#services.login : this.#services.register;
-      const session = await send.call(this.#services, form.host, form.user.trim(), form.password);
+      const user = form.user.trim();
+      const invite = form.invite.trim();
+      const session = form.mode === "login"
+        ? await this.#services.login(form.host, user, form.password)
+        : await this.#services.register(form.host, user, form.password, invite === "" ? undefined : invite);
       this.#dispatch({ type: "signIn/succeeded", session });
     } catch (error) {
       this.#dispatch({ type: "signIn/failed", message: errorMessage(error) });
@@ -150,7 +170,18 @@ export class TuiController {
     const session = this.#state.session;
     if (session === null) return;
     this.#dispatch({ type: "library/loading" });
+    void this.#loadStars(session);
     try {
+      // A large library is opened on its first page; a small one is fetched whole, to sort and search here.
+      if (this.#services.trackPage) {
+        const first = await this.#services.trackPage(session, { query: "", offset: 0, limit: PAGE_SIZE });
+        if (first.total > this.#options.fullLibraryMax) {
+          if (this.#state.session === session) {
+            this.#dispatch({ type: "library/opened", total: first.total, tracks: first.tracks });
+          }
+          return;
+        }
+      }
       const tracks = await this.#services.tracks(session, (loaded, total) => {
         if (this.#state.session === session) this.#dispatch({ type: "library/progress", loaded, total });
       });
@@ -159,6 +190,38 @@ export class TuiController {
       if (this.#expired(error)) return;
       this.#dispatch({ type: "library/failed", message: `Cannot load the library: ${errorMessage(error)}` });
     }
+  }
+
+  /** Stars or unstars `track`: shown at once, put back with a notice when the server refuses. */
+  async toggleStar(track: CatalogTrack): Promise<void> {
+    const session = this.#state.session;
+    if (session === null) return;
+    const setStar = this.#services.setStar;
+    if (!setStar) {
+      this.#notice("Cannot star tracks: this player has no way to keep favourites", "info");
+      return;
+    }
+    const starred = !isStarred(this.#state.stars, track.id);
+    const title = track.title || "(untitled)";
+    this.#dispatch({ type: "stars/set", id: track.id, starred });
+    try {
+      await setStar.call(this.#services, session, track.id, starred);
+      this.#notice(starred ? `Starred “${title}”` : `Unstarred “${title}”`, "info");
+    } catch (error) {
+      this.#dispatch({ type: "stars/set", id: track.id, starred: !starred });
+      if (this.#expired(error)) return;
+      this.#notice(`Cannot ${starred ? "star" : "unstar"} “${title}”: ${errorMessage(error)}`, "warning");
+    }
+  }
+
+  /** Fetches the user's stars; quietly none when the server keeps none (the library works without them). */
+  async #loadStars(session: NonNullable<AppState["session"]>): Promise<void> {
+    const stars = this.#services.stars;
+    if (!stars) return;
+    try {
+      const ids = await stars.call(this.#services, session);
+      if (this.#state.session === session) this.#dispatch({ type: "stars/loaded", ids });
+    } catch { /* no stars shown; the library's own load reports an expired session */ }
   }
 
   /** Fetches the status report once (skipped while a request is in flight). */
@@ -225,6 +288,7 @@ export class TuiController {
     clearInterval(this.#clusterTimer);
     this.#clusterTimer = undefined;
     clearTimeout(this.#noticeTimer);
+    clearTimeout(this.#searchTimer);
   }
 
   #notice(text: string, tone: "info" | "warning" | "error"): void {
@@ -248,6 +312,7 @@ export class TuiController {
     this.#seen = state;
     if (state.settingsLoaded && this.#settingsChanged(before, state)) this.#save(settingsOf(state));
     if (state.notice !== before.notice && state.notice !== null) this.#expireNotice(state.notice.id);
+    this.#followLibrary(state);
     const polling = state.screen === "cluster" && state.session !== null && !state.quitting;
     if (polling && this.#clusterTimer === undefined) {
       void this.refreshCluster();
@@ -255,6 +320,57 @@ export class TuiController {
     } else if (!polling && this.#clusterTimer !== undefined) {
       clearInterval(this.#clusterTimer);
       this.#clusterTimer = undefined;
+    }
+  }
+
+  /**
+   * A large library: asks for the pages that came into view (and those just beyond), and for the first page of
+   * what was typed once typing paused; answers to what is no longer shown or asked for are dropped by the state.
+   */
+  #followLibrary(state: AppState): void {
+    const lib = state.library;
+    const session = state.session;
+    if (lib.remote === null || session === null || state.quitting) return;
+    if (searchPending(lib)) {
+      if (this.#searchFor === lib.applied) return;
+      this.#searchFor = lib.applied;
+      clearTimeout(this.#searchTimer);
+      const query = lib.applied;
+      this.#searchTimer = setTimeout(
+        () => void this.#fetchPage(session, query, 0),
+        this.#options.searchDelayMs,
+      );
+      return;
+    }
+    this.#searchFor = null;
+    const pages = pagesToFetch(lib);
+    if (pages.length === 0) return;
+    const query = lib.remote.query;
+    this.#dispatch({ type: "library/pagesRequested", query, pages });
+    for (const page of pages) void this.#fetchPage(session, query, page);
+  }
+
+  async #fetchPage(session: NonNullable<AppState["session"]>, query: string, page: number): Promise<void> {
+    const trackPage = this.#services.trackPage;
+    if (!trackPage) return;
+    try {
+      const answer = await trackPage.call(this.#services, session, {
+        query,
+        offset: page * PAGE_SIZE,
+        limit: PAGE_SIZE,
+      });
+      this.#pageFailures = 0;
+      if (this.#state.session === session) {
+        this.#dispatch({ type: "library/page", query, page, total: answer.total, tracks: answer.tracks });
+      }
+    } catch (error) {
+      if (this.#expired(error)) return;
+      if (this.#pageFailures++ === 0) this.#notice(`Cannot load tracks: ${errorMessage(error)}`, "warning");
+      // Asked for again a moment later (a search, when the state next changes).
+      setTimeout(() => {
+        if (this.#searchFor === query) this.#searchFor = null;
+        this.#dispatch({ type: "library/pageFailed", query, page });
+      }, PAGE_RETRY_MS);
     }
   }
 

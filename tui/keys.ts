@@ -86,6 +86,7 @@ export const KEY_BINDINGS = [
   { action: "enqueue", scope: "library", keys: [ch("a")], help: "add the selected track to the queue" },
   { action: "sort", scope: "library", keys: [ch("o")], help: "sort: title, artist, album, duration" },
   { action: "details", scope: "library", keys: [ch("i")], help: "show / hide the track details" },
+  { action: "star", scope: "library", keys: [ch("*")], help: "star / unstar the selected track" },
   { action: "clearFilter", scope: "library", keys: [sp("escape")], help: "clear the filter" },
   { action: "reload", scope: "library", keys: [ch("r")], help: "reload the library (retry)" },
 

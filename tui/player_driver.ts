@@ -2,7 +2,9 @@
  * The TUI's side of playback: it follows the playback state of a {@linkcode Store}, starting a track through
  * {@linkcode TuiServices.play} when the state asks for one and stopping the previous one first, passes volume, pause
  * and seek on to the track playing, and turns what the engine reports into actions (download progress coalesced to a
- * few updates a second). It never throws: failures become playback errors or notices.
+ * few updates a second). Once the track playing is downloaded whole, it fetches the next one in the queue ahead of
+ * its turn ({@linkcode TuiServices.prefetch}), so a slow link leaves no gap between them. It never throws: failures
+ * become playback errors or notices.
  *
  * @module
  */
@@ -11,6 +13,7 @@ import { settleWithin } from "./_settle.ts";
 import type { Store } from "./store.ts";
 import type { AppAction } from "./state/app.ts";
 import { isActive, type PlaybackState } from "./state/playback.ts";
+import { nextIndex } from "./state/queue.ts";
 import {
   errorMessage,
   isSessionExpired,
@@ -29,7 +32,7 @@ export interface PlayerDriverOptions {
 
 /** Plays what the playback state of a {@linkcode Store} says, through the services. */
 export class PlayerDriver {
-  #services: Pick<TuiServices, "play">;
+  #services: Pick<TuiServices, "play" | "prefetch">;
   #store: Store;
   #options: PlayerDriverOptions;
   #unsubscribe: () => void;
@@ -43,7 +46,7 @@ export class PlayerDriver {
   #pendingProgress: { seq: number; event: PlaybackEvent } | null = null;
   #progressTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(services: Pick<TuiServices, "play">, store: Store, options: PlayerDriverOptions) {
+  constructor(services: Pick<TuiServices, "play" | "prefetch">, store: Store, options: PlayerDriverOptions) {
     this.#services = services;
     this.#store = store;
     this.#options = options;
@@ -217,6 +220,19 @@ export class PlayerDriver {
     }
     this.#flushProgress();
     this.#dispatch({ type: "playback/event", seq, event });
+    if (event.type === "verified") this.#prefetchNext(seq);
+  }
+
+  /** The track playing (`seq`) is downloaded whole: the next one in the queue is fetched now. */
+  #prefetchNext(seq: number): void {
+    const { playback, queue, session } = this.#store.getState();
+    if (this.#disposed || seq !== playback.seq || session === null) return;
+    const next = nextIndex(queue);
+    const track = next === null ? undefined : queue.entries[next]?.track;
+    if (track === undefined || track.id === playback.track?.id) return;
+    try {
+      this.#services.prefetch?.(session, track);
+    } catch { /* it streams when it plays */ }
   }
 
   #flushProgress(): void {

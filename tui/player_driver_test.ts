@@ -108,3 +108,22 @@ Deno.test("stop() after the state said stop waits until the player is gone", asy
   assert.equal(services.plays[0]?.stopped, true);
   assert.equal(app.driver.playing, false);
 });
+
+Deno.test("the driver fetches the next queued track once the one playing is downloaded whole, none at the end", async () => {
+  const tracks = makeTracks(2);
+  const services = new FakeServices({ tracks });
+  using app = setup(services);
+  app.store.dispatch({ type: "queue/add", track: tracks[1]! });
+  app.store.dispatch({ type: "player/playNow", track: tracks[0]! });
+  await waitFor(() => services.plays.length === 1, "play()");
+  const first = services.plays[0]!;
+  first.emit({ type: "started", player: "mpv", note: "" });
+  first.emit({ type: "progress", verifiedBytes: 50, size: 100 });
+  assert.deepEqual(services.prefetched, [], "nothing competes with the download under way");
+  first.emit({ type: "verified", md5: tracks[0]!.md5 });
+  assert.deepEqual(services.prefetched, [tracks[1]!.title]);
+  first.emit({ type: "ended" });
+  await waitFor(() => services.plays.length === 2, "the next track to start");
+  services.plays[1]!.emit({ type: "verified", md5: tracks[1]!.md5 });
+  assert.deepEqual(services.prefetched, [tracks[1]!.title], "no track after the last");
+});

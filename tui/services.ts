@@ -50,23 +50,50 @@ export function isSessionExpired(error: unknown): error is Error {
   return error instanceof Error && error.name === "SessionExpiredError";
 }
 
+/** What {@linkcode TuiServices.trackPage} asks for. */
+export interface TrackPageRequest {
+  query: string;
+  offset: number;
+  limit: number;
+}
+
 /** Everything the TUI needs from the outside. Errors thrown carry user-facing messages. */
 export interface TuiServices {
   /** Normalizes "1.2.3.4", "host:7700", "http://…" and checks the bootstrap answers; returns the base URL or throws Error with a user-facing message. */
   probe(address: string): Promise<string>;
   login(host: string, user: string, password: string): Promise<Session>;
-  register(host: string, user: string, password: string): Promise<Session>;
+  /** `invite`: the code a server with `--registration invite` needs. */
+  register(host: string, user: string, password: string, invite?: string): Promise<Session>;
   logout(session: Session): Promise<void>;
   /** Throws {@linkcode SessionExpiredError} when the token is no longer valid. */
   tracks(session: Session, onProgress?: (loaded: number, total: number) => void): Promise<CatalogTrack[]>;
+  /**
+   * One page of the catalog: the tracks matching `query` (every track when empty) from `offset`, in the
+   * server's order, and how many match in all. How the player lists and searches a library too large to fetch
+   * whole; without it the player fetches every track. Throws {@linkcode SessionExpiredError} when the token is
+   * no longer valid.
+   */
+  trackPage?(session: Session, request: TrackPageRequest): Promise<{ total: number; tracks: CatalogTrack[] }>;
   /** Throws {@linkcode SessionExpiredError} when the token is no longer valid. */
   status(session: Session): Promise<StatusReport>;
+  /**
+   * The ids of the tracks the user starred: the favourites an OpenSubsonic app shows too. Without it the player
+   * shows no stars. Throws {@linkcode SessionExpiredError} when the token is no longer valid.
+   */
+  stars?(session: Session): Promise<string[]>;
+  /** Stars (`starred`) or unstars a track. Throws {@linkcode SessionExpiredError} when the token is no longer valid. */
+  setStar?(session: Session, trackId: string, starred: boolean): Promise<void>;
   /**
    * Starts playing at once; problems after this returns arrive as `error` events. `stop()` must be safe to call more
    * than once and after the track ended. `done` rejects with {@linkcode SessionExpiredError} when the token was
    * refused during playback (after the `error` event), and resolves in every other case.
    */
   play(session: Session, track: CatalogTrack, options: PlayOptions): PlaybackHandle;
+  /**
+   * Fetches `track` (verified) into the cache ahead of its turn, so it starts with no gap after the one playing;
+   * does nothing when it is cached or being fetched already. Failures are quiet: the track streams when it plays.
+   */
+  prefetch?(session: Session, track: CatalogTrack): void;
   settings: {
     load(): Promise<TuiSettings>;
     save(settings: TuiSettings): Promise<void>;

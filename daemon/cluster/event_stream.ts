@@ -9,6 +9,7 @@
 import { describeFetchError, type PeerAccess } from "./peer_client.ts";
 import { JOIN_SECRET_HEADER } from "./join_secret.ts";
 import { sleep } from "./membership.ts";
+import { bootstrapSet } from "./bootstrap_set.ts";
 import { Backoff } from "../runtime/backoff.ts";
 import { type ClusterEvent, eventOf } from "../../protocol/events.ts";
 import { SchemaError } from "../../protocol/schema.ts";
@@ -57,10 +58,15 @@ export async function* parseEventStream(body: ReadableStream<Uint8Array>): Async
 
 /** Options for {@linkcode subscribeEvents}. */
 export interface SubscribeOptions {
-  /** Base URL of the bootstrap. */
+  /**
+   * Base URL of the bootstrap, or several comma-separated: a break moves to the next (event ids are one
+   * global sequence across bootstraps sharing a store, so `Last-Event-ID` resumes there with no gap).
+   */
   bootstrap: string;
   /** With a join secret, the stream also carries the members-only events (token revocations). */
   peer?: PeerAccess;
+  /** A signed-in user's session token: without the join secret, the channel needs one. */
+  token?: string;
   signal: AbortSignal;
   /** Each event, its data parsed and checked (events of types this version does not know are skipped). */
   onEvent: (event: ClusterEvent) => void;
@@ -77,12 +83,16 @@ export async function subscribeEvents(options: SubscribeOptions): Promise<void> 
   const { signal } = options;
   let lastId = "";
   const backoff = new Backoff({ baseMs: options.retryMs ?? 1000, maxMs: 5000 });
+  const bootstraps = bootstrapSet(options.bootstrap);
   while (!signal.aborted) {
+    const url = bootstraps.current;
+    let connected = false;
     const headers: Record<string, string> = { accept: "text/event-stream" };
     if (options.peer?.joinSecret) headers[JOIN_SECRET_HEADER] = options.peer.joinSecret;
+    else if (options.token) headers["authorization"] = `Bearer ${options.token}`;
     if (lastId) headers["last-event-id"] = lastId;
     try {
-      const res = await fetch(`${options.bootstrap}/v1/events`, {
+      const res = await fetch(`${url}/v1/events`, {
         headers,
         signal,
         ...(options.peer?.httpClient ? { client: options.peer.httpClient } : {}),
@@ -92,6 +102,7 @@ export async function subscribeEvents(options: SubscribeOptions): Promise<void> 
         throw new Error(`the bootstrap answered ${res.status}`);
       }
       options.onConnection?.({ connected: true });
+      connected = true;
       backoff.reset();
       for await (const event of parseEventStream(res.body)) {
         lastId = event.id;
@@ -101,7 +112,7 @@ export async function subscribeEvents(options: SubscribeOptions): Promise<void> 
         } catch (error) {
           const why = error instanceof SchemaError ? `${error.path} ${error.reason}` : "it is not JSON";
           options.onMalformed?.(
-            `Cannot read the ${event.type} event ${event.id} of ${options.bootstrap}/v1/events: ${why}`,
+            `Cannot read the ${event.type} event ${event.id} of ${url}/v1/events: ${why}`,
           );
           continue;
         }
@@ -112,6 +123,8 @@ export async function subscribeEvents(options: SubscribeOptions): Promise<void> 
       if (signal.aborted) break;
       options.onConnection?.({ connected: false, error: describeFetchError(error, false) });
     }
-    await sleep(backoff.next(), signal);
+    bootstraps.failed(url);
+    // A stream that was up breaks when its bootstrap dies: the next one is tried at once.
+    if (!connected || bootstraps.order.length === 1) await sleep(backoff.next(), signal);
   }
 }

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { HttpError } from "../http/http_error.ts";
 import type { Router } from "../http/router.ts";
 import { CommandError, UsageError } from "../../cli/usage_error.ts";
+import { ensurePrivateDir, refuseExposed } from "../runtime/private_files.ts";
 
 /** The request header that carries the join secret. */
 export const JOIN_SECRET_HEADER = "x-audiod-join-secret";
@@ -46,7 +47,7 @@ export interface BootstrapSecret {
 export async function ensureJoinSecret(dataDir: string): Promise<BootstrapSecret> {
   const path = join(dataDir, JOIN_SECRET_FILE);
   try {
-    await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(dataDir);
   } catch (error) {
     throw new CommandError(`Cannot create the data dir ${dataDir}: ${(error as Error).message}`);
   }
@@ -86,16 +87,45 @@ function checkFormat(secret: string, where: string): string {
 }
 
 /**
- * The secret a node or instance joins with: `--join-secret-file`, else AUDIOD_JOIN_SECRET, else
- * `<dataDir>/join-secret` when it exists (a node on the bootstrap's own machine). A UsageError when none is found.
+ * Reads the join secret from the first line of `stream` (a remote launch hands it over stdin, so it is on no
+ * command line) and releases the stream: what follows the line stays for others to read (the node watches
+ * stdin for its end).
  */
-export async function resolveJoinSecret(options: { file?: string; dataDir?: string }): Promise<string> {
-  if (options.file !== undefined) return await readSecretFile(options.file);
+export async function readSecretLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    while (!text.includes("\n") && text.length <= 1024) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return checkFormat(text.split("\n")[0]!.trim(), "the first line of stdin");
+}
+
+/**
+ * The secret a node or instance joins with: the first line of `stdin` when given (`--join-secret-stdin`), else
+ * `--join-secret-file`, else AUDIOD_JOIN_SECRET, else `<dataDir>/join-secret` when it exists (a node on the
+ * bootstrap's own machine). A UsageError when none is found; a secret file others may read is refused.
+ */
+export async function resolveJoinSecret(
+  options: { file?: string; dataDir?: string; stdin?: ReadableStream<Uint8Array> },
+): Promise<string> {
+  if (options.stdin !== undefined) return await readSecretLine(options.stdin);
+  if (options.file !== undefined) {
+    await refuseExposed(options.file, "the join secret");
+    return await readSecretFile(options.file);
+  }
   const env = Deno.env.get(JOIN_SECRET_ENV);
   if (env !== undefined && env.trim() !== "") return checkFormat(env.trim(), JOIN_SECRET_ENV);
   if (options.dataDir !== undefined) {
     const local = join(options.dataDir, JOIN_SECRET_FILE);
     try {
+      await refuseExposed(local, "the join secret");
       return await readSecretFile(local);
     } catch (error) {
       if (!(error instanceof CommandError && /does not exist/.test(error.message))) throw error;

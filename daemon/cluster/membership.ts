@@ -4,10 +4,16 @@
  * cleanly on shutdown. A bootstrap that refuses us (a wrong join secret, a registration it will never accept)
  * ends the membership: {@linkcode Membership.refused} tells why, and the member should stop.
  *
+ * `bootstrap` may list several bootstraps (comma-separated); after joining, the member also learns the live
+ * ones from `GET /v1/bootstraps`. Every call goes to the current one and moves to the next when it cannot be
+ * reached (`bootstrap_set.ts`): bootstraps sharing a store share the registry, so the member carries on with
+ * another without registering again, and its lease never lapses for it.
+ *
  * @module
  */
 
-import { callJson, type PeerAccess, UnreachableError } from "./peer_client.ts";
+import { type PeerAccess, UnreachableError } from "./peer_client.ts";
+import { bootstrapSet, callBootstrap, refreshBootstraps } from "./bootstrap_set.ts";
 import { HttpError } from "../http/http_error.ts";
 import { Backoff } from "../runtime/backoff.ts";
 import { FailureLog } from "../runtime/failure_log.ts";
@@ -20,6 +26,7 @@ export type HeartbeatExtra = Heartbeat;
 
 /** Options for {@linkcode Membership}. */
 export interface MembershipOptions {
+  /** The bootstrap's URL, or several comma-separated. */
   bootstrap: string;
   /** The join secret (and CA) every call to the bootstrap carries. */
   peer: PeerAccess;
@@ -81,7 +88,7 @@ export class Membership {
     this.#stopped.abort();
     await this.#loop?.catch(() => {});
     if (this.#id) {
-      await callJson(this.#options.bootstrap, "DELETE", `/v1/internal/members/${this.#id}`, {
+      await callBootstrap(this.#options.bootstrap, "DELETE", `/v1/internal/members/${this.#id}`, {
         ...this.#options.peer,
         timeoutMs: 2000,
       })
@@ -92,7 +99,7 @@ export class Membership {
   /** Tells the bootstrap to send no new work here (best effort). */
   async drain(): Promise<void> {
     if (!this.#id) return;
-    await callJson(this.#options.bootstrap, "POST", `/v1/internal/members/${this.#id}/draining`, {
+    await callBootstrap(this.#options.bootstrap, "POST", `/v1/internal/members/${this.#id}/draining`, {
       ...this.#options.peer,
       timeoutMs: 2000,
     })
@@ -110,10 +117,11 @@ export class Membership {
       fields: { bootstrap: this.#options.bootstrap },
     });
     let warned = false;
+    let beats = 0;
     while (!signal.aborted) {
       if (this.#id === null) {
         try {
-          const reg = await callJson(this.#options.bootstrap, "POST", "/v1/internal/members", {
+          const reg = await callBootstrap(this.#options.bootstrap, "POST", "/v1/internal/members", {
             ...this.#options.peer,
             answer: registration,
             body: this.#options.info,
@@ -125,7 +133,8 @@ export class Membership {
           joinBackoff.reset();
           joinLog.succeeded();
           warned = false;
-          logger.info("joined", { bootstrap: this.#options.bootstrap, id: reg.id });
+          logger.info("joined", { bootstrap: bootstrapSet(this.#options.bootstrap).current, id: reg.id });
+          await refreshBootstraps(this.#options.bootstrap, this.#options.peer);
           await this.#options.onRegistered?.(reg.id);
           this.#registered.resolve(reg.id);
         } catch (error) {
@@ -140,12 +149,16 @@ export class Membership {
       await sleep(heartbeatMs, signal);
       if (signal.aborted) break;
       try {
-        await callJson(this.#options.bootstrap, "POST", `/v1/internal/members/${this.#id}/heartbeat`, {
+        // Short enough that a bootstrap that stopped answering (not refusing) leaves time for the next one
+        // within the lease; callBootstrap moves on at once.
+        const several = bootstrapSet(this.#options.bootstrap).order.length > 1;
+        await callBootstrap(this.#options.bootstrap, "POST", `/v1/internal/members/${this.#id}/heartbeat`, {
           ...this.#options.peer,
           body: this.#options.report(),
           signal,
-          timeoutMs: Math.max(heartbeatMs * 2, 2000),
+          timeoutMs: several ? Math.max(heartbeatMs + 250, 1000) : Math.max(heartbeatMs * 2, 2000),
         });
+        if (++beats % 20 === 0) refreshBootstraps(this.#options.bootstrap, this.#options.peer);
         if (warned) logger.info("heartbeat.restored", {});
         warned = false;
       } catch (error) {

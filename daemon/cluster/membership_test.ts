@@ -4,8 +4,7 @@ import { createLogger } from "../runtime/log.ts";
 import { createHandler } from "../../roles/bootstrap/handler.ts";
 import { Registry } from "../../roles/bootstrap/registry.ts";
 import { Catalog } from "../../roles/bootstrap/catalog.ts";
-import { UserStore } from "../../roles/bootstrap/user_store.ts";
-import { SignInLimits } from "../../roles/bootstrap/sign_in_limits.ts";
+import { SqliteStore } from "../../roles/bootstrap/store/sqlite.ts";
 import { EventHub } from "../../roles/bootstrap/events.ts";
 
 const SECRET = "s".repeat(43);
@@ -25,14 +24,14 @@ interface Seen {
  */
 function startBootstrap() {
   const registry = new Registry({ timing: { heartbeatMs: HEARTBEAT_MS, leaseMs: 60_000, forgetMs: 60_000 } });
-  const users = new UserStore(":memory:");
+  const store = new SqliteStore(":memory:", { dataDir: "/nonexistent" });
   const handler = createHandler({
     registry,
     catalog: new Catalog(),
-    users,
+    users: store.accounts,
     logger: createLogger({ role: "bootstrap", write: () => {} }),
     joinSecret: SECRET,
-    limits: new SignInLimits(),
+    limits: store.signInLimits,
     events: new EventHub(),
     self: () => {
       throw new Error("Cannot report the bootstrap's status: not needed by these tests");
@@ -62,7 +61,7 @@ function startBootstrap() {
     },
     async [Symbol.asyncDispose]() {
       await server.shutdown();
-      users.close();
+      await store.close();
     },
   };
 }

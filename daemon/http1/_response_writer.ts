@@ -15,6 +15,11 @@ import { type FileSource, fileSourceOf } from "./file_body.ts";
 
 /** A file read that took longer than this went to the disk (see sendFile). */
 const SLOW_READ_MS = 2;
+/**
+ * A write that took longer than this waited for a client that reads slower than we send (a 1 MiB buffer takes
+ * 84 ms at 100 Mbit/s): the stream goes on with a small buffer (see sendFile).
+ */
+const SLOW_WRITE_MS = 100;
 
 const REASONS: Record<number, string> = {
   100: "Continue",
@@ -111,7 +116,7 @@ export class ResponseWriter {
     const { file, meter, signal } = source;
     const cut = () => c.close();
     signal?.addEventListener("abort", cut, { once: true });
-    const buffer = this.#pool.take();
+    let buffer = this.#pool.take();
     const ended = meter.streamStarted();
     c.state = "file";
     try {
@@ -139,10 +144,14 @@ export class ResponseWriter {
         if (n === null) throw new Error("Cannot send the file: it ended early");
         remaining -= n;
         const end = offset + n;
+        const writing = performance.now();
         await c.write(end === buffer.length ? buffer : buffer.subarray(0, end));
         meter.addBytes(n);
         offset = 0;
         signal?.throwIfAborted();
+        // A write that waited for the client is a slow reader's (a listener takes 40 KB/s): a small buffer
+        // serves it as well, and the large one goes to a stream that can use it.
+        if (performance.now() - writing > SLOW_WRITE_MS) buffer = this.#pool.slower(buffer);
       }
     } catch (error) {
       if (signal?.aborted) c.close(); // a write may have finished before the abort closed the connection

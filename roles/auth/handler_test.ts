@@ -1,6 +1,6 @@
 /**
  * The auth instance's handler without processes: `createHandler(deps)` called with `new Request(...)`, its
- * account store the real bootstrap handler (real UserStore in SQLite in a temp dir) served in this process on
+ * account store the real bootstrap handler (the real SQLite store in a temp dir) served in this process on
  * 127.0.0.1:0. Each route's validation, status codes and error bodies.
  */
 
@@ -13,8 +13,7 @@ import { Catalog } from "../bootstrap/catalog.ts";
 import { EventHub } from "../bootstrap/events.ts";
 import { createHandler as createBootstrapHandler } from "../bootstrap/handler.ts";
 import { Registry } from "../bootstrap/registry.ts";
-import { SignInLimits } from "../bootstrap/sign_in_limits.ts";
-import { UserStore } from "../bootstrap/user_store.ts";
+import { SqliteStore } from "../bootstrap/store/sqlite.ts";
 import { createHandler } from "./mod.ts";
 
 const SECRET = "test-join-secret-0123456789abcdef";
@@ -26,17 +25,17 @@ function serve(handler: Deno.ServeHandler): { url: string } & AsyncDisposable {
   return { url: `http://127.0.0.1:${server.addr.port}`, [Symbol.asyncDispose]: () => server.shutdown() };
 }
 
-/** A real bootstrap (its account store) served on 127.0.0.1:0, over a UserStore in a temp dir. */
+/** A real bootstrap (its account store) served on 127.0.0.1:0, over a SQLite store in a temp dir. */
 async function accountStore() {
   const dir = await Deno.makeTempDir({ prefix: "audiod-auth-" });
-  const users = new UserStore(join(dir, "users.db"));
+  const store = new SqliteStore(join(dir, "users.db"), { dataDir: dir });
   const events = new EventHub();
   const handler = createBootstrapHandler({
     registry: new Registry(),
     catalog: new Catalog(),
-    users,
+    users: store.accounts,
     events,
-    limits: new SignInLimits(),
+    limits: store.signInLimits,
     logger: quiet("bootstrap"),
     joinSecret: SECRET,
     self: () => {
@@ -49,7 +48,7 @@ async function accountStore() {
     async [Symbol.asyncDispose]() {
       await server[Symbol.asyncDispose]();
       events.close();
-      users.close();
+      await store.close();
       await Deno.remove(dir, { recursive: true });
     },
   };

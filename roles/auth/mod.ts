@@ -7,7 +7,8 @@
  * @module
  */
 
-import { callJson, type PeerAccess, peerAccess, UnreachableError } from "../../daemon/cluster/peer_client.ts";
+import { type PeerAccess, peerAccess, UnreachableError } from "../../daemon/cluster/peer_client.ts";
+import { callBootstrap } from "../../daemon/cluster/bootstrap_set.ts";
 import { bearer } from "../../daemon/http/bearer.ts";
 import { HttpError } from "../../daemon/http/http_error.ts";
 import { guardInternal } from "../../daemon/cluster/join_secret.ts";
@@ -31,6 +32,8 @@ import {
   userRef,
 } from "../../protocol/account.ts";
 import { readJson } from "../../daemon/http/body.ts";
+import { adminNewUser, adminPasswordReset, signUp } from "../../protocol/admin.ts";
+import { passwordCheck, type PasswordChecked } from "../../protocol/stream_access.ts";
 import { type InstancePlacement, runInstance } from "../_instance.ts";
 import { burnVerify, hashPassword, needsRehash, verifyPassword } from "./password.ts";
 
@@ -75,11 +78,12 @@ export function createHandler(deps: AuthDeps): Handler {
     path: string,
     call: { body?: unknown; answer?: Check<T> } = {},
   ): Promise<T | void> {
-    const options = { ...peer, ...(call.body === undefined ? {} : { body: call.body }) };
+    // A bootstrap that stopped answering is left after 3 s for the next one (several on one store).
+    const options = { ...peer, timeoutMs: 3000, ...(call.body === undefined ? {} : { body: call.body }) };
     try {
       return call.answer
-        ? await callJson(bootstrap, method, path, { ...options, answer: call.answer })
-        : await callJson(bootstrap, method, path, options);
+        ? await callBootstrap(bootstrap, method, path, { ...options, answer: call.answer })
+        : await callBootstrap(bootstrap, method, path, options);
     } catch (error) {
       if (error instanceof UnreachableError) {
         throw new HttpError(503, "store_unavailable", "Cannot reach the account store: try again shortly", {
@@ -93,7 +97,8 @@ export function createHandler(deps: AuthDeps): Handler {
   /** Asks the bootstrap whether this attempt is within the limits (429 with Retry-After when not). */
   const attempt = (kind: AttemptKind, address: string, user: string) =>
     store("POST", "/v1/internal/sign-in/attempt", { body: { kind, address: address || "unknown", user } });
-  const failed = (user: string) => store("POST", "/v1/internal/sign-in/failed", { body: { user } });
+  const failed = (user: string, address: string) =>
+    store("POST", "/v1/internal/sign-in/failed", { body: { user, address: address || "unknown" } });
   /** The account behind a token, or a 401. */
   const owner = async (token: string): Promise<string> =>
     (await store("POST", "/v1/internal/sessions/verify", { body: { token }, answer: sessionOwner })).user;
@@ -106,13 +111,27 @@ export function createHandler(deps: AuthDeps): Handler {
       throw error;
     }
   };
-  /** Checks `user`'s password, counting a failure against the account; false when wrong or unknown. */
-  const check = async (user: string, given: string): Promise<UserRecord | null> => {
+  /**
+   * Checks `user`'s password, counting a failure against the account; null when wrong or unknown. (A disabled
+   * account's right password passes here: the store refuses its session, and logs the refusal.)
+   */
+  const check = async (user: string, given: string, address: string): Promise<UserRecord | null> => {
     const record = await lookup(user);
     const ok = record ? await verifyPassword(given, record.hash) : await burnVerify(given);
     if (record && ok) return record;
-    await failed(user);
+    await failed(user, address);
     return null;
+  };
+  /** The admin a token belongs to, or a 401 (no session) or 403 (not an admin), before any hashing. */
+  const adminOf = async (token: string, toDo: string): Promise<string> => {
+    const session = await store("POST", "/v1/internal/sessions/verify", {
+      body: { token },
+      answer: sessionOwner,
+    });
+    if (!session.admin) {
+      throw new HttpError(403, "not_admin", `Cannot ${toDo}: only an admin of this cluster may`);
+    }
+    return session.user;
   };
 
   /** Runs a sign-in and reports how it ended. */
@@ -131,13 +150,18 @@ export function createHandler(deps: AuthDeps): Handler {
     .get("/v1/health", () => Response.json({ ok: true, role: "auth" }))
     .post("/v1/register", (req, ctx) =>
       signIn("register", async () => {
-        const { user, password } = await readJson(req, credentials);
+        const { user, password, invite } = await readJson(req, signUp);
         checkPassword(password);
-        await attempt("register", ctx.remoteAddr, user);
+        const address = ctx.remoteAddr || "unknown";
+        await attempt("register", address, user);
         const hash = await hashPassword(password);
-        const created = await store("POST", "/v1/internal/users", { body: { user, hash }, answer: userRef });
+        // The bootstrap decides by its registration policy (and uses the invite) as it stores the account.
+        const created = await store("POST", "/v1/internal/users", {
+          body: { user, hash, address, ...(invite !== undefined ? { invite } : {}) },
+          answer: userRef,
+        });
         const session = await store("POST", "/v1/internal/sessions", {
-          body: { user: created.user },
+          body: { user: created.user, address },
           answer: sessionAnswer,
         });
         logger.info("register.ok", { user: created.user });
@@ -147,7 +171,7 @@ export function createHandler(deps: AuthDeps): Handler {
       signIn("login", async () => {
         const { user, password } = await readJson(req, credentials);
         await attempt("login", ctx.remoteAddr, user);
-        const record = await check(user, password);
+        const record = await check(user, password, ctx.remoteAddr);
         if (!record) {
           logger.info("login.failed", { reason: "wrong user or password" });
           throw new HttpError(401, "bad_credentials", WRONG);
@@ -158,7 +182,7 @@ export function createHandler(deps: AuthDeps): Handler {
           logger.info("password.rehashed", { user: record.user });
         }
         const session = await store("POST", "/v1/internal/sessions", {
-          body: { user: record.user },
+          body: { user: record.user, address: ctx.remoteAddr || "unknown" },
           answer: sessionAnswer,
         });
         logger.info("login.ok", { user: record.user });
@@ -184,7 +208,7 @@ export function createHandler(deps: AuthDeps): Handler {
       checkPassword(body.newPassword);
       const user = await owner(token);
       await attempt("password", remoteAddr, user);
-      if (!await check(user, body.oldPassword)) {
+      if (!await check(user, body.oldPassword, remoteAddr)) {
         throw new HttpError(
           401,
           "bad_credentials",
@@ -204,13 +228,59 @@ export function createHandler(deps: AuthDeps): Handler {
       const body = await readJson(req, accountDeletion);
       const user = await owner(token);
       await attempt("delete", remoteAddr, user);
-      if (!await check(user, body.password)) {
+      if (!await check(user, body.password, remoteAddr)) {
         throw new HttpError(401, "bad_credentials", "Cannot delete the account: the password is wrong");
       }
       const answer = await store("DELETE", userPath(user), { answer: revokedCount });
       logger.info("account.deleted", { user, revoked: answer.revoked });
       return Response.json({ user, revoked: answer.revoked });
-    });
+    })
+    .post("/v1/admin/users", async (req, { remoteAddr }) => {
+      // An admin adds an account with a password: hashed here, stored by the bootstrap whatever its policy.
+      const token = bearer(req);
+      const body = await readJson(req, adminNewUser);
+      checkPassword(body.password);
+      const by = await adminOf(token, "add an account");
+      const hash = await hashPassword(body.password);
+      const created = await store("POST", "/v1/internal/users", {
+        body: { user: body.user, hash, by: token, address: remoteAddr || "unknown" },
+        answer: userRef,
+      });
+      logger.info("admin.user_added", { by, user: created.user });
+      return Response.json({ user: created.user, sessionsEnded: 0 }, { status: 201 });
+    })
+    .post("/v1/admin/users/:name/password", async (req, { params }) => {
+      // An admin resets an account's password: hashed here; the bootstrap ends the account's sessions.
+      const token = bearer(req);
+      const body = await readJson(req, adminPasswordReset);
+      checkPassword(body.password);
+      const by = await adminOf(token, "reset a password");
+      const name = params.name!;
+      const hash = await hashPassword(body.password);
+      const answer = await store("POST", `${userPath(name)}/reset`, {
+        body: { hash, by: token },
+        answer: revokedCount,
+      });
+      logger.info("admin.password_reset", { by, user: name, revoked: answer.revoked });
+      return Response.json({ user: name, sessionsEnded: answer.revoked });
+    })
+    .post("/v1/internal/password-check", (req) =>
+      // The bootstrap's OpenSubsonic API checks `u`+`p` here (it never hashes passwords itself): a login's
+      // limits and failure count, without a session.
+      signIn("login", async () => {
+        const { user, password, address } = await readJson(req, passwordCheck);
+        await attempt("login", address, user);
+        const record = await check(user, password, address);
+        if (!record) throw new HttpError(401, "bad_credentials", WRONG);
+        if (record.disabled) {
+          throw new HttpError(
+            403,
+            "account_disabled",
+            "Cannot sign in: the account is disabled (ask an admin of this cluster)",
+          );
+        }
+        return Response.json({ user: record.user } satisfies PasswordChecked);
+      }));
   return router.handle;
 }
 

@@ -127,7 +127,20 @@ export class Catalog {
         this.#sorted = null;
       } else if (entry.replicas.size === 0 || entry.md5 === track.md5) {
         // Same bytes: keep the richer tags (an untagged copy must not hide the tagged one's).
-        if (!entry.artist && track.artist) Object.assign(entry, { ...track, replicas: entry.replicas });
+        if (!entry.artist && track.artist) {
+          Object.assign(entry, {
+            ...track,
+            details: track.details ?? entry.details,
+            replicas: entry.replicas,
+          });
+        } else if (
+          track.details !== undefined &&
+          (entry.details === undefined || (entry.replicas.size === 1 && entry.replicas.has(instance)))
+        ) {
+          // A member that sends no details (an older one) leaves them to one that does; the only replica's
+          // new announcement brings its current ones (a cover.jpg added beside it, say).
+          entry.details = track.details;
+        }
         this.#sorted = null;
       }
       const haystack = foldText(`${entry.title}\n${entry.artist}\n${entry.album}`);

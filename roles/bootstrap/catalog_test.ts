@@ -103,3 +103,27 @@ Deno.test("Catalog.search() finds exactly what checking every entry finds, in ca
   catalog.removeInstance("i2");
   assert.deepEqual(catalog.search("brand"), []);
 });
+
+Deno.test("Catalog takes a replica's details when the entry has none, and keeps them against one without", () => {
+  const catalog = new Catalog();
+  const id = "aa".padEnd(64, "0");
+  catalog.announce("old", [track("aa", "Song")]);
+  assert.equal(catalog.get(id)!.details, undefined);
+  const before = catalog.all();
+  catalog.announce("new", [track("aa", "Song", { details: { genres: ["Ambient"], year: 1999 } })]);
+  assert.deepEqual(catalog.get(id)!.details, { genres: ["Ambient"], year: 1999 });
+  assert.notEqual(catalog.all(), before, "the sorted list is rebuilt, so views over it see the details");
+  // A member that sends none (an older one) does not hide them, nor does a second replica's differing ones.
+  catalog.announce("old", [track("aa", "Song")]);
+  catalog.announce("third", [track("aa", "Song", { details: { year: 2001 } })]);
+  assert.deepEqual(catalog.get(id)!.details, { genres: ["Ambient"], year: 1999 });
+  // An untagged first copy gives way to a tagged one, details included.
+  catalog.announce("i1", [track("bb", "bb", { artist: "" })]);
+  catalog.announce("i2", [track("bb", "Real", { details: { discNo: 2 } })]);
+  assert.equal(catalog.get("bb".padEnd(64, "0"))!.title, "Real");
+  assert.deepEqual(catalog.get("bb".padEnd(64, "0"))!.details, { discNo: 2 });
+  // The only replica's new announcement brings its current details.
+  catalog.announce("i3", [track("cc", "Solo", { details: { year: 1 } })]);
+  catalog.announce("i3", [track("cc", "Solo", { details: { year: 2, cover: "file" } })]);
+  assert.deepEqual(catalog.get("cc".padEnd(64, "0"))!.details, { year: 2, cover: "file" });
+});

@@ -1,6 +1,6 @@
 /**
  * The bootstrap's handler without processes: `createHandler(deps)` over the real Registry, Catalog, EventHub,
- * SignInLimits and UserStore (SQLite in a temp dir), called with `new Request(...)`. Each route's validation,
+ * and the SQLite store (in a temp dir), called with `new Request(...)`. Each route's validation,
  * status codes and error bodies; answers are checked strictly against their protocol schemas (exactly the
  * declared fields).
  */
@@ -21,8 +21,7 @@ import { Catalog } from "./catalog.ts";
 import { EventHub } from "./events.ts";
 import { createHandler } from "./handler.ts";
 import { Registry } from "./registry.ts";
-import { SignInLimits } from "./sign_in_limits.ts";
-import { UserStore } from "./user_store.ts";
+import { SqliteStore } from "./store/sqlite.ts";
 
 const SECRET = "test-join-secret-0123456789abcdef";
 const FILE_ID = "file-instance-1";
@@ -42,7 +41,7 @@ const LOAD = { activeStreams: 0, inFlight: 0, bytesPerSecond: 0, requests: 0 };
 /** A bootstrap handler over real stores in a temp dir; `call` sends one request (with the join secret by default). */
 async function bootstrapHandler() {
   const dir = await Deno.makeTempDir({ prefix: "audiod-handler-" });
-  const users = new UserStore(join(dir, "users.db"));
+  const store = new SqliteStore(join(dir, "users.db"), { dataDir: dir });
   const events = new EventHub();
   const registry = new Registry();
   const catalog = new Catalog();
@@ -50,9 +49,9 @@ async function bootstrapHandler() {
   const handler = createHandler({
     registry,
     catalog,
-    users,
+    users: store.accounts,
     events,
-    limits: new SignInLimits(),
+    limits: store.signInLimits,
     logger: createLogger({ role: "bootstrap", write: () => {} }),
     joinSecret: SECRET,
     self: () => ({
@@ -100,7 +99,7 @@ async function bootstrapHandler() {
     revoked,
     async [Symbol.asyncDispose]() {
       events.close();
-      users.close();
+      await store.close();
       await Deno.remove(dir, { recursive: true });
     },
   };
@@ -355,15 +354,22 @@ Deno.test("bootstrap handler: a file instance registers, announces and leaves; i
   });
   assert.deepEqual(answerOf(announced, announce), { tracks: 1 });
 
-  const page = answerOf(trackPage, await boot.call("GET", "/v1/tracks", { secret: null }));
+  // The catalog and status are private: a listener signs in first (issue 17).
+  await boot.call("POST", "/v1/internal/users", { body: { user: "listener", hash: "hash-1" } });
+  const { token } = answerOf(
+    sessionAnswer,
+    await boot.call("POST", "/v1/internal/sessions", { body: { user: "listener" } }),
+  );
+  const listener = { secret: null, headers: { authorization: `Bearer ${token}` } };
+  const page = answerOf(trackPage, await boot.call("GET", "/v1/tracks", listener));
   assert.equal(page.total, 1);
   assert.deepEqual(page.tracks[0]!.replicas.map((r) => r.instance), [FILE_ID]);
   const one = answerOf(
     catalogTrack,
-    await boot.call("GET", `/v1/tracks/${TRACK.id.slice(0, 8)}`, { secret: null }),
+    await boot.call("GET", `/v1/tracks/${TRACK.id.slice(0, 8)}`, listener),
   );
   assert.equal(one.title, "Song");
-  const status = answerOf(statusReport, await boot.call("GET", "/v1/status", { secret: null }));
+  const status = answerOf(statusReport, await boot.call("GET", "/v1/status", listener));
   assert.deepEqual(status.nodes.map((n) => [n.role, n.tracks]), [["bootstrap", undefined], ["file", 1]]);
   assert.equal(status.tracks, 1);
   const files = answerOf(candidates, await boot.call("GET", "/v1/services/file", { secret: null }));

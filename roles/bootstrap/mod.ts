@@ -2,6 +2,9 @@
  * `audiod bootstrap`: the one address clients and nodes know. Keeps the registry, the catalog and the user
  * store, and asks content nodes to spawn the instances the cluster needs.
  *
+ * Accounts, sessions, sign-in counters and the join secret are in its store (`store/`): SQLite in the data dir
+ * by default, or a PostgreSQL database several bootstraps share (`--store postgres://…`).
+ *
  * On first start it writes the cluster's join secret to `<data dir>/join-secret` (mode 0600); every internal
  * route demands it, and the bootstrap sends it when it calls content nodes and file instances.
  *
@@ -10,17 +13,16 @@
  * @module
  */
 
-import { join } from "node:path";
 import { callJson, peerAccess } from "../../daemon/cluster/peer_client.ts";
 import type { ListenAddress } from "../../cli/address.ts";
 import { LoadMeter } from "../../daemon/cluster/load_meter.ts";
 import { countByRoleState, Metrics, standardMetrics } from "../../daemon/http/metrics.ts";
 import { VERSION } from "../../daemon/runtime/version.ts";
-import { ensureJoinSecret } from "../../daemon/cluster/join_secret.ts";
 import { createLogger, type LogFormat, printOut } from "../../daemon/runtime/log.ts";
 import { startServer } from "../../daemon/http/server.ts";
 import type { TlsPem } from "../../daemon/http/tls.ts";
-import { CommandError } from "../../cli/usage_error.ts";
+import { CommandError, UsageError } from "../../cli/usage_error.ts";
+import { HttpError } from "../../daemon/http/http_error.ts";
 import { Catalog } from "./catalog.ts";
 import { EventHub } from "./events.ts";
 import { createHandler } from "./handler.ts";
@@ -29,16 +31,32 @@ import { createRevocation } from "./revocation.ts";
 import type { SpawnOrder, StopOrder } from "../../protocol/member.ts";
 import { Registry } from "./registry.ts";
 import { type ScaleOptions, schedulePolicy, Scheduler } from "./scheduler.ts";
-import { type Rate, SignInLimits } from "./sign_in_limits.ts";
-import { type SessionTiming, UserStore } from "./user_store.ts";
+import type { Rate } from "./sign_in_limits.ts";
+import {
+  openStore,
+  parseStoreSpec,
+  type Policy,
+  type SessionTiming,
+  type Store,
+  StoreUnavailableError,
+} from "./store/mod.ts";
 import { parseSshTarget, RemoteNode } from "./ssh_launcher.ts";
+import { DetachedRemoteNode } from "./ssh_detached.ts";
+import { Leadership } from "./leadership.ts";
+import { ClusterSync, SharedCatalog } from "./cluster_sync.ts";
+import { IDLE, type Member, type MemberWrite, SHARED_TIMING } from "./registry.ts";
 import type { Logger } from "../../daemon/runtime/log.ts";
 import { urlHost } from "../../cli/address.ts";
+import { join } from "node:path";
+import { JOIN_SECRET_FILE } from "../../daemon/cluster/join_secret.ts";
+import { refuseExposed } from "../../daemon/runtime/private_files.ts";
 
 /** Options of `audiod bootstrap`. */
 export interface BootstrapOptions {
   listen: ListenAddress;
   dataDir: string;
+  /** `postgres://USER@HOST:PORT/DB` to share the store with other bootstraps; default SQLite in `dataDir`. */
+  store?: string;
   logFormat: LogFormat;
   /** Told the URL once the bootstrap serves. */
   onListening?: (url: string) => void;
@@ -54,6 +72,10 @@ export interface BootstrapOptions {
   ssh?: SshOptions;
   /** How many auth and file instances run, and the load each aims at. */
   scale?: ScaleOptions;
+  /** The OpenSubsonic API relays stream bytes instead of redirecting clients to a file instance. */
+  subsonicRelay?: boolean;
+  /** Who may create an account: anyone (default), the holders of an invite code, or an admin only. */
+  registration?: Policy;
 }
 
 /** `--ssh` and its companions. */
@@ -75,19 +97,30 @@ export interface SshOptions {
 /** Runs the bootstrap until `signal` aborts, then stops cleanly. */
 export async function run(options: BootstrapOptions, signal: AbortSignal): Promise<void> {
   const logger = createLogger({ role: "bootstrap", format: options.logFormat });
-  let users: UserStore;
+  let store: Store;
+  const spec = parseStoreSpec(options.store, options.dataDir);
+  // Password and token hashes, and the cluster's key: a file others can read is refused, not used (issue 17).
+  if (spec.kind === "sqlite") await refuseExposed(spec.path, "the store");
+  await refuseExposed(join(options.dataDir, JOIN_SECRET_FILE), "the join secret");
   try {
-    users = new UserStore(join(options.dataDir, "users.db"), {
+    store = await openStore(spec, {
+      dataDir: options.dataDir,
+      logger,
       ...(options.sessionTiming ? { timing: options.sessionTiming } : {}),
+      ...(options.signInRate
+        ? { signIn: { addressBurst: options.signInRate.burst, addressPeriodMs: options.signInRate.periodMs } }
+        : {}),
     });
   } catch (error) {
+    if (error instanceof CommandError || error instanceof UsageError) throw error;
     throw new CommandError(error instanceof Error ? error.message : String(error));
   }
   let secret;
   try {
-    secret = await ensureJoinSecret(options.dataDir);
+    secret = await store.joinSecret();
   } catch (error) {
-    users.close();
+    await store.close();
+    if (error instanceof HttpError) throw new CommandError(`Cannot read the join secret: ${error.message}`);
     throw error;
   }
   printOut(
@@ -95,16 +128,21 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       "(nodes need it: --join-secret-file FILE or AUDIOD_JOIN_SECRET)",
   );
   if (secret.exposed) {
-    logger.warn("join_secret.exposed", { path: secret.path, fix: `chmod 600 ${secret.path}` });
+    await store.close();
+    throw new CommandError(
+      `Cannot use the join secret ${secret.path}: others can read it; run chmod 600 ${secret.path}`,
+    );
   }
   const peer = peerAccess({ joinSecret: secret.secret, caCerts: options.caCerts });
-  const limits = new SignInLimits(
-    options.signInRate
-      ? { addressBurst: options.signInRate.burst, addressPeriodMs: options.signInRate.periodMs }
-      : {},
-  );
-  const events = new EventHub();
+  // Several bootstraps on one PostgreSQL share the registry, the catalog and the events through it, and one of
+  // them leads (schedules); a lone bootstrap (SQLite) keeps all in memory and always leads.
+  const cluster = store.cluster;
+  const runId = cluster ? `b-${crypto.randomUUID().slice(0, 13)}` : "bootstrap";
+  let selfUrl = "";
+  const events = new EventHub(cluster ? { bus: cluster, logger } : {});
+  let sync: ClusterSync | undefined;
   const registry = new Registry({
+    ...(cluster ? { timing: SHARED_TIMING, onWrite: (write: MemberWrite) => sync?.write(write) } : {}),
     onChange: (m, state, reason) =>
       events.publish({
         type: "instance",
@@ -120,7 +158,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
         },
       }),
   });
-  const catalog = new Catalog();
+  const catalog = cluster ? new SharedCatalog() : new Catalog();
   const meter = new LoadMeter();
   const metrics = new Metrics();
   standardMetrics(metrics, { role: "bootstrap", version: VERSION, meter });
@@ -132,50 +170,94 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   metrics.gauge("audiod_catalog_tracks", "Distinct tracks in the catalog", () => catalog.size);
   metrics.gauge("audiod_event_subscribers", "Connections following GET /v1/events", () => events.size);
   const scaleEvents = metrics.counter("audiod_scale_events_total", "Scale events by role and direction");
-  let selfUrl = "";
-  const scheduler = new Scheduler({
-    policy: schedulePolicy(options.scale),
-    members: () => registry.list(),
-    // Two heartbeats and a little: long enough for surviving members to re-register after a restart.
-    settleMs: registry.timing.heartbeatMs * 2 + 500,
+  // The scheduler of the current term as leader: a new one each time this bootstrap takes the lease (its
+  // settle time lets the instances the last leader ordered register before it counts what is missing).
+  let scheduler: Scheduler | null = null;
+  let ledSince = 0;
+  let remotes: Remote[] = [];
+  const leadership = new Leadership({
+    ...(cluster ? { cluster } : {}),
+    holder: runId,
+    url: () => selfUrl,
     logger,
-    onScale: ({ role, direction }) => scaleEvents.inc({ role, direction }),
-    spawn: async (node, role, order) => {
-      // A retry after a failure is logged quieter: the scheduler logs once when spawns start failing.
-      (order.retry ? logger.debug : logger.info)("instance.spawn", { node: node.id, host: node.host, role });
-      const body: SpawnOrder = { role };
-      await callJson(node.url, "POST", "/v1/internal/spawn", { ...peer, body, timeoutMs: 5000 });
-    },
-    stop: async (instance) => {
-      // No new work goes there from now on; the instance lets its active streams finish, then leaves.
-      registry.drain(instance.id, "scale down");
-      logger.info("member.draining", { role: instance.role, id: instance.id, reason: "scale down" });
-      const node = instance.node ? registry.get(instance.node) : undefined;
-      try {
-        if (!node) throw new Error("its content node is gone");
-        await callJson(node.url, "POST", "/v1/internal/stop", {
-          ...peer,
-          body: { instance: instance.id } satisfies StopOrder,
-          timeoutMs: 5000,
-        });
-      } catch (error) {
-        registry.undrain(instance.id);
-        throw error;
+    onChange: (leading) => {
+      scheduler = leading ? newScheduler() : null;
+      ledSince = Date.now();
+      if (leading) {
+        startRemotes(options.ssh, server!, logger, secret.secret, {
+          registry,
+          shared: !!cluster,
+          bootstraps: () => (sync?.bootstraps ?? []).map((b) => b.url),
+        })
+          .then((started) => {
+            if (leadership.leading) remotes = started;
+            else for (const r of started) r.stop().catch(() => {});
+          });
+      } else {
+        // Detached nodes keep running (the next leader adopts them); a lone bootstrap's nodes stop with it.
+        const leaving = remotes;
+        remotes = [];
+        for (const r of leaving) r.stop().catch(() => {});
       }
     },
   });
+  /** Fencing: an order goes out only while this bootstrap leads, and carries its epoch. */
+  const fenced = (what: string) => {
+    if (!leadership.leading) throw new Error(`Cannot ${what}: this bootstrap no longer leads`);
+    const epoch = leadership.epoch;
+    return epoch === undefined ? {} : { epoch };
+  };
+  const newScheduler = () =>
+    new Scheduler({
+      policy: schedulePolicy(options.scale),
+      members: () => registry.list(),
+      // Two heartbeats and a little: long enough for surviving members to re-register after a restart.
+      settleMs: registry.timing.heartbeatMs * 2 + 500,
+      logger,
+      onScale: ({ role, direction }) => scaleEvents.inc({ role, direction }),
+      spawn: async (node, role, order) => {
+        // A retry after a failure is logged quieter: the scheduler logs once when spawns start failing.
+        (order.retry ? logger.debug : logger.info)("instance.spawn", {
+          node: node.id,
+          host: node.host,
+          role,
+        });
+        const body: SpawnOrder = { role, ...fenced(`order an ${role} instance`) };
+        await callJson(node.url, "POST", "/v1/internal/spawn", { ...peer, body, timeoutMs: 5000 });
+      },
+      stop: async (instance) => {
+        const epoch = fenced(`stop ${instance.id}`);
+        // No new work goes there from now on; the instance lets its active streams finish, then leaves.
+        registry.drain(instance.id, "scale down");
+        logger.info("member.draining", { role: instance.role, id: instance.id, reason: "scale down" });
+        const node = instance.node ? registry.get(instance.node) : undefined;
+        try {
+          if (!node) throw new Error("its content node is gone");
+          await callJson(node.url, "POST", "/v1/internal/stop", {
+            ...peer,
+            body: { instance: instance.id, ...epoch } satisfies StopOrder,
+            timeoutMs: 5000,
+          });
+        } catch (error) {
+          registry.undrain(instance.id);
+          throw error;
+        }
+      },
+    });
 
   const handler = createHandler({
     registry,
     catalog,
-    users,
+    users: store.accounts,
     logger,
     events,
     joinSecret: secret.secret,
-    limits,
+    limits: store.signInLimits,
+    accountAdmin: store.accountAdmin,
+    registration: options.registration ?? "open",
     httpsOnly: !!options.tls,
     self: () => ({
-      id: "bootstrap",
+      id: runId,
       role: "bootstrap",
       url: selfUrl,
       state: "up",
@@ -185,18 +267,72 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       load: meter.snapshot(),
       lastSeenMs: 0,
       since: startedAt,
+      leader: leadership.leading,
     }),
+    ...(cluster
+      ? {
+        peers: () =>
+          (sync?.bootstraps ?? []).filter((b) => b.id !== runId).map((b) => ({
+            id: b.id,
+            role: "bootstrap" as const,
+            url: b.url,
+            state: "up" as const,
+            node: null,
+            load: { ...IDLE },
+            lastSeenMs: 0,
+            since: b.startedAt,
+            leader: leadership.leader?.holder === b.id,
+          })),
+        bootstraps: () => {
+          const live = [...(sync?.bootstraps ?? [])];
+          if (!live.some((b) => b.id === runId)) {
+            live.push({ id: runId, url: selfUrl, startedAt, flushedAt: 0 });
+          }
+          const leader = leadership.leader;
+          return {
+            bootstraps: live.map((b) => ({
+              id: b.id,
+              url: b.url,
+              leader: leader?.holder === b.id,
+              since: b.startedAt,
+            })),
+            epoch: leader?.epoch ?? 0,
+          };
+        },
+      }
+      : {}),
     onRegistered: (m) => {
+      if (!leadership.leading || !scheduler) {
+        return;
+      }
       scheduler.registered(m);
       scheduler.tick();
     },
     // The answer to the caller waits until every file instance was told (or gave up).
     onRevoked: createRevocation({ registry, events, peer, logger }),
+    subsonic: { peer, relay: options.subsonicRelay ?? false, userData: store.userData },
   });
   const startedAt = Date.now();
 
-  let server;
+  // The registry and the catalog as the store has them, before the first request.
+  if (cluster) {
+    sync = new ClusterSync({
+      cluster,
+      registry: () => registry,
+      catalog: catalog as SharedCatalog,
+      id: runId,
+      url: () => selfUrl,
+      startedAt,
+      logger,
+      leading: () => leadership.leading,
+      onJoined: (m) => scheduler?.registered(m),
+    });
+  }
+  let server: ReturnType<typeof startServer> | undefined;
   try {
+    // Recent events first, so a subscriber resumes here from its first request.
+    await events.start();
+    await sync?.start();
     server = startServer({
       role: "bootstrap",
       listen: options.listen,
@@ -206,16 +342,31 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       ...(options.tls ? { tls: options.tls } : {}),
     });
   } catch (error) {
-    users.close();
+    events.close();
+    await store.close();
+    if (error instanceof HttpError) throw new CommandError(`Cannot start the bootstrap: ${error.message}`);
     throw error;
   }
   selfUrl = server.url;
+  leadership.start();
   options.onListening?.(server.url);
-  const remotes = await startRemotes(options.ssh, server, logger, secret.secret);
-  logger.info("store.opened", { path: join(options.dataDir, "users.db"), users: users.countUsers() });
+  logger.info("store.opened", {
+    store: store.kind,
+    [store.kind === "sqlite" ? "path" : "url"]: store.location,
+    users: await store.accounts.countUsers().catch(() => undefined),
+    registration: options.registration ?? "open",
+  });
 
   const tick = setInterval(() => {
-    for (const change of registry.sweep()) {
+    // Only the leader sweeps and schedules; a new leader first lets members whose bootstrap died move over.
+    if (!leadership.leading || !scheduler) return;
+    // After trouble with the store, the other bootstraps need a moment to write the heartbeats they took
+    // meanwhile: a whole lease, so an outage never passes for silent members.
+    const settle = registry.timing.heartbeatMs * 2;
+    const sweeping = !cluster ||
+      (Date.now() - ledSince > settle && !!sync?.freshFor(registry.timing.leaseMs + 1000));
+    const mayExpire = (m: Member, now: number) => !sync || sync.mayExpire(m, now, registry.timing.leaseMs);
+    for (const change of sweeping ? registry.sweep(mayExpire) : []) {
       const m = change.member;
       const gone = removeTracks(catalog, events, m.id);
       logger.warn(change.state === "down" ? "member.down" : "member.forgotten", {
@@ -225,9 +376,14 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
         tracksGone: gone,
       });
     }
-    scheduler.tick();
+    if (leadership.leading) scheduler.tick();
   }, 250);
-  const prune = setInterval(() => users.prune(), 60_000);
+  // A store that cannot be reached now is pruned next time; it logged the outage itself.
+  const prune = setInterval(() => {
+    store.prune().catch((error) => {
+      if (!(error instanceof StoreUnavailableError)) logger.warn("store.prune_failed", { error });
+    });
+  }, 60_000);
 
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
@@ -236,23 +392,37 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   logger.info("stopping", {});
   clearInterval(tick);
   clearInterval(prune);
-  await Promise.all(remotes.map((r) => r.stop()));
+  const leaving = remotes;
+  remotes = [];
+  await Promise.all(leaving.map((r) => r.stop()));
+  await leadership.stop();
+  await sync?.stop();
   events.close();
   await server.shutdown();
-  users.close();
+  await store.close();
   logger.info("stopped", {});
 }
 
-/** Starts the remote content nodes, each told the bootstrap's address as its host reaches it. */
+/** A remote content node this bootstrap keeps running. */
+interface Remote {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the remote content nodes, each told the bootstrap's address as its host reaches it. With several
+ * bootstraps (`shared`) they are launched detached and adopted by the next leader (`ssh_detached.ts`).
+ */
 async function startRemotes(
   ssh: SshOptions | undefined,
   server: { url: string; hostname: string; port: number },
   logger: Logger,
   joinSecret: string,
-): Promise<RemoteNode[]> {
+  cluster: { registry: Registry; shared: boolean; bootstraps?: () => string[] },
+): Promise<Remote[]> {
   if (!ssh || ssh.targets.length === 0) return [];
   const wildcard = server.hostname === "0.0.0.0" || server.hostname === "::";
-  const nodes: RemoteNode[] = [];
+  const nodes: Remote[] = [];
   for (const text of ssh.targets) {
     const target = parseSshTarget(text);
     let bootstrap = server.url;
@@ -266,6 +436,27 @@ async function startRemotes(
         logger.warn("remote.unreachable", { host: target.host, error });
       }
     }
+    if (cluster.shared) {
+      const node = new DetachedRemoteNode({
+        target,
+        sshArgs: ssh.sshArgs,
+        remoteAudiod: ssh.remoteAudiod,
+        media: ssh.media,
+        // This bootstrap first, then the others the cluster knows.
+        bootstrap: () => [...new Set([bootstrap, ...(cluster.bootstraps?.() ?? [])])].join(","),
+        contentArgs: ssh.contentArgs ?? [],
+        joinSecret,
+        ...(ssh.remoteEnv ? { remoteEnv: ssh.remoteEnv } : {}),
+        logger,
+        alive: () =>
+          cluster.registry.list().some((m) =>
+            m.role === "content" && m.host === target.host && m.state === "up"
+          ),
+      });
+      node.start();
+      nodes.push(node);
+      continue;
+    }
     const node = new RemoteNode({
       target,
       sshArgs: ssh.sshArgs,
@@ -273,7 +464,9 @@ async function startRemotes(
       media: ssh.media,
       bootstrap,
       contentArgs: ssh.contentArgs ?? [],
-      remoteEnv: { ...ssh.remoteEnv, AUDIOD_JOIN_SECRET: joinSecret },
+      // Over the SSH session's stdin: never on a command line, where ps would show it.
+      joinSecret,
+      ...(ssh.remoteEnv ? { remoteEnv: ssh.remoteEnv } : {}),
       logger,
     });
     node.start();

@@ -1,6 +1,7 @@
 /**
- * The bootstrap's public routes, open to anyone: health, who a token belongs to, status, the catalog, the event
- * channel and the service candidates.
+ * The bootstrap's public routes: health, who a token belongs to and the service candidates are open to anyone
+ * (they carry no names); status, the catalog and the event channel need a signed-in session or, for members,
+ * the join secret (`_access.ts`), and only admins see the hosts and process ids in status.
  *
  * @module
  */
@@ -8,11 +9,11 @@
 import { bearer } from "../../daemon/http/bearer.ts";
 import { HttpError } from "../../daemon/http/http_error.ts";
 import type { Router } from "../../daemon/http/router.ts";
-import { JOIN_SECRET_HEADER, requireJoinSecret } from "../../daemon/cluster/join_secret.ts";
 import { DEFAULT_PAGE, MAX_PAGE, type TrackPage } from "../../protocol/catalog.ts";
 import { type Candidates, serviceRole } from "../../protocol/services.ts";
 import type { SessionOwner } from "../../protocol/session.ts";
-import type { Health, StatusReport } from "../../protocol/status.ts";
+import type { Health, StatusEntry, StatusReport } from "../../protocol/status.ts";
+import { viewerOf } from "./_access.ts";
 import { rankMembers } from "./balance.ts";
 import type { BootstrapDeps } from "./handler.ts";
 import { catalogTrackOf } from "./publishing.ts";
@@ -20,25 +21,33 @@ import { catalogTrackOf } from "./publishing.ts";
 /** Adds the public routes to `router`. */
 export function publicRoutes(router: Router, deps: BootstrapDeps): void {
   const { registry, catalog, users } = deps;
+  const viewer = (req: Request, url: URL, toDo: string) => viewerOf(req, deps, { toDo, host: url.host });
   router
     .get("/v1/health", () => Response.json({ ok: true, role: "bootstrap" } satisfies Health))
-    .get("/v1/session", (req) => {
+    .get("/v1/session", async (req) => {
       // Tells a client whether its saved token is still good (the TUI checks before skipping sign-in).
-      const session = users.verify(bearer(req));
+      const session = await users.verify(bearer(req));
       if (!session) {
         throw new HttpError(401, "bad_token", "Cannot accept the token: it is unknown, expired or revoked");
       }
       return Response.json({ user: session.user, expiresAt: session.expiresAt } satisfies SessionOwner);
     })
-    .get("/v1/status", () => {
+    .get("/v1/status", async (req, { url }) => {
+      const { admin } = await viewer(req, url, "show the cluster's status");
+      const entries = [
+        deps.self(),
+        ...(deps.peers?.() ?? []),
+        ...registry.list().map((m) => registry.toStatus(m)),
+      ];
       const report: StatusReport = {
-        nodes: [deps.self(), ...registry.list().map((m) => registry.toStatus(m))],
+        nodes: admin ? entries : entries.map(withoutHost),
         tracks: catalog.size,
       };
       for (const entry of report.nodes) if (entry.role === "file") entry.tracks = catalog.countFor(entry.id);
       return Response.json(report);
     })
-    .get("/v1/tracks", (_req, { url }) => {
+    .get("/v1/tracks", async (req, { url }) => {
+      await viewer(req, url, "list the catalog");
       const q = url.searchParams.get("q") ?? "";
       if (q.length > 256) {
         throw new HttpError(400, "invalid_request", "Cannot search: the query is over 256 characters");
@@ -56,7 +65,8 @@ export function publicRoutes(router: Router, deps: BootstrapDeps): void {
       };
       return Response.json(page);
     })
-    .get("/v1/tracks/:ref", (_req, { params }) => {
+    .get("/v1/tracks/:ref", async (req, { params, url }) => {
+      await viewer(req, url, "look up a track");
       const ref = params.ref!;
       if (ref.length > 1024) {
         throw new HttpError(400, "invalid_request", "Cannot look up a track: the name is too long");
@@ -79,13 +89,13 @@ export function publicRoutes(router: Router, deps: BootstrapDeps): void {
       }
       return Response.json(catalogTrackOf(registry, found.entry));
     })
-    .get("/v1/events", (req) => {
-      // Anyone may follow availability and media; the join secret adds token revocations. A wrong secret is
-      // refused rather than quietly downgraded, so a misconfigured member notices.
-      const given = req.headers.get(JOIN_SECRET_HEADER);
-      const member = given !== null && given !== "";
-      if (member) requireJoinSecret(req, deps.joinSecret);
-      return deps.events.subscribe({ member, lastEventId: req.headers.get("last-event-id") });
+    .get("/v1/events", async (req, { url }) => {
+      // Signed-in users follow availability and media; members (the join secret) also hear token revocations.
+      const who = await viewer(req, url, "follow the cluster's events");
+      return deps.events.subscribe({
+        member: who.kind === "member",
+        lastEventId: req.headers.get("last-event-id"),
+      });
     })
     .get("/v1/services/:role", (_req, { params }) => {
       const role = serviceRole(params.role, "role");
@@ -93,6 +103,12 @@ export function publicRoutes(router: Router, deps: BootstrapDeps): void {
         .map((m) => ({ id: m.id, url: m.url, host: m.host, load: m.load }));
       return Response.json({ role, candidates } satisfies Candidates);
     });
+}
+
+/** A status row without what only admins see: the host's address and the process id. */
+function withoutHost(entry: StatusEntry): StatusEntry {
+  const { host: _host, pid: _pid, ...rest } = entry;
+  return rest;
 }
 
 function intParam(url: URL, name: string, min: number, max: number, fallback: number): number {

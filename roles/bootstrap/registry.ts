@@ -2,6 +2,10 @@
  * The bootstrap's registry of nodes and role instances, each holding a lease renewed by heartbeats. Lives in
  * memory: after a restart, members re-register within a heartbeat or two.
  *
+ * Several bootstraps on one store share it: each tells the store what it changed (`onWrite`) and takes in
+ * what the others wrote ({@linkcode Registry.merge}), so a member may heartbeat to any of them. Only the
+ * leader sweeps expired leases.
+ *
  * @module
  */
 
@@ -45,23 +49,51 @@ export interface RegistryTiming {
  */
 export const DEFAULT_TIMING: RegistryTiming = { heartbeatMs: 750, leaseMs: 2300, forgetMs: 60_000 };
 
+/** A copy of `member` as written when it left: down since `now`. */
+function gone(member: Member, now: number): Member {
+  return { ...member, state: "down", downSince: now, load: { ...IDLE } };
+}
+
 /** An empty load. */
 export const IDLE: Load = { activeStreams: 0, inFlight: 0, bytesPerSecond: 0, requests: 0 };
 
 /** Told of every change of a member's state, with the reason in words. */
 export type StateListener = (member: Member, state: InstanceState, reason: string) => void;
 
+/**
+ * A change to write to the shared store: `full` (a registration or a change of state), `beat` (lease, load,
+ * tracks) or `delete` (forgotten). A member that left or was replaced is written `full` as down, so every
+ * bootstrap stops sending it work (and revocations) at once; the leader forgets it later like any down member.
+ */
+export type MemberWrite = { kind: "full" | "beat"; member: Member } | { kind: "delete"; id: string };
+
+/**
+ * Lease timing with several bootstraps: a member whose bootstrap died needs up to a heartbeat plus one call's
+ * timeout to reach another, and the store adds a little to what the leader sees, so the lease is longer.
+ */
+export const SHARED_TIMING: RegistryTiming = { heartbeatMs: 750, leaseMs: 3500, forgetMs: 60_000 };
+
 /** Nodes and instances with their leases. */
 export class Registry {
   #members = new Map<string, Member>();
   #now: () => number;
   #onChange: StateListener;
+  #onWrite: (write: MemberWrite) => void;
   readonly timing: RegistryTiming;
 
-  constructor(options: { now?: () => number; timing?: RegistryTiming; onChange?: StateListener } = {}) {
+  constructor(
+    options: {
+      now?: () => number;
+      timing?: RegistryTiming;
+      onChange?: StateListener;
+      /** Told of every change, for the shared store. */
+      onWrite?: (write: MemberWrite) => void;
+    } = {},
+  ) {
     this.#now = options.now ?? Date.now;
     this.timing = options.timing ?? DEFAULT_TIMING;
     this.#onChange = options.onChange ?? (() => {});
+    this.#onWrite = options.onWrite ?? (() => {});
   }
 
   /**
@@ -90,6 +122,8 @@ export class Registry {
       downSince: null,
     };
     this.#members.set(member.id, member);
+    if (replaced && replaced.id !== member.id) this.#onWrite({ kind: "full", member: gone(replaced, now) });
+    this.#onWrite({ kind: "full", member });
     if (replaced && replaced.id !== member.id && replaced.state !== "down") {
       this.#onChange(replaced, "down", "replaced");
     }
@@ -104,6 +138,7 @@ export class Registry {
     member.lastSeen = this.#now();
     member.load = load;
     if (tracks !== undefined) member.tracks = tracks;
+    this.#onWrite({ kind: "beat", member });
     return member;
   }
 
@@ -112,6 +147,7 @@ export class Registry {
     const member = this.#members.get(id);
     if (member && member.state === "up") {
       member.state = "draining";
+      this.#onWrite({ kind: "full", member });
       this.#onChange(member, "draining", reason);
     }
     return member;
@@ -122,6 +158,7 @@ export class Registry {
     const member = this.#members.get(id);
     if (member && member.state === "draining") {
       member.state = "up";
+      this.#onWrite({ kind: "full", member });
       this.#onChange(member, "up", reason);
     }
     return member;
@@ -131,6 +168,7 @@ export class Registry {
   remove(id: string): Member | undefined {
     const member = this.#members.get(id);
     this.#members.delete(id);
+    if (member) this.#onWrite({ kind: "full", member: gone(member, this.#now()) });
     if (member && member.state !== "down") this.#onChange(member, "down", "left");
     return member;
   }
@@ -149,12 +187,18 @@ export class Registry {
     return this.list().filter((m) => m.role === role && m.state === "up");
   }
 
-  /** Expires leases: members silent for longer than the lease go down; long-down members are forgotten. */
-  sweep(): MemberChange[] {
+  /**
+   * Expires leases: members silent for longer than the lease go down; long-down members are forgotten.
+   * `mayExpire` may spare a member whose silence is not known for sure (several bootstraps: the one it
+   * heartbeats to may not have written its heartbeats yet).
+   */
+  sweep(mayExpire: (member: Member, now: number) => boolean = () => true): MemberChange[] {
     const now = this.#now();
     const changes: MemberChange[] = [];
     for (const member of this.#members.values()) {
-      if (member.state !== "down" && now - member.lastSeen > this.timing.leaseMs) {
+      if (
+        member.state !== "down" && now - member.lastSeen > this.timing.leaseMs && mayExpire(member, now)
+      ) {
         member.state = "down";
         member.downSince = now;
         member.load = { ...IDLE };
@@ -180,11 +224,64 @@ export class Registry {
       }
     }
     for (const change of changes) {
+      this.#onWrite(
+        change.state === "down"
+          ? { kind: "full", member: change.member }
+          : { kind: "delete", id: change.member.id },
+      );
+    }
+    for (const change of changes) {
       if (change.state === "down") {
         this.#onChange(change.member, "down", reasons.get(change.member) ?? "lease expired");
       }
     }
     return changes;
+  }
+
+  /**
+   * Takes in the members another bootstrap wrote to the store, silently (the bootstrap that made a change
+   * told the cluster). Members in `pending` (changed here, not yet written) keep their local state. A member
+   * missing from the store is kept (the store may have lost it in a crash: the next heartbeat writes it again)
+   * until it has been silent for `forgetMs`. Returns the members new here.
+   */
+  merge(stored: readonly Member[], pending: ReadonlySet<string> = new Set()): Member[] {
+    const now = this.#now();
+    const seen = new Set<string>();
+    const added: Member[] = [];
+    for (const row of stored) {
+      seen.add(row.id);
+      if (pending.has(row.id)) continue;
+      const local = this.#members.get(row.id);
+      if (!local) {
+        // Registered again under a new id from the same URL: the newer registration wins.
+        const older = this.list().find((m) => m.url === row.url && m.since <= row.since);
+        if (older && !pending.has(older.id)) this.#members.delete(older.id);
+        else if (this.list().some((m) => m.url === row.url)) continue;
+        const member = { ...row, load: { ...row.load } };
+        this.#members.set(member.id, member);
+        added.push(member);
+        continue;
+      }
+      if (row.since < local.since) continue;
+      const fresher = row.lastSeen >= local.lastSeen;
+      Object.assign(local, {
+        role: row.role,
+        url: row.url,
+        host: row.host,
+        pid: row.pid,
+        node: row.node,
+        state: row.state,
+        since: row.since,
+        downSince: row.downSince,
+        lastSeen: Math.max(local.lastSeen, row.lastSeen),
+        ...(fresher ? { load: row.load, tracks: row.tracks } : {}),
+      });
+    }
+    for (const m of this.list()) {
+      if (seen.has(m.id) || pending.has(m.id)) continue;
+      if (now - m.lastSeen > this.timing.forgetMs) this.#members.delete(m.id);
+    }
+    return added;
   }
 
   /** A member as `status` shows it. */

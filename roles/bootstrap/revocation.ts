@@ -11,6 +11,7 @@ import { callJson, type PeerAccess } from "../../daemon/cluster/peer_client.ts";
 import type { Logger } from "../../daemon/runtime/log.ts";
 import { HASHES_PER_REVOCATION, type RevokedEvent } from "../../protocol/events.ts";
 import type { EventHub } from "./events.ts";
+import type { RevocationDetails } from "./handler.ts";
 import type { Registry } from "./registry.ts";
 
 /** What the fan-out reaches the cluster through. */
@@ -25,16 +26,21 @@ export interface RevocationDeps {
 }
 
 /**
- * Builds the fan-out: given the SHA-256 of revoked tokens, it publishes them and pushes them to the file
- * instances, resolving once each was told or gave up (a failed push is logged, never thrown).
+ * Builds the fan-out: given the SHA-256 of revoked tokens (and whose they were, or what they were renewed
+ * into), it publishes them and pushes them to the file instances, which cut those sessions' streams (or move
+ * them to the renewed session), resolving once each was told or gave up (a failed push is logged, never thrown).
  */
-export function createRevocation(deps: RevocationDeps): (tokenHashes: string[]) => Promise<void> {
+export function createRevocation(
+  deps: RevocationDeps,
+): (tokenHashes: string[], details?: RevocationDetails) => Promise<void> {
   const { registry, events, peer, logger } = deps;
-  return async (hashes) => {
+  return async (hashes, details = {}) => {
     const targets = registry.list().filter((m) => m.role === "file" && m.state !== "down");
     const pushes = [];
-    for (let i = 0; i < hashes.length; i += HASHES_PER_REVOCATION) {
-      const body: RevokedEvent = { tokenHashes: hashes.slice(i, i + HASHES_PER_REVOCATION) };
+    // An ended account (disabled, deleted) is told even without sessions: its streams end all the same.
+    const none = hashes.length === 0 && details.accountEnded === true && details.user !== undefined;
+    for (let i = 0; i < hashes.length || (none && i === 0); i += HASHES_PER_REVOCATION) {
+      const body: RevokedEvent = { tokenHashes: hashes.slice(i, i + HASHES_PER_REVOCATION), ...details };
       events.publish({ type: "revoked", data: body });
       for (const m of targets) {
         pushes.push(

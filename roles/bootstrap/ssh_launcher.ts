@@ -4,7 +4,9 @@
  * missing there and this audiod is a compiled binary, it is copied over first with scp.
  *
  * The remote node is started with `--exit-on-stdin-eof`, so it stops when the SSH session ends (the bootstrap
- * stopped or lost the connection) instead of lingering.
+ * stopped or lost the connection) instead of lingering. The join secret goes over the same stdin, as its first
+ * line (`--join-secret-stdin`): never on a command line or in an environment, where `ps` would show it to every
+ * user of either host.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import { compiledBinary } from "../../daemon/runtime/self_command.ts";
 import type { Logger } from "../../daemon/runtime/log.ts";
 import { sleep } from "../../daemon/cluster/membership.ts";
 import { UsageError } from "../../cli/usage_error.ts";
+import { JOIN_SECRET_ENV } from "../../daemon/cluster/join_secret.ts";
 
 /** `user@host:port`, parsed. */
 export interface SshTarget {
@@ -46,7 +49,12 @@ export interface RemoteNodeOptions {
   bootstrap: string;
   /** Extra arguments for `audiod content` (e.g. the join secret option). */
   contentArgs: string[];
-  /** Environment variables set for the remote command (e.g. AUDIOD_JOIN_SECRET); passed on its command line. */
+  /** The cluster's join secret, handed to the remote node over stdin. */
+  joinSecret?: string;
+  /**
+   * Environment variables set for the remote command; passed on its command line, so never a secret:
+   * AUDIOD_JOIN_SECRET given here goes over stdin like {@linkcode joinSecret} instead.
+   */
   remoteEnv?: Record<string, string>;
   logger: Logger;
   /** The local executable, for copying when the remote has none; null when this is not a compiled binary. */
@@ -165,7 +173,9 @@ export class RemoteNode {
       const startedAt = Date.now();
       try {
         const command = await this.#ensureRemoteCommand();
-        const env = Object.entries(this.#options.remoteEnv ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
+        const { [JOIN_SECRET_ENV]: envSecret, ...remoteEnv } = this.#options.remoteEnv ?? {};
+        const secret = this.#options.joinSecret ?? envSecret;
+        const env = Object.entries(remoteEnv).map(([k, v]) => `${k}=${shellQuote(v)}`);
         const words = [
           "content",
           "--bootstrap",
@@ -177,6 +187,7 @@ export class RemoteNode {
           "--advertise",
           this.#options.target.host,
           "--exit-on-stdin-eof",
+          ...(secret ? ["--join-secret-stdin"] : []),
           ...this.#options.contentArgs,
         ].map(shellQuote);
         // `exec env K=V cmd`: `env K=V exec cmd` would look for a program called exec.
@@ -190,6 +201,10 @@ export class RemoteNode {
           stderr: "piped",
         }).spawn();
         this.#child = child;
+        // The secret's line, and stdin stays open: its end tells the node the session is over.
+        const stdin = child.stdin.getWriter();
+        if (secret) await stdin.write(new TextEncoder().encode(secret + "\n")).catch(() => {});
+        stdin.releaseLock();
         const relay = (stream: ReadableStream<Uint8Array>) =>
           relayLines(stream, (line) => logger.info("remote", { host: this.name, line }));
         const [status] = await Promise.all([child.status, relay(child.stdout), relay(child.stderr)]);

@@ -13,17 +13,23 @@ import type { LoadMeter } from "../../daemon/cluster/load_meter.ts";
 import type { Logger } from "../../daemon/runtime/log.ts";
 import { parseRange } from "../../daemon/http/range.ts";
 import { type Handler, Router } from "../../daemon/http/router.ts";
-import { revokedEvent } from "./_session_wire.ts";
+import { revokedEvent } from "../../protocol/events.ts";
 import { readJson } from "../../daemon/http/body.ts";
 import {
   CHUNK_SIZE,
   type ChunkManifest,
   computeManifest,
   ManifestBuilder,
+  manifestFromStates,
 } from "../../media/chunk_manifest.ts";
+import { computeChainStates } from "../../media/chain_states.ts";
+import { DOUBLING_LAYOUT_NAME } from "../../protocol/manifest.ts";
 import type { MediaIndex, TrackRecord } from "../../media/media_index.ts";
 import { formatOf, type Library } from "./library.ts";
 import type { TokenCheck } from "./token_check.ts";
+import { coverOf, lyricsOf } from "./artwork.ts";
+import type { StreamSession } from "./streams.ts";
+import { ACCESS_PARAM, verifyStreamAccess } from "../../protocol/stream_access.ts";
 import { guardInternal } from "../../daemon/cluster/join_secret.ts";
 
 /** What the file handler needs. */
@@ -34,7 +40,7 @@ export interface FileDeps {
    * Who a listener's token belongs to (a {@linkcode TokenCheck}, which asks the bootstrap), and the streams
    * of each session, cut when it ends.
    */
-  tokens: Pick<TokenCheck, "session" | "openStream" | "revoked">;
+  tokens: Pick<TokenCheck, "session" | "openStream" | "revoked"> & Partial<Pick<TokenCheck, "isRevoked">>;
   meter: LoadMeter;
   logger: Logger;
   /** The join secret the internal routes (the revocation push) demand. */
@@ -58,6 +64,7 @@ export function createHandler(deps: FileDeps): Handler {
   const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
   guardInternal(router, deps.joinSecret);
   const computing = new Map<string, Promise<ChunkManifest>>();
+  const recording = new Map<string, Promise<Uint8Array>>();
 
   const track = (id: string): TrackRecord => {
     const record = /^[0-9a-f]{64}$/.test(id) ? library.get(id) : undefined;
@@ -94,13 +101,40 @@ export function createHandler(deps: FileDeps): Handler {
     return job;
   };
 
+  /**
+   * The chunk states the scan recorded for a track; for a track indexed before scans recorded them, one pass
+   * over its file records them now (one pass per track at a time).
+   */
+  const chainStates = (record: TrackRecord): Promise<Uint8Array> => {
+    const stored = index.getChainStates(record);
+    if (stored) return Promise.resolve(stored);
+    let job = recording.get(record.id);
+    if (!job) {
+      job = (async () => {
+        const { md5, size, states } = await computeChainStates(record.path);
+        if (md5 !== record.md5 || size !== record.size) {
+          throw stale(record, "its bytes no longer match the MD5 recorded at scan time");
+        }
+        index.putChainStates(record, states);
+        return states;
+      })().finally(() => recording.delete(record.id));
+      recording.set(record.id, job);
+    }
+    return job;
+  };
+
   router
     .get("/v1/health", () => Response.json({ ok: true, role: "file", tracks: library.size }))
     .get("/v1/tracks/:id/manifest", async (req, { params, url }) => {
       await tokens.session(bearer(req));
       const record = track(params.id!);
       const head = headParam(url);
+      const layout = url.searchParams.get("layout");
       try {
+        // A client that knows the doubling layout (small chunks first) gets the manifest the scan recorded.
+        if (layout === DOUBLING_LAYOUT_NAME) {
+          return Response.json({ id: record.id, ...manifestFromStates(record, await chainStates(record)) });
+        }
         const cached = index.getManifest(record.path, record.size, record.mtimeMs, CHUNK_SIZE);
         if (cached) return Response.json({ id: record.id, ...cached });
         if (head !== null && head < Math.ceil(record.size / CHUNK_SIZE)) {
@@ -124,8 +158,12 @@ export function createHandler(deps: FileDeps): Handler {
         throw stale(record, "its file cannot be read");
       }
     })
-    .get("/v1/tracks/:id", async (req, { params }) => {
-      const session = await tokens.session(bearer(req));
+    .get("/v1/tracks/:id", async (req, { params, url }) => {
+      // A token, or a stream access the OpenSubsonic API handed out for this one track.
+      const access = url.searchParams.get(ACCESS_PARAM);
+      const session = access === null
+        ? await tokens.session(bearer(req))
+        : accessSession(access, params.id!, deps.joinSecret, tokens);
       const record = track(params.id!);
       const range = parseRange(req.headers.get("range"), record.size);
       const common: Record<string, string> = {
@@ -179,8 +217,42 @@ export function createHandler(deps: FileDeps): Handler {
     .post("/v1/internal/revoked", async (req) => {
       tokens.revoked(await readJson(req, revokedEvent));
       return new Response(null, { status: 204 });
+    })
+    // The bootstrap's OpenSubsonic API asks these (the join secret demanded); images are served as they are.
+    .get("/v1/internal/covers/:id", async (_req, { params }) => {
+      const cover = await coverOf(track(params.id!).path);
+      if (!cover) throw new HttpError(404, "no_cover", "Cannot find cover art for this track");
+      return new Response(cover.bytes as Uint8Array<ArrayBuffer>, {
+        headers: { "content-type": cover.type, "content-length": String(cover.bytes.length) },
+      });
+    })
+    .get("/v1/internal/lyrics/:id", async (_req, { params }) => {
+      const lyrics = await lyricsOf(track(params.id!).path);
+      if (!lyrics) throw new HttpError(404, "no_lyrics", "Cannot find lyrics for this track");
+      return Response.json(lyrics);
     });
   return router.handle;
+}
+
+/** The session a stream access stands for (its grant), or a 401/403. */
+function accessSession(
+  text: string,
+  id: string,
+  joinSecret: string,
+  tokens: Partial<Pick<TokenCheck, "isRevoked">>,
+): StreamSession {
+  const access = verifyStreamAccess(text, joinSecret);
+  if (!access || tokens.isRevoked?.(access.grant)) {
+    throw new HttpError(
+      401,
+      "bad_access",
+      "Cannot open the track: the access is invalid, expired or revoked (ask the API for the stream again)",
+    );
+  }
+  if (access.track !== id) {
+    throw new HttpError(403, "wrong_track", "Cannot open the track: the access opens another track");
+  }
+  return { tokenHash: access.grant, user: access.user, expiresAt: access.expiresAt };
 }
 
 /** `?head=N` of a manifest request (1 to 64), or null without it. */

@@ -10,7 +10,13 @@ import { LoadMeter } from "../../daemon/cluster/load_meter.ts";
 import { JOIN_SECRET_HEADER } from "../../daemon/cluster/join_secret.ts";
 import { HttpError } from "../../daemon/http/http_error.ts";
 import { createLogger } from "../../daemon/runtime/log.ts";
-import { CHUNK_SIZE } from "../../media/chunk_manifest.ts";
+import {
+  CHUNK_SIZE,
+  chunkBounds,
+  isChunkManifest,
+  manifestChunks,
+  verifyChunks,
+} from "../../media/chunk_manifest.ts";
 import { MediaIndex, type TrackRecord } from "../../media/media_index.ts";
 import { scanMedia } from "../../media/scan.ts";
 import { synthesizeWav } from "../../media/wav.ts";
@@ -289,4 +295,33 @@ Deno.test("file handler takes revocations only from callers with the join secret
     });
   }
   assert.deepEqual(file.revoked, [hash]);
+});
+
+Deno.test("file handler answers ?layout=doubling at once from the states the scan recorded", async () => {
+  await using file = await fileHandler();
+  const { long } = file;
+  const bytes = await Deno.readFile(long.path);
+  // The answer comes from the index: it is right with the file moved away now (no pass over it).
+  await Deno.rename(long.path, `${long.path}.away`);
+  try {
+    const res = await file.handler(get(`/v1/tracks/${long.id}/manifest?layout=doubling&head=4`));
+    assert.equal(res.status, 200);
+    const answer = await res.json();
+    assert.equal(answer.partial, undefined);
+    assert.equal(answer.firstChunkSize, 16 * 1024);
+    assert.equal(answer.chunks, undefined);
+    const { id: _id, ...manifest } = answer;
+    assert.ok(isChunkManifest(manifest));
+    const count = manifestChunks(manifest);
+    assert.ok(count > 2, "small chunks first: more chunks than 1 MiB ones");
+    const chunks = Array.from({ length: count }, (_, i) => {
+      const { start, end } = chunkBounds(manifest, i);
+      return bytes.subarray(start, end);
+    });
+    assert.equal(chunks[0]!.length, 16 * 1024);
+    assert.equal(verifyChunks(manifest, 0, chunks), count);
+    assert.equal(file.index.getManifest(long.path, long.size, long.mtimeMs, CHUNK_SIZE), undefined);
+  } finally {
+    await Deno.rename(`${long.path}.away`, long.path);
+  }
 });

@@ -6,11 +6,17 @@
 
 import { extname } from "node:path";
 import type { TrackRecord } from "../../media/media_index.ts";
-import type { AnnouncedTrack } from "../../protocol/catalog.ts";
+import type { AnnouncedTrack, TrackDetails } from "../../protocol/catalog.ts";
 
 /** The file's extension without the dot, lowercase. */
 export function formatOf(path: string): string {
   return extname(path).slice(1).toLowerCase();
+}
+
+/** The details announced for a record: its tags' details and, as the time it was added, the file's mtime. */
+function detailsOf(record: TrackRecord): TrackDetails {
+  const addedAt = Math.round(record.mtimeMs);
+  return { ...record.details, ...(Number.isSafeInteger(addedAt) && addedAt >= 0 ? { addedAt } : {}) };
 }
 
 /** A track as announced to the bootstrap (no path: the catalog never learns where files live). */
@@ -25,7 +31,22 @@ export function toAnnounced(record: TrackRecord): AnnouncedTrack {
     trackNo: record.trackNo,
     duration: record.duration,
     format: formatOf(record.path),
+    details: detailsOf(record),
   };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b ||
+    (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]));
+}
+
+/** Whether two records' details differ (field by field: the genres are compared by value). */
+function detailsChanged(a: TrackDetails | undefined, b: TrackDetails | undefined): boolean {
+  if (a === b) return false;
+  if (a === undefined || b === undefined) return true;
+  const keys = Object.keys(a) as (keyof TrackDetails)[];
+  if (keys.length !== Object.keys(b).length) return true;
+  return keys.some((key) => !sameValue(a[key], b[key]));
 }
 
 /** Tracks by id. When two files hold the same bytes, the first path (in scan order) serves them. */
@@ -51,7 +72,10 @@ export class Library {
     const added: TrackRecord[] = [];
     for (const [id, r] of next) {
       const old = this.#byId.get(id);
-      if (!old || old.title !== r.title || old.artist !== r.artist || old.album !== r.album) added.push(r);
+      if (
+        !old || old.title !== r.title || old.artist !== r.artist || old.album !== r.album ||
+        old.trackNo !== r.trackNo || old.mtimeMs !== r.mtimeMs || detailsChanged(old.details, r.details)
+      ) added.push(r);
     }
     const removed = [...this.#byId.keys()].filter((id) => !next.has(id));
     this.#byId = next;

@@ -9,7 +9,8 @@
 
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
-import { callJson, peerAccess } from "../../daemon/cluster/peer_client.ts";
+import { peerAccess } from "../../daemon/cluster/peer_client.ts";
+import { callBootstrap } from "../../daemon/cluster/bootstrap_set.ts";
 import { trimHeapWhile } from "../../daemon/http1/heap_trim.ts";
 import { LoadMeter } from "../../daemon/cluster/load_meter.ts";
 import { Metrics } from "../../daemon/http/metrics.ts";
@@ -128,7 +129,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
   const announceAll = async (id: string) => {
     const tracks = library.all().map(toAnnounced);
     for (let i = 0; i === 0 || i < tracks.length; i += BATCH) {
-      await callJson(options.bootstrap, "POST", "/v1/internal/announce", {
+      await callBootstrap(options.bootstrap, "POST", "/v1/internal/announce", {
         ...peer,
         body: { instance: id, replace: i === 0, tracks: tracks.slice(i, i + BATCH) },
       });
@@ -140,7 +141,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     if (!instanceId || (changed.added.length === 0 && changed.removed.length === 0)) return;
     const tracks = changed.added.map(toAnnounced);
     for (let i = 0; i === 0 || i < tracks.length; i += BATCH) {
-      await callJson(options.bootstrap, "POST", "/v1/internal/announce", {
+      await callBootstrap(options.bootstrap, "POST", "/v1/internal/announce", {
         ...peer,
         body: {
           instance: instanceId,

@@ -13,11 +13,12 @@
  */
 
 import { createHash } from "node:crypto";
-import { callJson, type PeerAccess, UnreachableError } from "../../daemon/cluster/peer_client.ts";
+import { type PeerAccess, UnreachableError } from "../../daemon/cluster/peer_client.ts";
+import { callBootstrap } from "../../daemon/cluster/bootstrap_set.ts";
 import { HttpError } from "../../daemon/http/http_error.ts";
 import { sleep } from "../../daemon/cluster/membership.ts";
-import { sessionOwner } from "../../protocol/session.ts";
-import { type RevokedEvent, sessionsTouched } from "./_session_wire.ts";
+import type { RevokedEvent } from "../../protocol/events.ts";
+import { type SessionOwner, sessionOwner, sessionsTouched } from "../../protocol/session.ts";
 import { type OpenStream, type StreamRegistry, type StreamSession } from "./streams.ts";
 
 interface Confirmed {
@@ -57,6 +58,11 @@ export class TokenCheck {
   #recheckMs = 1000;
   /** Wakes {@linkcode TokenCheck.watch} for a re-check now. */
   #wake = new AbortController();
+  /**
+   * Verifications in flight, by token hash: requests of the same token that arrive meanwhile (a burst of
+   * listeners, a player's parallel range requests) wait for the one answer instead of asking again each.
+   */
+  #verifying = new Map<string, Promise<SessionOwner>>();
 
   constructor(options: TokenCheckOptions) {
     this.#options = options;
@@ -78,12 +84,21 @@ export class TokenCheck {
       return { tokenHash: hash, user: cached.user, expiresAt: cached.expiresAt };
     }
     try {
-      const answer = await callJson(
-        this.#options.bootstrap,
-        "POST",
-        "/v1/internal/sessions/verify",
-        { ...this.#options.peer, body: { token }, answer: sessionOwner, timeoutMs: 3000 },
-      );
+      let verifying = this.#verifying.get(hash);
+      if (!verifying) {
+        verifying = callBootstrap(
+          this.#options.bootstrap,
+          "POST",
+          "/v1/internal/sessions/verify",
+          { ...this.#options.peer, body: { token }, answer: sessionOwner, timeoutMs: 3000 },
+        );
+        const mine = verifying;
+        this.#verifying.set(hash, mine);
+        mine.finally(() => {
+          if (this.#verifying.get(hash) === mine) this.#verifying.delete(hash);
+        }).catch(() => {});
+      }
+      const answer = await verifying;
       if (this.#revoked.has(hash)) throw refused();
       if (this.#cache.size > 10_000) this.#cache.clear();
       this.#cache.set(hash, { user: answer.user, expiresAt: answer.expiresAt, checkedAt: now });
@@ -142,6 +157,11 @@ export class TokenCheck {
     }
   }
 
+  /** Whether the bootstrap revoked this token's (or stream grant's) hash lately. */
+  isRevoked(tokenHash: string): boolean {
+    return this.#revoked.has(tokenHash);
+  }
+
   /** Re-checks the open streams' sessions at once (say, after missing events), not at the next period. */
   recheckSoon(): void {
     this.#wake.abort();
@@ -175,7 +195,7 @@ export class TokenCheck {
       const batch = hashes.slice(i, i + TOUCH_BATCH);
       let answer;
       try {
-        answer = await callJson(this.#options.bootstrap, "POST", "/v1/internal/sessions/touch", {
+        answer = await callBootstrap(this.#options.bootstrap, "POST", "/v1/internal/sessions/touch", {
           ...this.#options.peer,
           body: { tokenHashes: batch },
           answer: sessionsTouched,

@@ -8,7 +8,7 @@ import { Box, Text } from "ink";
 import type { ReactNode } from "react";
 import { useTui } from "../context.tsx";
 import { formatBytes, formatDuration, GAP, percent, progressBar } from "../format.ts";
-import type { PlaybackState, PlaybackStatus } from "../state/playback.ts";
+import { linkSlower, type PlaybackState, type PlaybackStatus } from "../state/playback.ts";
 
 /** Lines the bar takes, its top rule included. */
 export const NOW_PLAYING_HEIGHT = 4;
@@ -58,6 +58,19 @@ function StatusLine(props: { playback: PlaybackState }): ReactNode {
   if (playback.status === "loading") {
     return <Text dimColor>Starting: fetching and verifying the first chunk…</Text>;
   }
+  const { buffer } = playback;
+  if (buffer !== null && (buffer.buffering || linkSlower(buffer))) {
+    const rates = buffer.linkRate !== null && buffer.trackRate !== null
+      ? ` (link ${kbits(buffer.linkRate)}, track ${kbits(buffer.trackRate)})`
+      : "";
+    const slower = linkSlower(buffer) ? "link slower than the track" : "waiting for the link";
+    return (
+      <Text color="yellow" wrap="truncate-end">
+        {buffer.buffering ? `⏳ Buffering: ${slower}` : "⚠ Link slower than the track"}
+        {rates} · {Math.floor(buffer.aheadSeconds)} s ahead
+      </Text>
+    );
+  }
   if (playback.player === null) return <Text></Text>;
   return (
     <Text dimColor wrap="truncate-end">
@@ -67,6 +80,11 @@ function StatusLine(props: { playback: PlaybackState }): ReactNode {
       {playback.status === "stopped" ? " · stopped" : ""}
     </Text>
   );
+}
+
+/** A rate in bytes per second as kbit/s. */
+function kbits(bytesPerSecond: number): string {
+  return `${Math.round((bytesPerSecond * 8) / 1000)} kbit/s`;
 }
 
 export function NowPlayingBar(props: { width: number }): ReactNode {

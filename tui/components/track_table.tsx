@@ -50,6 +50,8 @@ export interface TrackRowProps {
   selected: boolean;
   /** Marks the track playing now. */
   playing: boolean;
+  /** Marks a starred track (★ beside the cursor's mark). */
+  starred?: boolean;
 }
 
 export function TrackRow(props: TrackRowProps): ReactNode {
@@ -64,6 +66,7 @@ export function TrackRow(props: TrackRowProps): ReactNode {
     <Box>
       <Box width={w.marker}>
         <Text color="green">{props.playing ? "▶" : props.selected ? "›" : " "}</Text>
+        {props.starred ? <Text color="yellow">★</Text> : null}
       </Box>
       {cell(track.title || "(untitled)", w.title)}
       {cell(track.artist, w.artist)}

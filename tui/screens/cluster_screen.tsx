@@ -49,7 +49,7 @@ function cells(entry: StatusEntry, depth: number, short: Map<string, string>): R
   return {
     ID: `${depth > 0 ? "└ " : ""}${short.get(entry.id) ?? entry.id}`,
     ROLE: entry.role,
-    HOST: entry.host,
+    HOST: entry.host ?? "", // admins only
     STATE: entry.state,
     STREAMS: String(entry.load.activeStreams),
     REQS: String(entry.load.inFlight),

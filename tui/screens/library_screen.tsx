@@ -12,13 +12,14 @@ import { TrackHeader, TrackRow } from "../components/track_table.tsx";
 import { useTui } from "../context.tsx";
 import { typedText } from "../keys.ts";
 import { listMove } from "../state/_list.ts";
-import { type LibraryState, selectedTrack } from "../state/library.ts";
+import { type LibraryState, rowCount, rowTrack, searchPending, selectedTrack } from "../state/library.ts";
 import { isActive } from "../state/playback.ts";
 import { useKeys } from "../use_keys.ts";
 import { GAP } from "../format.ts";
 
 function StatusLine(props: { library: LibraryState }): ReactNode {
   const lib = props.library;
+  if (lib.remote !== null) return <RemoteStatusLine library={lib} />;
   const total = lib.tracks.length;
   if (lib.searching) {
     return (
@@ -36,7 +37,34 @@ function StatusLine(props: { library: LibraryState }): ReactNode {
   return (
     <Text wrap="truncate-end">
       <Text bold>{count}</Text>
-      <Text dimColor>{GAP}sorted by {lib.sort} · / search · o sort · i details · a queue · ? help</Text>
+      <Text dimColor>
+        {GAP}sorted by {lib.sort} · / search · o sort · i details · a queue · * star · ? help
+      </Text>
+    </Text>
+  );
+}
+
+/** A large library's status: the rows are the server's, searched there. */
+function RemoteStatusLine(props: { library: LibraryState }): ReactNode {
+  const lib = props.library;
+  const count = rowCount(lib).toLocaleString("en-US");
+  const shown = lib.remote?.query ?? "";
+  const pending = searchPending(lib);
+  if (lib.searching) {
+    return (
+      <Text>
+        <Text color="cyan">/</Text>
+        {lib.query}
+        <Text inverse></Text>
+        <Text dimColor>{GAP}{pending ? "searching…" : `${count} match`} · Enter keeps · Esc clears</Text>
+      </Text>
+    );
+  }
+  const what = shown === "" ? `${count} tracks` : `${count} tracks match “${shown}” (Esc clears)`;
+  return (
+    <Text wrap="truncate-end">
+      <Text bold>{pending ? "searching…" : what}</Text>
+      <Text dimColor>{GAP}in the server's order · / search · i details · a queue · * star · ? help</Text>
     </Text>
   );
 }
@@ -44,7 +72,8 @@ function StatusLine(props: { library: LibraryState }): ReactNode {
 function Body(props: { height: number; width: number; listHeight: number }): ReactNode {
   const { state } = useTui();
   const lib = state.library;
-  if (lib.status === "error" && lib.tracks.length === 0) {
+  const held = lib.remote !== null || lib.tracks.length > 0;
+  if (lib.status === "error" && !held) {
     return (
       <Box flexDirection="column" height={props.height}>
         <Text color="red">{lib.error}</Text>
@@ -52,7 +81,7 @@ function Body(props: { height: number; width: number; listHeight: number }): Rea
       </Box>
     );
   }
-  if (lib.status !== "ready" && lib.tracks.length === 0) {
+  if (lib.status !== "ready" && !held) {
     return (
       <Box height={props.height}>
         <Text color="yellow">
@@ -65,14 +94,14 @@ function Body(props: { height: number; width: number; listHeight: number }): Rea
       </Box>
     );
   }
-  if (lib.tracks.length === 0) {
+  if (lib.remote === null && lib.tracks.length === 0) {
     return (
       <Box height={props.height}>
         <Text dimColor>The catalog is empty: no file instance has announced a track yet (r reloads)</Text>
       </Box>
     );
   }
-  if (lib.visible.length === 0) {
+  if (rowCount(lib) === 0) {
     return (
       <Box height={props.height}>
         <Text dimColor>No track matches “{lib.query.trim()}”</Text>
@@ -80,13 +109,20 @@ function Body(props: { height: number; width: number; listHeight: number }): Rea
     );
   }
   const playing = isActive(state.playback) ? state.playback.track?.id : undefined;
-  const rows = lib.visible.slice(lib.scroll, lib.scroll + props.listHeight);
+  const shown = Math.max(0, Math.min(props.listHeight, rowCount(lib) - lib.scroll));
   return (
     <Box flexDirection="column" height={props.height} overflow="hidden">
       <TrackHeader width={props.width} sortedBy={lib.sort} />
-      {Array.from(rows, (index, i) => {
-        const track = lib.tracks[index];
-        if (track === undefined) return null;
+      {Array.from({ length: shown }, (_, i) => {
+        const track = rowTrack(lib, lib.scroll + i);
+        if (track === null) {
+          // A large library's row whose page is on its way.
+          return (
+            <Text key={`row-${lib.scroll + i}`} dimColor inverse={lib.scroll + i === lib.cursor}>
+              {"  …"}
+            </Text>
+          );
+        }
         return (
           <TrackRow
             key={track.id}
@@ -94,6 +130,7 @@ function Body(props: { height: number; width: number; listHeight: number }): Rea
             width={props.width}
             selected={lib.scroll + i === lib.cursor}
             playing={track.id === playing}
+            starred={state.stars.ids.has(track.id)}
           />
         );
       })}
@@ -131,9 +168,19 @@ export function LibraryScreen(props: { height: number; width: number }): ReactNo
       case "search":
         return dispatch({ type: "library/searchStart" });
       case "sort":
+        if (current.library.remote !== null) {
+          return dispatch({
+            type: "app/notice",
+            text: "A large library is listed in the server's order (artist, album, track); search narrows it",
+            tone: "info",
+          });
+        }
         return dispatch({ type: "library/sort" });
       case "details":
         return dispatch({ type: "library/toggleDetails" });
+      case "star":
+        if (track !== null) void controller.toggleStar(track);
+        return;
       case "clearFilter":
         return dispatch({ type: "library/searchClear" });
       case "reload":

@@ -57,6 +57,7 @@ export function QueueScreen(props: { height: number; width: number }): ReactNode
           width={props.width}
           selected={queue.scroll + i === queue.cursor}
           playing={playing && queue.scroll + i === queue.current}
+          starred={state.stars.ids.has(entry.track.id)}
         />
       ))}
     </Box>

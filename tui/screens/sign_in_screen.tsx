@@ -13,7 +13,12 @@ import { signInFields } from "../state/forms.ts";
 import { useKeys } from "../use_keys.ts";
 import { GAP } from "../format.ts";
 
-const LABELS = { user: "User:     ", password: "Password: ", confirm: "Again:    " } as const;
+const LABELS = {
+  user: "User:     ",
+  password: "Password: ",
+  confirm: "Again:    ",
+  invite: "Invite:   ",
+} as const;
 
 export function SignInScreen(): ReactNode {
   const { state, dispatch, controller } = useTui();
@@ -61,11 +66,14 @@ export function SignInScreen(): ReactNode {
             key={field}
             label={LABELS[field]}
             value={form[field]}
-            secret={field !== "user"}
+            secret={field === "password" || field === "confirm"}
             focused={form.field === field && !form.busy}
           />
         ))}
       </Box>
+      {form.mode === "register"
+        ? <Text dimColor>The invite code is only needed where the server asks for one (audiod invite)</Text>
+        : null}
       <Box marginTop={1}>
         {form.busy
           ? <Text color="yellow">{form.mode === "login" ? "Signing in…" : "Creating the account…"}</Text>

@@ -23,6 +23,7 @@ import {
 import { INITIAL_LIBRARY, type LibraryAction, libraryReducer, type LibraryState } from "./library.ts";
 import { INITIAL_PLAYBACK, type PlaybackAction, playbackReducer, type PlaybackState } from "./playback.ts";
 import { currentTrack, INITIAL_QUEUE, type QueueAction, queueReducer, type QueueState } from "./queue.ts";
+import { INITIAL_STARS, type StarsAction, starsReducer, type StarsState } from "./stars.ts";
 
 /** The screens, in the order Tab cycles through the main ones. */
 export type Screen = "connect" | "signIn" | "library" | "queue" | "cluster";
@@ -49,6 +50,8 @@ export interface AppState {
   connect: ConnectState;
   signIn: SignInState;
   library: LibraryState;
+  /** The user's starred tracks. */
+  stars: StarsState;
   queue: QueueState;
   playback: PlaybackState;
   cluster: ClusterState;
@@ -59,6 +62,7 @@ export type AppAction =
   | ConnectAction
   | SignInAction
   | LibraryAction
+  | StarsAction
   | QueueAction
   | PlaybackAction
   | ClusterAction
@@ -108,6 +112,7 @@ export function initialState(options: StartOptions = { now: 0 }): AppState {
     },
     signIn: { ...INITIAL_SIGN_IN, user },
     library: INITIAL_LIBRARY,
+    stars: INITIAL_STARS,
     queue: INITIAL_QUEUE,
     playback: INITIAL_PLAYBACK,
     cluster: INITIAL_CLUSTER,
@@ -160,6 +165,8 @@ function signedIn(state: AppState, session: Session): AppState {
       busy: false,
     },
     library: libraryReducer(state.library, { type: "library/loading" }),
+    // Another user may sign in: their stars come with the library.
+    stars: session.user === state.session?.user ? state.stars : INITIAL_STARS,
   };
 }
 
@@ -287,6 +294,9 @@ function reduceSlices(state: AppState, action: AppAction): AppState {
   }
   if (action.type.startsWith("library/")) {
     return { ...state, library: libraryReducer(state.library, action as LibraryAction) };
+  }
+  if (action.type.startsWith("stars/")) {
+    return { ...state, stars: starsReducer(state.stars, action as StarsAction) };
   }
   if (action.type.startsWith("queue/")) {
     return { ...state, queue: queueReducer(state.queue, action as QueueAction) };

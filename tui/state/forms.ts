@@ -61,7 +61,7 @@ export function connectReducer(state: ConnectState, action: ConnectAction): Conn
 }
 
 export type SignInMode = "login" | "register";
-export type SignInField = "user" | "password" | "confirm";
+export type SignInField = "user" | "password" | "confirm" | "invite";
 
 /** The sign-in screen. */
 export interface SignInState {
@@ -71,6 +71,8 @@ export interface SignInState {
   user: string;
   password: string;
   confirm: string;
+  /** An invite code, for a server with `--registration invite` (optional otherwise). */
+  invite: string;
   busy: boolean;
   error: string | null;
   /** Why the user is here, e.g. "Your session expired: sign in again". */
@@ -92,6 +94,7 @@ export const INITIAL_SIGN_IN: SignInState = {
   user: "",
   password: "",
   confirm: "",
+  invite: "",
   busy: false,
   error: null,
   message: null,
@@ -99,7 +102,7 @@ export const INITIAL_SIGN_IN: SignInState = {
 
 /** The fields the form shows in a mode. */
 export function signInFields(mode: SignInMode): SignInField[] {
-  return mode === "login" ? ["user", "password"] : ["user", "password", "confirm"];
+  return mode === "login" ? ["user", "password"] : ["user", "password", "confirm", "invite"];
 }
 
 /** What keeps the form from being sent, or null when it can be. */

@@ -7,6 +7,7 @@ import {
   INITIAL_SIGN_IN,
   rememberServer,
   type SignInAction,
+  signInFields,
   signInProblem,
   signInReducer,
   type SignInState,
@@ -88,4 +89,13 @@ Deno.test("a failed sign-in keeps what was typed and shows the server's message"
   assert.equal(state.busy, false);
   assert.equal(state.error, "Too many attempts: try again in 30 s");
   assert.equal(state.password, "nope");
+});
+
+Deno.test("the register form ends with an optional invite field, shown as typed, not needed to send", () => {
+  assert.deepEqual(signInFields("register"), ["user", "password", "confirm", "invite"]);
+  assert.deepEqual(signInFields("login"), ["user", "password"]);
+  let state: SignInState = { ...INITIAL_SIGN_IN, mode: "register", field: "confirm" };
+  state = signIn(state, { type: "signIn/field", by: 1 }, { type: "signIn/type", text: "code-123" });
+  assert.deepEqual([state.field, state.invite, state.confirm], ["invite", "code-123", ""]);
+  assert.equal(signInProblem({ ...state, user: "a", password: "p", confirm: "p", invite: "" }), null);
 });

@@ -6,6 +6,12 @@ import {
   type LibraryAction,
   libraryReducer,
   type LibraryState,
+  MAX_PAGES,
+  PAGE_SIZE,
+  pagesToFetch,
+  rowCount,
+  rowTrack,
+  searchPending,
   selectedTrack,
 } from "./library.ts";
 
@@ -190,4 +196,111 @@ Deno.test("library/progress counts pages while loading, and is cleared once load
   const loaded = reduce(loading, { type: "library/loaded", tracks: SMALL });
   assert.equal(loaded.progress, null);
   assert.equal(reduce(loaded, { type: "library/progress", loaded: 1, total: 2 }).progress, null);
+});
+
+// A library too large to hold: pages of the server's list, fetched as they come into view.
+
+const page = (n: number, count = PAGE_SIZE) =>
+  Array.from(
+    { length: count },
+    (_, i) => makeTrack(n * PAGE_SIZE + i, { title: `Row ${n * PAGE_SIZE + i}` }),
+  );
+
+function open(total: number, height = 20): LibraryState {
+  return reduce(INITIAL_LIBRARY, { type: "library/resize", height }, {
+    type: "library/opened",
+    total,
+    tracks: page(0),
+  });
+}
+
+Deno.test("library/opened shows the first page of a large library and counts every row", () => {
+  const state = open(1_000_000);
+  assert.equal(state.status, "ready");
+  assert.equal(rowCount(state), 1_000_000);
+  assert.equal(selectedTrack(state)?.title, "Row 0");
+  assert.equal(rowTrack(state, PAGE_SIZE), null, "the second page is not here yet");
+  assert.deepEqual(pagesToFetch(state), [1], "the page after the screen is read ahead");
+});
+
+Deno.test("moving through a large library asks for the pages that come into view, once each", () => {
+  let state = reduce(open(1_000_000), {
+    type: "library/move",
+    move: { type: "to", row: 5 * PAGE_SIZE + 100 },
+  });
+  assert.equal(selectedTrack(state), null, "its page is not here yet");
+  assert.deepEqual(pagesToFetch(state), [5, 6, 4]);
+  state = reduce(state, { type: "library/pagesRequested", query: "", pages: [5, 6, 4] });
+  assert.deepEqual(pagesToFetch(state), [], "asked for already");
+  state = reduce(state, { type: "library/page", query: "", page: 5, total: 1_000_000, tracks: page(5) });
+  assert.equal(selectedTrack(state)?.title, `Row ${5 * PAGE_SIZE + 100}`);
+  // A page that failed may be asked for again.
+  state = reduce(state, { type: "library/pageFailed", query: "", page: 6 });
+  assert.deepEqual(pagesToFetch(state), [6]);
+  // The bottom of a million rows is one move away.
+  state = reduce(state, { type: "library/move", move: { type: "bottom" } });
+  assert.equal(state.cursor, 999_999);
+  assert.deepEqual(pagesToFetch(state), [4999, 4998]);
+});
+
+Deno.test("a large library holds at most MAX_PAGES pages, dropping those farthest from the screen", () => {
+  let state = open(1_000_000);
+  for (let n = 1; n <= MAX_PAGES + 10; n++) {
+    state = reduce(
+      state,
+      { type: "library/move", move: { type: "to", row: n * PAGE_SIZE } },
+      { type: "library/pagesRequested", query: "", pages: [n] },
+      { type: "library/page", query: "", page: n, total: 1_000_000, tracks: page(n) },
+    );
+  }
+  assert.equal(state.remote?.pages.size, MAX_PAGES);
+  assert.ok(!state.remote?.pages.has(0), "the first page, far behind, was dropped");
+  assert.ok(state.remote?.pages.has(MAX_PAGES + 10), "the page on screen is held");
+});
+
+Deno.test("searching a large library asks the server; stale answers are dropped", () => {
+  let state = reduce(open(1_000_000), { type: "library/searchStart" }, {
+    type: "library/searchType",
+    text: "Ab",
+  });
+  assert.equal(state.applied, "ab");
+  assert.ok(searchPending(state));
+  assert.deepEqual(pagesToFetch(state), [], "no page of the old list while the search waits");
+  assert.equal(selectedTrack(state)?.title, "Row 0", "the rows stay until the answer");
+  state = reduce(state, { type: "library/searchType", text: "c" });
+  // The answer to "ab" comes after "abc" was typed: dropped.
+  const stale = reduce(state, { type: "library/page", query: "ab", page: 0, total: 7, tracks: page(0, 7) });
+  assert.equal(stale, state);
+  const found = [makeTrack(1, { title: "ABC song" }), makeTrack(2, { title: "abc again" })];
+  state = reduce(state, { type: "library/page", query: "abc", page: 0, total: 2, tracks: found });
+  assert.ok(!searchPending(state));
+  assert.equal(rowCount(state), 2);
+  assert.equal(selectedTrack(state)?.title, "ABC song");
+  // A page of the list before the search, arriving late, is dropped too.
+  assert.equal(
+    reduce(state, { type: "library/page", query: "", page: 3, total: 1_000_000, tracks: page(3) }),
+    state,
+  );
+  // Esc: the whole list again, once the server answered.
+  state = reduce(state, { type: "library/searchClear" });
+  assert.equal(state.searching, false);
+  assert.ok(searchPending(state));
+  state = reduce(state, { type: "library/page", query: "", page: 0, total: 1_000_000, tracks: page(0) });
+  assert.equal(rowCount(state), 1_000_000);
+});
+
+Deno.test("a large library keeps the server's order: sorting does nothing", () => {
+  const state = open(5000);
+  assert.equal(state.sort, "artist");
+  assert.equal(reduce(state, { type: "library/sort" }), state);
+});
+
+Deno.test("library/loaded after a large library replaces it with the whole list", () => {
+  const state = reduce(open(1_000_000), { type: "library/loading" }, {
+    type: "library/loaded",
+    tracks: SMALL,
+  });
+  assert.equal(state.remote, null);
+  assert.equal(rowCount(state), 4);
+  assert.deepEqual(titles(state), ["Éclair", "Zebra", "mango", "apple"], "in the order it was shown: artist");
 });

@@ -22,6 +22,22 @@ export type Verification =
   | { state: "verified"; md5: string }
   | { state: "failed"; reason: string };
 
+/** The buffer ahead of the position while the download runs (the engine's `buffer` events). */
+export interface BufferState {
+  /** Playback waits for more verified audio. */
+  buffering: boolean;
+  aheadSeconds: number;
+  /** Bytes per second, null while unknown. */
+  linkRate: number | null;
+  trackRate: number | null;
+}
+
+/** Whether the link delivers slower than the track plays. */
+export function linkSlower(buffer: BufferState | null): boolean {
+  return buffer !== null && buffer.linkRate !== null && buffer.trackRate !== null &&
+    buffer.linkRate < buffer.trackRate;
+}
+
 export interface PlaybackState {
   seq: number;
   status: PlaybackStatus;
@@ -33,6 +49,8 @@ export interface PlaybackState {
   verifiedBytes: number;
   size: number;
   verification: Verification;
+  /** The buffer while the download runs; null before the first report and once everything arrived. */
+  buffer: BufferState | null;
   /** Latest warnings, oldest first. */
   warnings: readonly string[];
   error: string | null;
@@ -63,6 +81,7 @@ export const INITIAL_PLAYBACK: PlaybackState = {
   verifiedBytes: 0,
   size: 0,
   verification: { state: "pending" },
+  buffer: null,
   warnings: [],
   error: null,
   volume: 100,
@@ -86,6 +105,10 @@ function onEvent(state: PlaybackState, event: PlaybackEvent): PlaybackState {
       return { ...state, status: "playing", player: event.player, note: event.note };
     case "progress":
       return { ...state, verifiedBytes: event.verifiedBytes, size: event.size };
+    case "buffer": {
+      const { buffering, aheadSeconds, linkRate, trackRate } = event;
+      return { ...state, buffer: { buffering, aheadSeconds, linkRate, trackRate } };
+    }
     case "position": {
       const status = state.status === "playing" || state.status === "paused" || state.status === "loading"
         ? (event.paused ? "paused" : "playing")
@@ -98,7 +121,7 @@ function onEvent(state: PlaybackState, event: PlaybackEvent): PlaybackState {
       const verification: Verification = expected === undefined || expected === md5
         ? { state: "verified", md5 }
         : { state: "failed", reason: `MD5 ${md5} does not match the catalog's ${expected}` };
-      return { ...state, verification };
+      return { ...state, verification, buffer: null };
     }
     case "warning":
       return { ...state, warnings: [...state.warnings, event.message].slice(-MAX_WARNINGS) };

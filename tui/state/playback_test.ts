@@ -5,6 +5,7 @@ import {
   clampVolume,
   INITIAL_PLAYBACK,
   isActive,
+  linkSlower,
   type PlaybackAction,
   playbackReducer,
   type PlaybackState,
@@ -133,4 +134,22 @@ Deno.test("volume changes in steps and stays within 0 to 100", async (t) => {
     await t.step(name, () => assert.equal(reduce(INITIAL_PLAYBACK, ...actions).volume, volume));
   }
   assert.equal(clampVolume(Number.NaN), 100);
+});
+
+Deno.test("buffer events show the buffer and a link slower than the track, and the verified track clears them", () => {
+  const track = makeTrack(1);
+  let state = playbackReducer(INITIAL_PLAYBACK, { type: "playback/start", track });
+  const seq = state.seq;
+  const buffer = { buffering: true, aheadSeconds: 0.5, linkRate: 20_000, trackRate: 32_000 };
+  state = playbackReducer(state, { type: "playback/event", seq, event: { type: "buffer", ...buffer } });
+  assert.deepEqual(state.buffer, buffer);
+  assert.equal(linkSlower(state.buffer), true);
+  assert.equal(linkSlower({ ...buffer, linkRate: 64_000 }), false);
+  assert.equal(linkSlower({ ...buffer, linkRate: null }), false);
+  state = playbackReducer(state, {
+    type: "playback/event",
+    seq,
+    event: { type: "verified", md5: track.md5 },
+  });
+  assert.equal(state.buffer, null);
 });
