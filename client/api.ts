@@ -20,6 +20,12 @@ import {
 } from "../protocol/session.ts";
 import { type StatusReport, statusReport } from "../protocol/status.ts";
 import { starChange, starList } from "../protocol/stars.ts";
+import {
+  playlistList,
+  type PlaylistSummary,
+  type PlaylistTracks,
+  playlistTracks,
+} from "../protocol/playlists.ts";
 
 export type { Candidate } from "../protocol/services.ts";
 export type { TrackPage } from "../protocol/catalog.ts";
@@ -124,6 +130,19 @@ export class AudiodClient {
     await this.#boot(starred ? "PUT" : "DELETE", `/v1/stars/${encodeURIComponent(id)}`, {
       token: this.token,
       answer: starChange,
+    });
+  }
+
+  /** The session's user's playlists (the OpenSubsonic API's), by name. */
+  async playlists(): Promise<PlaylistSummary[]> {
+    return (await this.#boot("GET", "/v1/playlists", { token: this.token, answer: playlistList })).playlists;
+  }
+
+  /** One playlist of the session's user and its tracks, in order. */
+  playlist(id: string): Promise<PlaylistTracks> {
+    return this.#boot("GET", `/v1/playlists/${encodeURIComponent(id)}`, {
+      token: this.token,
+      answer: playlistTracks,
     });
   }
 

@@ -149,6 +149,14 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
       const session = await live(signedIn);
       await guard(() => api(session.host, session.token).setStar(trackId, starred));
     },
+    async playlists(signedIn) {
+      const session = await live(signedIn);
+      return await guard(() => api(session.host, session.token).playlists());
+    },
+    async playlist(signedIn, id) {
+      const session = await live(signedIn);
+      return await guard(() => api(session.host, session.token).playlist(id));
+    },
     prefetch(session, track) {
       if (prefetching?.id === track.id) return;
       prefetching?.abort.abort();

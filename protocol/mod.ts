@@ -13,6 +13,7 @@
  * - `events.ts`: the payloads of the event stream
  * - `manifest.ts`: chunk manifests
  * - `error.ts`: the body of every error response
+ * - `playlists.ts`: the signed-in user's playlists (the player's, the same the OpenSubsonic API keeps)
  *
  * This folder imports nothing from the rest of audiod.
  *
@@ -31,3 +32,4 @@ export * from "./services.ts";
 export * from "./events.ts";
 export * from "./manifest.ts";
 export * from "./bootstraps.ts";
+export * from "./playlists.ts";

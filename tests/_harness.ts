@@ -130,9 +130,11 @@ export interface Daemon extends AsyncDisposable {
 /** Starts `audiod <args>` and waits for its "listening on" line. */
 export async function startDaemon(
   args: string[],
-  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; netns?: string } = {},
 ): Promise<Daemon> {
-  const [cmd, cmdArgs] = audiodCommand(withJoinSecret(args, options.env ?? {}));
+  let [cmd, cmdArgs] = audiodCommand(withJoinSecret(args, options.env ?? {}));
+  // `ip netns exec` execs the command: the process is audiod itself, in that namespace (a host of its own).
+  if (options.netns) [cmd, cmdArgs] = ["ip", ["netns", "exec", options.netns, cmd, ...cmdArgs]];
   const process = new Deno.Command(cmd, {
     args: cmdArgs,
     env: options.env ?? {},

@@ -74,10 +74,9 @@ export interface TestPostgres extends AsyncDisposable {
   resume(): Promise<void>;
 }
 
-async function sh(command: string, what: string): Promise<void> {
-  const [cmd, args] = IS_ROOT
-    ? ["su", ["postgres", "-s", "/bin/sh", "-c", command]]
-    : ["sh", ["-c", command]];
+async function sh(command: string, what: string, netns?: string): Promise<void> {
+  let [cmd, args] = IS_ROOT ? ["su", ["postgres", "-s", "/bin/sh", "-c", command]] : ["sh", ["-c", command]];
+  if (netns) [cmd, args] = ["ip", ["netns", "exec", netns, cmd, ...args]];
   const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", stdin: "null" }).output();
   if (!out.success) {
     const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
@@ -100,8 +99,17 @@ async function chownToPostgres(dir: string): Promise<void> {
   await Deno.chown(dir, Number(new TextDecoder().decode(out.stdout).trim()), null);
 }
 
+/** Where the server listens: a network namespace and its address there (default 127.0.0.1 here). */
+export interface PostgresPlace {
+  /** The network namespace the server runs in (`ip netns exec`; root only). */
+  netns?: string;
+  /** The address it listens on and clients use. */
+  address?: string;
+}
+
 /** Starts a throwaway server (throws when {@linkcode POSTGRES_MISSING}). */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(place: PostgresPlace = {}): Promise<TestPostgres> {
+  const address = place.address ?? "127.0.0.1";
   if (POSTGRES_MISSING) throw new Error(`Cannot start PostgreSQL: ${POSTGRES_MISSING}`);
   const dir = await Deno.makeTempDir({ prefix: "audiod-pg-" });
   await chownToPostgres(dir);
@@ -112,8 +120,9 @@ export async function startPostgres(): Promise<TestPostgres> {
   const start = async () => {
     await sh(
       `${pgCtl} -D ${data} -l ${join(dir, "log")} -w -t 30 -o "-p ${port} -k ${dir} ` +
-        `-c listen_addresses=127.0.0.1 -c fsync=off" start`,
+        `-c listen_addresses=${address} -c fsync=off" start`,
       "start PostgreSQL",
+      place.netns,
     );
     running = true;
   };
@@ -127,6 +136,12 @@ export async function startPostgres(): Promise<TestPostgres> {
       `${join(BIN!, "initdb")} -D ${data} -U audiod --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync`,
       "create a PostgreSQL cluster",
     );
+    // initdb trusts loopback only: a server on a namespace's address takes the clients on its network too.
+    if (address !== "127.0.0.1") {
+      await Deno.writeTextFile(join(data, "pg_hba.conf"), `host all all ${address}/24 trust\n`, {
+        append: true,
+      });
+    }
     // Another process may take the port between freePort() and the start: try a few.
     for (let attempt = 0;; attempt++) {
       port = freePort();
@@ -141,7 +156,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw error;
   }
-  const url = `postgres://audiod@127.0.0.1:${port}/postgres`;
+  const url = `postgres://audiod@${address}:${port}/postgres`;
   // The server and its backends (each of which is a process group of its own), found by their parent.
   const signalGroup = async (signal: Deno.Signal) => {
     const pid = Number((await Deno.readTextFile(join(data, "postmaster.pid"))).split("\n")[0]);
@@ -169,7 +184,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       } finally {
         await sql.end();
       }
-      return `postgres://audiod@127.0.0.1:${port}/${name}`;
+      return `postgres://audiod@${address}:${port}/${name}`;
     },
     stop,
     start,

@@ -18,6 +18,7 @@ import { ClusterScreen } from "./screens/cluster_screen.tsx";
 import { ConnectScreen } from "./screens/connect_screen.tsx";
 import { LibraryScreen } from "./screens/library_screen.tsx";
 import { QueueScreen } from "./screens/queue_screen.tsx";
+import { PlaylistsScreen } from "./screens/playlists_screen.tsx";
 import { SignInScreen } from "./screens/sign_in_screen.tsx";
 import type { TuiOptions, TuiServices } from "./services.ts";
 import { initialState, isMainScreen, type StartOptions } from "./state/app.ts";
@@ -43,6 +44,8 @@ function Screen(props: { height: number; width: number }): ReactNode {
       return <LibraryScreen height={props.height} width={props.width} />;
     case "queue":
       return <QueueScreen height={props.height} width={props.width} />;
+    case "playlists":
+      return <PlaylistsScreen height={props.height} width={props.width} />;
     case "cluster":
       return <ClusterScreen height={props.height} width={props.width} />;
   }

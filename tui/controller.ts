@@ -15,7 +15,8 @@ import { isActive } from "./state/playback.ts";
 import { PAGE_SIZE, pagesToFetch, searchPending } from "./state/library.ts";
 import { currentTrack } from "./state/queue.ts";
 import { isStarred } from "./state/stars.ts";
-import type { CatalogTrack } from "../protocol/mod.ts";
+import { selectedPlaylist } from "./state/playlists.ts";
+import type { CatalogTrack, PlaylistSummary } from "../protocol/mod.ts";
 import {
   DEFAULT_SETTINGS,
   errorMessage,
@@ -98,6 +99,7 @@ export class TuiController {
 
   /** Reads the settings, then does what the initial state asks: probe the given host or load the library. */
   async start(): Promise<void> {
+    this.#dispatch({ type: "playlists/available", available: this.#services.playlists !== undefined });
     let settings: TuiSettings = DEFAULT_SETTINGS;
     try {
       settings = await this.#services.settings.load();
@@ -224,6 +226,65 @@ export class TuiController {
     } catch { /* no stars shown; the library's own load reports an expired session */ }
   }
 
+  /** (Re)loads the user's playlists. */
+  async loadPlaylists(): Promise<void> {
+    const session = this.#state.session;
+    const playlists = this.#services.playlists;
+    if (session === null || !playlists) return;
+    this.#dispatch({ type: "playlists/loading" });
+    try {
+      const lists = await playlists.call(this.#services, session);
+      if (this.#state.session === session) this.#dispatch({ type: "playlists/loaded", lists });
+    } catch (error) {
+      if (this.#expired(error)) return;
+      this.#dispatch({
+        type: "playlists/failed",
+        message: `Cannot load the playlists: ${errorMessage(error)}`,
+      });
+    }
+  }
+
+  /** Opens `list` to show its tracks. */
+  async openPlaylist(list: PlaylistSummary): Promise<void> {
+    const session = this.#state.session;
+    if (session === null || !this.#services.playlist) return;
+    this.#dispatch({ type: "playlists/opening", id: list.id, name: list.name });
+    try {
+      const { tracks } = await this.#services.playlist(session, list.id);
+      if (this.#state.session === session) this.#dispatch({ type: "playlists/opened", id: list.id, tracks });
+    } catch (error) {
+      if (this.#expired(error)) return;
+      this.#dispatch({
+        type: "playlists/openFailed",
+        id: list.id,
+        message: `Cannot open “${list.name}”: ${errorMessage(error)}`,
+      });
+    }
+  }
+
+  /**
+   * Plays the playlist in front (the open one, else the one under the cursor): its tracks replace the queue and
+   * entry `index` plays.
+   */
+  async playPlaylist(index: number): Promise<void> {
+    const session = this.#state.session;
+    const { open } = this.#state.playlists;
+    if (session === null) return;
+    if (open !== null && open.status === "loaded") {
+      this.#dispatch({ type: "player/playList", name: open.name, tracks: open.tracks, index });
+      return;
+    }
+    const chosen = open ?? selectedPlaylist(this.#state.playlists);
+    if (chosen === null || !this.#services.playlist) return;
+    try {
+      const { name, tracks } = await this.#services.playlist(session, chosen.id);
+      if (this.#state.session === session) this.#dispatch({ type: "player/playList", name, tracks, index });
+    } catch (error) {
+      if (this.#expired(error)) return;
+      this.#notice(`Cannot play “${chosen.name}”: ${errorMessage(error)}`, "warning");
+    }
+  }
+
   /** Fetches the status report once (skipped while a request is in flight). */
   async refreshCluster(): Promise<void> {
     const session = this.#state.session;
@@ -313,6 +374,7 @@ export class TuiController {
     if (state.settingsLoaded && this.#settingsChanged(before, state)) this.#save(settingsOf(state));
     if (state.notice !== before.notice && state.notice !== null) this.#expireNotice(state.notice.id);
     this.#followLibrary(state);
+    if (state.screen === "playlists" && before.screen !== "playlists") void this.loadPlaylists();
     const polling = state.screen === "cluster" && state.session !== null && !state.quitting;
     if (polling && this.#clusterTimer === undefined) {
       void this.refreshCluster();

@@ -39,6 +39,7 @@ export type KeyScope =
   | "library"
   | "search"
   | "queue"
+  | "playlists"
   | "cluster"
   | "connect"
   | "signIn"
@@ -68,7 +69,7 @@ export const KEY_BINDINGS = [
   { action: "next", scope: "player", keys: [ch("n")], help: "next track in the queue" },
   { action: "previous", scope: "player", keys: [ch("p")], help: "previous track in the queue" },
   { action: "stop", scope: "player", keys: [ch("s")], help: "stop playback" },
-  { action: "nextScreen", scope: "player", keys: [sp("tab")], help: "next screen: library, queue, cluster" },
+  { action: "nextScreen", scope: "player", keys: [sp("tab")], help: "next screen: library, queue, …" },
   { action: "previousScreen", scope: "player", keys: [sp("shiftTab")], help: "previous screen" },
   { action: "help", scope: "player", keys: [ch("?")], help: "show / hide this help" },
   { action: "signOut", scope: "player", keys: [ch("L")], help: "sign out" },
@@ -105,6 +106,10 @@ export const KEY_BINDINGS = [
   },
 
   { action: "remove", scope: "queue", keys: [ch("x"), sp("delete")], help: "remove from the queue" },
+
+  { action: "playPlaylist", scope: "playlists", keys: [ch("P")], help: "play the whole playlist" },
+  { action: "closePlaylist", scope: "playlists", keys: [sp("escape")], help: "back to the playlists" },
+  { action: "reload", scope: "playlists", keys: [ch("r")], help: "reload the playlists" },
 
   { action: "refresh", scope: "cluster", keys: [ch("r")], help: "refresh now" },
 
@@ -157,6 +162,7 @@ export const SCOPE_TITLES: Record<KeyScope, string> = {
   library: "Library",
   search: "While searching (type to filter)",
   queue: "Queue",
+  playlists: "Playlists (Enter opens one, then plays)",
   cluster: "Cluster",
   connect: "Connect",
   signIn: "Sign in",
@@ -273,6 +279,7 @@ export const KEY_MODES = {
   /** The library's search field has the keys. */
   search: ["always", "search"],
   queue: ["always", "player", "list", "queue"],
+  playlists: ["always", "player", "list", "playlists"],
   cluster: ["always", "player", "cluster"],
   /** The help overlay is open over a main screen. */
   help: ["always", "help"],
@@ -289,6 +296,7 @@ export const SCREEN_MODES = {
   signIn: ["signIn"],
   library: ["library", "search", "help"],
   queue: ["queue", "help"],
+  playlists: ["playlists", "help"],
   cluster: ["cluster", "help"],
 } as const satisfies Record<Screen, readonly KeyMode[]>;
 

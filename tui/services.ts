@@ -5,7 +5,13 @@
  * @module
  */
 
-import type { CatalogTrack, Session, StatusReport } from "../protocol/mod.ts";
+import type {
+  CatalogTrack,
+  PlaylistSummary,
+  PlaylistTracks,
+  Session,
+  StatusReport,
+} from "../protocol/mod.ts";
 import type { PlaybackEvent, PlaybackHandle } from "../media/playback.ts";
 
 /**
@@ -83,6 +89,13 @@ export interface TuiServices {
   stars?(session: Session): Promise<string[]>;
   /** Stars (`starred`) or unstars a track. Throws {@linkcode SessionExpiredError} when the token is no longer valid. */
   setStar?(session: Session, trackId: string, starred: boolean): Promise<void>;
+  /**
+   * The user's playlists (the same an OpenSubsonic app shows), by name. Without it the player has no playlists
+   * screen. Throws {@linkcode SessionExpiredError} when the token is no longer valid.
+   */
+  playlists?(session: Session): Promise<PlaylistSummary[]>;
+  /** One playlist and its tracks, in order. Throws {@linkcode SessionExpiredError} when the token is no longer valid. */
+  playlist?(session: Session, id: string): Promise<PlaylistTracks>;
   /**
    * Starts playing at once; problems after this returns arrive as `error` events. `stop()` must be safe to call more
    * than once and after the track ended. `done` rejects with {@linkcode SessionExpiredError} when the token was

@@ -18,7 +18,7 @@
  * @module
  */
 
-/** Unsent bytes the kernel keeps queued per connection (Cloudflare and HTTP/2 servers use 16–128 KiB). */
+/** Unsent bytes the kernel keeps queued per connection: about 3 s of a 320 kbit/s stream. */
 export const SEND_LOWAT = 128 * 1024;
 
 const IPPROTO_TCP = 6;
@@ -80,8 +80,7 @@ export function limitUnsent(port: number, bytes: number = SEND_LOWAT): number {
   try {
     const inodes = listeningInodes(port);
     if (inodes.size === 0) return 0;
-    const value = new Uint8Array(4);
-    new DataView(value.buffer).setInt32(0, bytes, true);
+    const value = new Uint8Array(Int32Array.of(bytes).buffer); // an int, in the machine's byte order
     for (const entry of Deno.readDirSync("/proc/self/fd")) {
       let link: string;
       try {

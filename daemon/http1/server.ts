@@ -12,14 +12,16 @@
  * request head, a body or a response are disconnected.
  *
  * This file accepts connections and runs their exchanges; the request parser (`_request_parser.ts`), the
- * response writer (`_response_writer.ts`), the buffer pool (`_buffer_pool.ts`), the connection and its
- * deadlines (`_connection.ts`) and the helper threads (`_threads.ts`, `thread.ts`) are files of their own.
+ * response writer (`_response_writer.ts`), the buffer pool (`_buffer_pool.ts`), the bound on unsent bytes per
+ * socket (`_send_lowat.ts`), the connection and its deadlines (`_connection.ts`) and the helper threads
+ * (`_threads.ts`, `thread.ts`) are files of their own.
  *
  * @module
  */
 
 import { bodyStream, ConnReader, type RequestHead, WireError } from "./_request_parser.ts";
 import { BufferPool } from "./_buffer_pool.ts";
+import { limitUnsent } from "./_send_lowat.ts";
 import { Connection, HEAD_MS, IDLE_MS, STALL_MS } from "./_connection.ts";
 import { CONTINUE, ResponseWriter } from "./_response_writer.ts";
 import { canSharePort, startHelpers } from "./_threads.ts";
@@ -94,6 +96,9 @@ export function serveHttp1(options: Http1Options): Http1Server {
     })
     : Deno.listen({ hostname: options.hostname, port, ...reusePort });
   const addr = listener.addr as Deno.NetAddr;
+  // A slow reader's socket would otherwise take megabytes ahead of it (see _send_lowat.ts). Each thread sets
+  // the sockets listening on the port when it listens, so the last one to listen covers them all.
+  limitUnsent(addr.port);
   const helpers = threads > 1 ? startHelpers(threads, addr, options) : null;
   const scheme = options.tls ? "https" : "http";
   const authority = `${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`;

@@ -2,8 +2,8 @@
  * Cover art and lyrics of a track, read when asked (the OpenSubsonic API's `getCoverArt` and
  * `getLyricsBySongId`, through the file instance's internal routes): the picture embedded in the file, else
  * `cover.jpg`, `folder.jpg` (or `.png`, `front.*`, `album.*`) beside it; lyrics from a `.lrc` file beside the
- * track (synced when it has `[mm:ss.xx]` stamps), else the lyrics tag. Images are served as they are: `size` is
- * not applied (scaling would need an image library audiod does not carry).
+ * track (synced when it has `[mm:ss.xx]` stamps), else the lyrics tag. Images are read as they are; a `size`
+ * is applied by `cover_scaler.ts` (ffmpeg).
  *
  * @module
  */

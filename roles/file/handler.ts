@@ -28,6 +28,7 @@ import type { MediaIndex, TrackRecord } from "../../media/media_index.ts";
 import { formatOf, type Library } from "./library.ts";
 import type { TokenCheck } from "./token_check.ts";
 import { coverOf, lyricsOf } from "./artwork.ts";
+import { CoverScaler } from "./cover_scaler.ts";
 import type { StreamSession } from "./streams.ts";
 import { ACCESS_PARAM, verifyStreamAccess } from "../../protocol/stream_access.ts";
 import { guardInternal } from "../../daemon/cluster/join_secret.ts";
@@ -47,6 +48,8 @@ export interface FileDeps {
   joinSecret: string;
   /** A served file no longer matches what the scan recorded: rescan soon. */
   onStale: (record: TrackRecord) => void;
+  /** Scales covers to a `?size=`; default one that runs `ffmpeg` and logs to `logger`. */
+  covers?: CoverScaler;
 }
 
 const MIME: Record<string, string> = {
@@ -61,6 +64,7 @@ const MIME: Record<string, string> = {
 /** Builds the file instance's request handler. */
 export function createHandler(deps: FileDeps): Handler {
   const { library, index, tokens, meter, logger } = deps;
+  const covers = deps.covers ?? new CoverScaler({ logger });
   const router = new Router((error, req) => logger.error("request.failed", { method: req.method, error }));
   guardInternal(router, deps.joinSecret);
   const computing = new Map<string, Promise<ChunkManifest>>();
@@ -218,10 +222,14 @@ export function createHandler(deps: FileDeps): Handler {
       tokens.revoked(await readJson(req, revokedEvent));
       return new Response(null, { status: 204 });
     })
-    // The bootstrap's OpenSubsonic API asks these (the join secret demanded); images are served as they are.
-    .get("/v1/internal/covers/:id", async (_req, { params }) => {
-      const cover = await coverOf(track(params.id!).path);
-      if (!cover) throw new HttpError(404, "no_cover", "Cannot find cover art for this track");
+    // The bootstrap's OpenSubsonic API asks these (the join secret demanded); `?size=N` scales a cover down to
+    // N pixels on its longest side (clamped to 16..2048; the original when ffmpeg is missing).
+    .get("/v1/internal/covers/:id", async (_req, { params, url }) => {
+      const size = coverSizeParam(url);
+      const record = track(params.id!);
+      const original = await coverOf(record.path);
+      if (!original) throw new HttpError(404, "no_cover", "Cannot find cover art for this track");
+      const cover = size === 0 ? original : await covers.scale(original, { key: record.id, size });
       return new Response(cover.bytes as Uint8Array<ArrayBuffer>, {
         headers: { "content-type": cover.type, "content-length": String(cover.bytes.length) },
       });
@@ -253,6 +261,20 @@ function accessSession(
     throw new HttpError(403, "wrong_track", "Cannot open the track: the access opens another track");
   }
   return { tokenHash: access.grant, user: access.user, expiresAt: access.expiresAt };
+}
+
+/** `?size=N` of a cover request (any whole number; 0 or none: the original), or a 400. */
+function coverSizeParam(url: URL): number {
+  const text = url.searchParams.get("size");
+  if (text === null || text === "") return 0;
+  if (!/^\d{1,16}$/.test(text)) {
+    throw new HttpError(
+      400,
+      "invalid_request",
+      `Cannot scale the cover: size=${text.slice(0, 20)} is not a whole number of pixels`,
+    );
+  }
+  return Number(text);
 }
 
 /** `?head=N` of a manifest request (1 to 64), or null without it. */

@@ -2,7 +2,8 @@
  * `audiod file`: scans a media directory (hashing each file once, keyed by path, size and mtime), announces its
  * tracks to the bootstrap, rescans for changes, and serves the bytes to signed-in listeners.
  *
- * Permissions: net (listen, call the bootstrap), read (media dir), read/write (data dir), env.
+ * Permissions: net (listen, call the bootstrap), read (media dir), read/write (data dir), env, run (ffmpeg, to
+ * scale cover art; optional).
  *
  * @module
  */

@@ -7,7 +7,7 @@
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
 import { useTui } from "../context.tsx";
-import { MAIN_SCREENS, type Screen } from "../state/app.ts";
+import { type Screen, shownScreens } from "../state/app.ts";
 import { GAP } from "../format.ts";
 
 const TITLES: Record<Screen, string> = {
@@ -15,12 +15,13 @@ const TITLES: Record<Screen, string> = {
   signIn: "Sign in",
   library: "Library",
   queue: "Queue",
+  playlists: "Playlists",
   cluster: "Cluster",
 };
 
 export function TabBar(): ReactNode {
   const { state } = useTui();
-  const screens: readonly Screen[] = state.session === null ? [state.screen] : MAIN_SCREENS;
+  const screens: readonly Screen[] = state.session === null ? [state.screen] : shownScreens(state);
   const where = state.session === null ? "" : `${state.session.user} @ ${state.session.host}`;
   return (
     <Box justifyContent="space-between" width="100%">

@@ -24,10 +24,19 @@ import { INITIAL_LIBRARY, type LibraryAction, libraryReducer, type LibraryState 
 import { INITIAL_PLAYBACK, type PlaybackAction, playbackReducer, type PlaybackState } from "./playback.ts";
 import { currentTrack, INITIAL_QUEUE, type QueueAction, queueReducer, type QueueState } from "./queue.ts";
 import { INITIAL_STARS, type StarsAction, starsReducer, type StarsState } from "./stars.ts";
+import {
+  INITIAL_PLAYLISTS,
+  type PlaylistsAction,
+  playlistsReducer,
+  type PlaylistsState,
+} from "./playlists.ts";
 
-/** The screens, in the order Tab cycles through the main ones. */
-export type Screen = "connect" | "signIn" | "library" | "queue" | "cluster";
-export const MAIN_SCREENS = ["library", "queue", "cluster"] as const satisfies readonly Screen[];
+/**
+ * The screens, in the order Tab cycles through the main ones (playlists only when the services keep them:
+ * {@linkcode shownScreens}).
+ */
+export type Screen = "connect" | "signIn" | "library" | "queue" | "playlists" | "cluster";
+export const MAIN_SCREENS = ["library", "queue", "playlists", "cluster"] as const satisfies readonly Screen[];
 export type MainScreen = (typeof MAIN_SCREENS)[number];
 
 /** A one-line message under the screen. */
@@ -52,6 +61,8 @@ export interface AppState {
   library: LibraryState;
   /** The user's starred tracks. */
   stars: StarsState;
+  /** The user's playlists. */
+  playlists: PlaylistsState;
   queue: QueueState;
   playback: PlaybackState;
   cluster: ClusterState;
@@ -63,6 +74,7 @@ export type AppAction =
   | SignInAction
   | LibraryAction
   | StarsAction
+  | PlaylistsAction
   | QueueAction
   | PlaybackAction
   | ClusterAction
@@ -81,6 +93,8 @@ export type AppAction =
   | { type: "session/signedOut" }
   | { type: "player/playNow"; track: CatalogTrack }
   | { type: "player/jump"; index: number }
+  /** Replaces the queue with a playlist's tracks and plays entry `index` (the first by default). */
+  | { type: "player/playList"; name: string; tracks: readonly CatalogTrack[]; index?: number }
   | { type: "player/next" }
   | { type: "player/previous" };
 
@@ -113,6 +127,7 @@ export function initialState(options: StartOptions = { now: 0 }): AppState {
     signIn: { ...INITIAL_SIGN_IN, user },
     library: INITIAL_LIBRARY,
     stars: INITIAL_STARS,
+    playlists: INITIAL_PLAYLISTS,
     queue: INITIAL_QUEUE,
     playback: INITIAL_PLAYBACK,
     cluster: INITIAL_CLUSTER,
@@ -124,6 +139,11 @@ export function initialState(options: StartOptions = { now: 0 }): AppState {
     return toSignIn(resumed, "Your saved session expired: sign in again");
   }
   return signedIn(resumed, session);
+}
+
+/** The main screens Tab cycles through now: the playlists screen only when the services keep playlists. */
+export function shownScreens(state: Pick<AppState, "playlists">): MainScreen[] {
+  return MAIN_SCREENS.filter((screen) => screen !== "playlists" || state.playlists.available);
 }
 
 /** Whether a main screen (not a form) is in front. */
@@ -167,6 +187,8 @@ function signedIn(state: AppState, session: Session): AppState {
     library: libraryReducer(state.library, { type: "library/loading" }),
     // Another user may sign in: their stars come with the library.
     stars: session.user === state.session?.user ? state.stars : INITIAL_STARS,
+    // Fetched again when the playlists screen is shown.
+    playlists: { ...INITIAL_PLAYLISTS, available: state.playlists.available },
   };
 }
 
@@ -207,9 +229,10 @@ function reduceApp(state: AppState, action: AppAction): AppState {
       return { ...state, screen: action.screen };
     case "app/cycleScreen": {
       if (!isMainScreen(state.screen)) return state;
-      const at = MAIN_SCREENS.indexOf(state.screen);
-      const count = MAIN_SCREENS.length;
-      return { ...state, screen: MAIN_SCREENS[(((at + action.by) % count) + count) % count] ?? "library" };
+      const screens = shownScreens(state);
+      const at = Math.max(0, screens.indexOf(state.screen));
+      const count = screens.length;
+      return { ...state, screen: screens[(((at + action.by) % count) + count) % count] ?? "library" };
     }
     case "app/help":
       return { ...state, help: action.open, helpPage: 0 };
@@ -266,6 +289,19 @@ function reduceApp(state: AppState, action: AppAction): AppState {
       return playEntry(state, queueReducer(state.queue, { type: "queue/playNow", track: action.track }));
     case "player/jump":
       return playEntry(state, queueReducer(state.queue, { type: "queue/jump", index: action.index }));
+    case "player/playList": {
+      if (action.tracks.length === 0) {
+        return notice(
+          state,
+          `Cannot play “${action.name}”: none of its tracks is in the library now`,
+          "warning",
+        );
+      }
+      const queue = queueReducer(state.queue, { type: "queue/replace", tracks: action.tracks });
+      const index = Math.min(Math.max(0, action.index ?? 0), action.tracks.length - 1);
+      const played = playEntry(state, queueReducer(queue, { type: "queue/jump", index }));
+      return notice(played, `Playing “${action.name}”: ${action.tracks.length} tracks queued`, "info");
+    }
     case "player/next":
     case "player/previous": {
       const queue = queueReducer(state.queue, {
@@ -297,6 +333,9 @@ function reduceSlices(state: AppState, action: AppAction): AppState {
   }
   if (action.type.startsWith("stars/")) {
     return { ...state, stars: starsReducer(state.stars, action as StarsAction) };
+  }
+  if (action.type.startsWith("playlists/")) {
+    return { ...state, playlists: playlistsReducer(state.playlists, action as PlaylistsAction) };
   }
   if (action.type.startsWith("queue/")) {
     return { ...state, queue: queueReducer(state.queue, action as QueueAction) };

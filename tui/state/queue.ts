@@ -31,6 +31,8 @@ export type QueueAction =
    * library does. The entries queued after it still follow.
    */
   | { type: "queue/playNow"; track: CatalogTrack }
+  /** Replaces every entry with `tracks`, in order (playing a playlist); none is current yet. */
+  | { type: "queue/replace"; tracks: readonly CatalogTrack[] }
   /** Makes entry `index` current. */
   | { type: "queue/jump"; index: number }
   | { type: "queue/next" }
@@ -70,6 +72,13 @@ export function queueReducer(state: QueueState, action: QueueAction): QueueState
       const entries = [...state.entries];
       entries.splice(at, 0, { key: state.nextKey, track: action.track });
       return { ...state, entries, current: at, nextKey: state.nextKey + 1 };
+    }
+    case "queue/replace": {
+      const entries = action.tracks.map((track, i) => ({ key: state.nextKey + i, track }));
+      return clampView(
+        { ...state, entries, current: null, nextKey: state.nextKey + entries.length, cursor: 0, scroll: 0 },
+        entries.length,
+      );
     }
     case "queue/jump":
       if (action.index < 0 || action.index >= state.entries.length) return state;

@@ -20,6 +20,7 @@ import type { AccountStore } from "../store/mod.ts";
 import type { BootstrapDeps } from "../handler.ts";
 import { apiKeyRoutes } from "./api_key_routes.ts";
 import { starRoutes } from "./star_routes.ts";
+import { playlistRoutes } from "./playlist_routes.ts";
 import { API_KEY_HELP_PATH, Authenticator, type Caller } from "./auth.ts";
 import { grantAwareAccounts, grantEnder } from "./grants.ts";
 import { BROWSE_METHODS } from "./browse.ts";
@@ -127,6 +128,7 @@ export function mountSubsonic(router: Router, deps: BootstrapDeps, options: Subs
   if (options.userData) {
     apiKeyRoutes(router, deps, options.userData);
     starRoutes(router, deps, options.userData);
+    playlistRoutes(router, deps, options.userData);
   }
   const onRevoked = deps.onRevoked;
   return {

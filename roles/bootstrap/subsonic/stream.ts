@@ -5,7 +5,8 @@
  * the bytes itself and relays them (Range passed on), for clients that cannot follow redirects. `maxBitRate`
  * and `format` are ignored: the original file is served as it is (no transcoding).
  *
- * `getCoverArt` and `getLyricsBySongId` ask a replica's internal routes and relay the (small) answers.
+ * `getCoverArt` and `getLyricsBySongId` ask a replica's internal routes and relay the (small) answers, with and
+ * without `--subsonic-relay`; `getCoverArt`'s `size` is passed on, and the replica scales the cover.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import { HttpError } from "../../../daemon/http/http_error.ts";
 import { ACCESS_PARAM, signStreamAccess } from "../../../protocol/stream_access.ts";
 import type { Replica } from "../../../protocol/catalog.ts";
 import { catalogTrackOf } from "../publishing.ts";
+import { clampCoverSize } from "../../../protocol/cover_size.ts";
 import type { CatalogEntry } from "../catalog.ts";
 import type { Album } from "./library.ts";
 import type { Call, Method } from "./mod.ts";
@@ -151,6 +153,23 @@ function coverTrack(call: Call, id: string): CatalogEntry {
   return track;
 }
 
+/**
+ * `getCoverArt`'s `size` (the longest side in pixels): 0 (the original) when absent or 0, else clamped to
+ * 16..2048 as clients send any size; code 10 when it is not a whole number.
+ */
+function coverSize(call: Call): number {
+  const text = call.params.get("size");
+  if (text === undefined || text === "") return 0;
+  if (!/^\d{1,16}$/.test(text)) {
+    throw new SubsonicError(
+      ErrorCode.MISSING_PARAMETER,
+      `Cannot run getCoverArt: size=${text.slice(0, 20)} is not a whole number of pixels`,
+    );
+  }
+  const size = Number(text);
+  return size === 0 ? 0 : clampCoverSize(size);
+}
+
 function describe(error: unknown): string {
   if (error instanceof HttpError || error instanceof Error) return error.message;
   return String(error);
@@ -162,7 +181,7 @@ export const STREAM_METHODS: Record<string, Method> = {
   download: streamOrDownload,
   getCoverArt: async (call) => {
     const track = coverTrack(call, call.params.required("id"));
-    const size = call.params.int("size", 0, 0, 4096);
+    const size = coverSize(call);
     const res = await askReplicas(
       call,
       track,
