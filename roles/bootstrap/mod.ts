@@ -170,9 +170,13 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   metrics.gauge("audiod_catalog_tracks", "Distinct tracks in the catalog", () => catalog.size);
   metrics.gauge("audiod_event_subscribers", "Connections following GET /v1/events", () => events.size);
   const scaleEvents = metrics.counter("audiod_scale_events_total", "Scale events by role and direction");
-  // The scheduler of the current term as leader: a new one each time this bootstrap takes the lease (its
-  // settle time lets the instances the last leader ordered register before it counts what is missing).
+  // The scheduler of the current term as leader: a new one each time this bootstrap takes the lease. The spawns
+  // the last leader ordered and that have not registered yet are in the store (pending_spawns): the new one
+  // counts them against --max-* from its first decision. Its settle time is for the members: those whose
+  // heartbeats went to a bootstrap that died move to another one and show in the store before it counts what
+  // is missing (and, alone on SQLite after a restart, the instances still running re-register).
   let scheduler: Scheduler | null = null;
+  const policy = schedulePolicy(options.scale);
   let ledSince = 0;
   let remotes: Remote[] = [];
   const leadership = new Leadership({
@@ -209,12 +213,26 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   };
   const newScheduler = () =>
     new Scheduler({
-      policy: schedulePolicy(options.scale),
+      policy,
       members: () => registry.list(),
       // Two heartbeats and a little: long enough for surviving members to re-register after a restart.
       settleMs: registry.timing.heartbeatMs * 2 + 500,
       logger,
       onScale: ({ role, direction }) => scaleEvents.inc({ role, direction }),
+      ...(cluster
+        ? {
+          sharedPending: {
+            answered: (id: string, instance: string) =>
+              void cluster.answerPendingSpawn(id, instance).catch((error) =>
+                logger.debug("pending_spawns.answer_failed", { error })
+              ),
+            forget: (ids: string[]) =>
+              void cluster.removePendingSpawns(ids).catch((error) =>
+                logger.debug("pending_spawns.forget_failed", { error })
+              ),
+          },
+        }
+        : {}),
       spawn: async (node, role, order) => {
         // A retry after a failure is logged quieter: the scheduler logs once when spawns start failing.
         (order.retry ? logger.debug : logger.info)("instance.spawn", {
@@ -223,6 +241,10 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
           role,
         });
         const body: SpawnOrder = { role, ...fenced(`order an ${role} instance`) };
+        // In the store before it is sent: a leader taking over after a crash counts it.
+        if (cluster) {
+          await cluster.addPendingSpawn({ id: order.id, node: node.id, role, epoch: body.epoch ?? 0 });
+        }
         await callJson(node.url, "POST", "/v1/internal/spawn", { ...peer, body, timeoutMs: 5000 });
       },
       stop: async (instance) => {
@@ -303,6 +325,10 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       : {}),
     onRegistered: (m) => {
       if (!leadership.leading || !scheduler) {
+        // The leader settles its pending spawns itself (when it sees the member); here the store's are.
+        if (cluster && m.node && (m.role === "auth" || m.role === "file")) {
+          cluster.answerOldestSpawn(m.node, m.role, m.id).catch(() => {});
+        }
         return;
       }
       scheduler.registered(m);
@@ -377,7 +403,23 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       });
     }
     if (leadership.leading) scheduler.tick();
+    if (cluster) inheritPending(scheduler);
   }, 250);
+  // The store's pending spawns for the scheduler of this term: its predecessors' count as its own.
+  let readingPending = false;
+  const inheritPending = (term: Scheduler) => {
+    if (readingPending || !cluster) return;
+    readingPending = true;
+    cluster.pendingSpawns(policy.pendingMs)
+      .then((stored) => {
+        const now = Date.now();
+        if (scheduler === term) {
+          term.inherit(stored.map((p) => ({ ...p, at: now - p.ageMs })));
+        }
+      })
+      .catch(() => {}) // the store's trouble is logged by the sync; the scheduler waits or keeps what it had
+      .finally(() => readingPending = false);
+  };
   // A store that cannot be reached now is pruned next time; it logged the outage itself.
   const prune = setInterval(() => {
     store.prune().catch((error) => {

@@ -33,6 +33,8 @@ export interface PendingSpawn {
   node: string;
   role: InstanceRole;
   at: number;
+  /** The order's id (it names the order in the shared store). */
+  id?: string;
 }
 
 /** How many instances run and how they scale. */
@@ -224,7 +226,7 @@ export interface SchedulerDeps {
   /** The registry's members now. */
   members: () => Member[];
   /** Asks a content node to spawn an instance; rejects when the order failed. */
-  spawn: (node: Member, role: InstanceRole, order: { retry: boolean }) => Promise<void>;
+  spawn: (node: Member, role: InstanceRole, order: { retry: boolean; id: string }) => Promise<void>;
   /** Marks an instance draining and asks its node to stop it once its streams ended. */
   stop: (instance: Member) => Promise<void>;
   logger: Logger;
@@ -240,6 +242,14 @@ export interface SchedulerDeps {
    * jitter); a success resets it. `spawn` is told whether an order is such a retry (to log it quieter).
    */
   spawnBackoff?: BackoffOptions;
+  /**
+   * Pending spawns are shared with the other bootstraps (several on one PostgreSQL): the scheduler then waits
+   * for the first {@linkcode Scheduler.inherit} before it decides and counts the spawns it inherits like its
+   * own. It tells `answered` which instance answered a spawn (the store keeps counting it until the member
+   * shows in the registry) and `forget` the spawns that failed, expired, or were answered by a member the
+   * registry shows. Without it, pending spawns live in this scheduler only.
+   */
+  sharedPending?: { answered: (id: string, instance: string) => void; forget: (ids: string[]) => void };
   now?: () => number;
 }
 
@@ -255,6 +265,11 @@ export class Scheduler {
   #deps: SchedulerDeps;
   #now: () => number;
   #pending: PendingSpawn[] = [];
+  /** Pending spawns the store has that are not this scheduler's own (a predecessor's), as last inherited. */
+  #inherited: PendingSpawn[] = [];
+  /** Inherited spawns settled here, until the store no longer lists them. */
+  #settled = new Set<string>();
+  #inheritedOnce: boolean;
   #scale: Record<InstanceRole, ScaleState> = { auth: INITIAL_SCALE_STATE, file: INITIAL_SCALE_STATE };
   #lastScaleAt = Number.NEGATIVE_INFINITY;
   #settledAt: number;
@@ -264,29 +279,85 @@ export class Scheduler {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#settledAt = this.#now() + (deps.settleMs ?? 0);
+    this.#inheritedOnce = !deps.sharedPending;
   }
 
-  /** Spawn orders not yet answered. */
+  /** Spawn orders not yet answered: this scheduler's own, then those it inherited. */
   get pending(): readonly PendingSpawn[] {
-    return this.#pending;
+    return [...this.#pending, ...this.#inherited];
   }
 
-  /** A member registered: it answers a pending order of its node and role, if any. */
-  registered(member: Pick<Member, "node" | "role">): void {
-    this.#pending = settlePending(this.#pending, member, this.#now(), this.#deps.policy);
+  /**
+   * The pending spawns the shared store has now (ages as `at` by this scheduler's clock): those that are not
+   * this scheduler's own orders count against the limits as if they were.
+   */
+  inherit(spawns: readonly (PendingSpawn & { instance?: string | null })[]): void {
+    const own = new Set(this.#pending.map((p) => p.id));
+    const listed = new Set(spawns.map((p) => p.id));
+    for (const id of this.#settled) if (!listed.has(id)) this.#settled.delete(id);
+    const members = new Set(this.#deps.members().map((m) => m.id));
+    const done: string[] = [];
+    this.#inherited = [];
+    for (const { instance, ...p } of spawns) {
+      if (own.has(p.id)) continue;
+      // Answered by a member the registry shows: that member counts now, the spawn no more.
+      if (instance && members.has(instance)) {
+        if (p.id) done.push(p.id);
+        continue;
+      }
+      if (!instance && p.id && this.#settled.has(p.id)) continue;
+      this.#inherited.push(p);
+    }
+    this.#forget(done);
+    this.#inheritedOnce = true;
+  }
+
+  /** A member registered: it answers the oldest pending order of its node and role, if any. */
+  registered(member: Pick<Member, "node" | "role"> & { id?: string }): void {
+    this.#expire(this.#now());
+    if (!member.node) return;
+    const answers = (p: PendingSpawn) => p.node === member.node && p.role === member.role;
+    const own = this.#pending.find(answers);
+    const inherited = this.#inherited.find(answers);
+    const answered = own && (!inherited || own.at <= inherited.at) ? own : inherited;
+    if (!answered) return;
+    this.#pending = this.#pending.filter((p) => p !== answered);
+    this.#inherited = this.#inherited.filter((p) => p !== answered);
+    if (!answered.id) return;
+    if (answered === inherited) this.#settled.add(answered.id);
+    if (member.id) this.#deps.sharedPending?.answered(answered.id, member.id);
+    else this.#forget([answered.id]);
+  }
+
+  /** Drops pending spawns older than the spawn timeout (their order may be sent again). */
+  #expire(now: number): void {
+    const { policy } = this.#deps;
+    const alive = (p: PendingSpawn) => now - p.at < policy.pendingMs;
+    const expired = [...this.#pending, ...this.#inherited].filter((p) => !alive(p)).flatMap((p) =>
+      p.id ? [p.id] : []
+    );
+    if (expired.length === 0) return;
+    this.#pending = this.#pending.filter(alive);
+    this.#inherited = this.#inherited.filter(alive);
+    this.#forget(expired);
+  }
+
+  #forget(ids: string[]): void {
+    if (ids.length > 0) this.#deps.sharedPending?.forget(ids);
   }
 
   /** Tops every node up to its minimum; once per period, also scales each role. */
   tick(): void {
     const now = this.#now();
-    if (now < this.#settledAt) return;
+    if (now < this.#settledAt || !this.#inheritedOnce) return;
     const { policy } = this.#deps;
-    this.#pending = settlePending(this.#pending, null, now, policy);
+    this.#expire(now);
+    const pending = () => [...this.#pending, ...this.#inherited];
     const members = this.#deps.members();
     for (const key of this.#retries.keys()) {
       if (!members.some((m) => key.startsWith(`${m.id}/`))) this.#retries.delete(key); // the node left
     }
-    for (const order of planSpawns(this.#deps.members(), this.#pending, policy)) {
+    for (const order of planSpawns(this.#deps.members(), pending(), policy)) {
       const node = this.#deps.members().find((m) => m.id === order.node);
       if (node) this.#order(node, order.role, now);
     }
@@ -297,7 +368,7 @@ export class Scheduler {
 
   #scaleRole(role: InstanceRole, now: number): void {
     const members = this.#deps.members();
-    const current = countRole(members, this.#pending, role);
+    const current = countRole(members, this.pending, role);
     const totalLoad = roleLoad(members, role);
     const limits = limitsOf(members, this.#deps.policy, role);
     const decision = decideScale(limits, this.#scale[role], { current, totalLoad, now });
@@ -312,7 +383,7 @@ export class Scheduler {
     if (decision.desired > current) {
       let placed = 0;
       for (let i = current; i < decision.desired; i++) {
-        const node = pickNode(this.#deps.members(), this.#pending, role);
+        const node = pickNode(this.#deps.members(), this.pending, role);
         if (!node || !this.#order(node, role, now)) break;
         placed++;
       }
@@ -344,9 +415,9 @@ export class Scheduler {
     const key = `${node.id}/${role}`;
     const failed = this.#retries.get(key);
     if (failed && now < failed.notBefore) return false;
-    const order: PendingSpawn = { node: node.id, role, at: now };
+    const order = { node: node.id, role, at: now, id: crypto.randomUUID() };
     this.#pending.push(order);
-    this.#deps.spawn(node, role, { retry: !!failed }).then(
+    this.#deps.spawn(node, role, { retry: !!failed, id: order.id }).then(
       () => {
         if (!failed) return;
         failed.log.succeeded();
@@ -367,6 +438,7 @@ export class Scheduler {
         retry.log.failed(error);
         retry.notBefore = this.#now() + retry.backoff.next();
         this.#pending = this.#pending.filter((p) => p !== order);
+        this.#forget([order.id]);
       },
     );
     return true;

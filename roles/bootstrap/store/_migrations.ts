@@ -288,6 +288,25 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "pending spawns: orders the leader sent whose instance has not registered yet",
+    // SQLite's one bootstrap keeps them in its scheduler's memory, as before.
+    sqlite: ``,
+    // Soft state like the members: a database crash empties it, and the leader's own orders are still counted
+    // from its memory (a predecessor's expire within the spawn timeout anyway).
+    postgres: `
+      CREATE UNLOGGED TABLE pending_spawns (
+        id text PRIMARY KEY,
+        node text NOT NULL,
+        role text NOT NULL,
+        instance text,
+        ordered_at bigint NOT NULL,
+        epoch bigint NOT NULL
+      );
+      CREATE INDEX pending_spawns_node ON pending_spawns(node, role, ordered_at);
+    `,
+  },
 ];
 
 /** The newest schema version this audiod knows. */

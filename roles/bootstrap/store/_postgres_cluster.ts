@@ -1,6 +1,6 @@
 /**
- * The PostgreSQL side of {@linkcode ClusterStore}: the leader lease (durable), live bootstraps, members and the
- * catalog (UNLOGGED), and the event sequence (a durable sequence, recent events UNLOGGED, NOTIFY for delivery).
+ * The PostgreSQL side of {@linkcode ClusterStore}: the leader lease (durable), live bootstraps, members, pending
+ * spawns and the catalog (UNLOGGED), and the event sequence (a durable sequence, recent events UNLOGGED, NOTIFY for delivery).
  *
  * @module
  */
@@ -8,7 +8,14 @@
 import type postgres from "postgres";
 import type { AnnouncedTrack } from "../../../protocol/catalog.ts";
 import type { Member } from "../registry.ts";
-import type { ClusterStore, LeaderLease, LiveBootstrap, StoredEvent, StoredMember } from "./cluster.ts";
+import type {
+  ClusterStore,
+  LeaderLease,
+  LiveBootstrap,
+  StoredEvent,
+  StoredMember,
+  StoredSpawn,
+} from "./cluster.ts";
 
 type Sql = postgres.Sql;
 
@@ -179,6 +186,49 @@ export function postgresCluster(sql: Sql, storeCall: Call): ClusterStore {
       }),
     members: () =>
       call(async (db) => (await db`SELECT * FROM members ORDER BY since, id`).map((r) => memberOf(r))),
+
+    addPendingSpawn: ({ id, node, role, epoch }) =>
+      call(async (db) => {
+        await db.unsafe(
+          `INSERT INTO pending_spawns (id, node, role, instance, ordered_at, epoch)
+            VALUES ($1, $2, $3, NULL, ${NOW_MS}, $4) ON CONFLICT (id) DO NOTHING`,
+          [id, node, role, epoch],
+        );
+      }),
+    answerPendingSpawn: (id, instance) =>
+      call(async (db) => {
+        await db`UPDATE pending_spawns SET instance = ${instance} WHERE id = ${id} AND instance IS NULL`;
+      }),
+    answerOldestSpawn: (node, role, instance) =>
+      call(async (db) => {
+        // The oldest first; SKIP LOCKED: two registrations at once answer two spawns, not one twice.
+        const [row] = await db`UPDATE pending_spawns SET instance = ${instance} WHERE id = (
+            SELECT id FROM pending_spawns WHERE node = ${node} AND role = ${role} AND instance IS NULL
+            ORDER BY ordered_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+          ) RETURNING id`;
+        return row ? String(row.id) : undefined;
+      }),
+    removePendingSpawns: (ids) =>
+      call(async (db) => {
+        if (ids.length === 0) return;
+        await db`DELETE FROM pending_spawns WHERE id = ANY(${db.array([...ids])})`;
+      }),
+    pendingSpawns: (maxAgeMs) =>
+      call(async (db) => {
+        await db.unsafe(`DELETE FROM pending_spawns WHERE ordered_at <= ${NOW_MS} - $1`, [maxAgeMs]);
+        const rows = await db.unsafe(
+          `SELECT id, node, role, instance, epoch, ${NOW_MS} - ordered_at AS age FROM pending_spawns
+          ORDER BY ordered_at, id`,
+        );
+        return rows.map((r): StoredSpawn => ({
+          id: String(r.id),
+          node: String(r.node),
+          role: String(r.role) as StoredSpawn["role"],
+          instance: r.instance === null ? null : String(r.instance),
+          epoch: Number(r.epoch),
+          ageMs: Math.max(0, Number(r.age)),
+        }));
+      }),
 
     announce: (instance, tracks, options) =>
       call((db) =>

@@ -1,7 +1,7 @@
 /**
  * The store's cluster facet: what several bootstraps on one PostgreSQL share besides accounts — the leader
- * lease with its fencing epoch, the live bootstraps, the registry's members, the catalog's announcements and
- * the event channel's global sequence. Only the PostgreSQL store has it (`Store.cluster`); a SQLite store has
+ * lease with its fencing epoch, the live bootstraps, the registry's members, the spawn orders not answered yet,
+ * the catalog's announcements and the event channel's global sequence. Only the PostgreSQL store has it (`Store.cluster`); a SQLite store has
  * one bootstrap, which always leads and keeps all of this in memory.
  *
  * Times that decide who leads or which bootstrap is live are the database's clock (`clock_timestamp()`), so
@@ -49,6 +49,25 @@ export interface StoredEvent {
   membersOnly: boolean;
 }
 
+/** A spawn order the leader sent whose instance has not registered yet, as the store has it. */
+export interface StoredSpawn {
+  /** The order's id, given by the leader that sent it. */
+  id: string;
+  /** The content node it was sent to. */
+  node: string;
+  role: "auth" | "file";
+  /**
+   * The id of the instance that answered it, once that registered: such a spawn stops counting when the
+   * registry shows that member (and is then removed), not before, so it is never counted neither as pending
+   * nor as a member while the member's row is on its way to the store.
+   */
+  instance: string | null;
+  /** The epoch of the leader that sent it. */
+  epoch: number;
+  /** How long ago it was ordered (by the database's clock). */
+  ageMs: number;
+}
+
 /** What several bootstraps share through the store. */
 export interface ClusterStore {
   /**
@@ -79,6 +98,23 @@ export interface ClusterStore {
   putMembers(members: readonly Member[], mode: "full" | "beat", writer: string): Promise<void>;
   deleteMembers(ids: readonly string[]): Promise<void>;
   members(): Promise<StoredMember[]>;
+
+  /**
+   * Records a spawn order before it is sent, so that a leader taking over counts it against the limits. Its
+   * `ordered_at` is the database's clock.
+   */
+  addPendingSpawn(spawn: { id: string; node: string; role: "auth" | "file"; epoch: number }): Promise<void>;
+  /** The instance `instance` registered in answer to the pending spawn `id`. */
+  answerPendingSpawn(id: string, instance: string): Promise<void>;
+  /**
+   * The instance `instance` of `role` registered on `node`: it answers the oldest pending spawn there not yet
+   * answered; returns that spawn's id, undefined when none was pending.
+   */
+  answerOldestSpawn(node: string, role: "auth" | "file", instance: string): Promise<string | undefined>;
+  /** Forgets pending spawns by id (failed, expired, or answered by a member the registry shows). */
+  removePendingSpawns(ids: readonly string[]): Promise<void>;
+  /** The pending spawns, oldest first, after deleting those older than `maxAgeMs` (they expired). */
+  pendingSpawns(maxAgeMs: number): Promise<StoredSpawn[]>;
 
   /** Applies an announcement to the instance's shared tracks; returns the instance's new version. */
   announce(

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL store's cluster facet against a real throwaway server: the leader lease and its epoch, the
- * event sequence, members' full and heartbeat writes, the shared catalog. Skipped where PostgreSQL is missing.
+ * event sequence, members' full and heartbeat writes, pending spawns, the shared catalog. Skipped where PostgreSQL is missing.
  */
 
 import assert from "node:assert/strict";
@@ -25,7 +25,8 @@ const member = (id: string, extra: Partial<Member> = {}): Member => ({
 });
 
 Deno.test({
-  name: "the cluster facet: lease and epoch, events in order, members, catalog" + skippedSuffix(),
+  name: "the cluster facet: lease and epoch, events in order, members, pending spawns, catalog" +
+    skippedSuffix(),
   ignore: !!POSTGRES_MISSING,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -85,6 +86,39 @@ Deno.test({
         assert.equal((await b!.members())[0]!.lastSeen, 5000, "an older heartbeat does not go back");
         await b!.deleteMembers(["m1"]);
         assert.deepEqual(await a!.members(), []);
+      });
+
+      await t.step("pending spawns: shared, answered oldest first, removed, expired", async () => {
+        await a!.addPendingSpawn({ id: "s1", node: "n1", role: "file", epoch: 3 });
+        await new Promise((r) => setTimeout(r, 5));
+        await a!.addPendingSpawn({ id: "s2", node: "n1", role: "file", epoch: 3 });
+        await a!.addPendingSpawn({ id: "s3", node: "n2", role: "auth", epoch: 3 });
+        await a!.addPendingSpawn({ id: "s3", node: "n9", role: "file", epoch: 9 }); // sent twice: kept once
+        const seen = await b!.pendingSpawns(60_000);
+        assert.deepEqual(seen.map((p) => [p.id, p.node, p.role, p.instance, p.epoch]), [
+          ["s1", "n1", "file", null, 3],
+          ["s2", "n1", "file", null, 3],
+          ["s3", "n2", "auth", null, 3],
+        ]);
+        assert.ok(seen.every((p) => p.ageMs >= 0 && p.ageMs < 60_000));
+        const [x, y] = await Promise.all([
+          b!.answerOldestSpawn("n1", "file", "f-1"),
+          a!.answerOldestSpawn("n1", "file", "f-2"),
+        ]);
+        assert.deepEqual([x, y].sort(), ["s1", "s2"], "two registrations answer two spawns");
+        assert.equal(await b!.answerOldestSpawn("n1", "file", "f-3"), undefined, "none left to answer");
+        await a!.answerPendingSpawn("s3", "a-1");
+        await a!.answerPendingSpawn("s3", "a-2"); // answered once: the first instance stays
+        const answered = new Map((await b!.pendingSpawns(60_000)).map((p) => [p.id, p.instance]));
+        assert.deepEqual([...answered].sort(), [["s1", x === "s1" ? "f-1" : "f-2"], [
+          "s2",
+          x === "s2" ? "f-1" : "f-2",
+        ], ["s3", "a-1"]]);
+        await b!.removePendingSpawns(["s1", "s3"]);
+        assert.deepEqual((await a!.pendingSpawns(60_000)).map((p) => p.id), ["s2"]);
+        await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(await a!.pendingSpawns(40), [], "older than the spawn timeout: expired");
+        assert.deepEqual(await b!.pendingSpawns(60_000), [], "and deleted");
       });
 
       await t.step("catalog announcements: versions move, replace and removed apply", async () => {

@@ -41,7 +41,14 @@ import type { AccountAdminStore } from "./account_admin.ts";
 export type { BootstrapSecret };
 export type { UserDataStore } from "./user_data.ts";
 export type { AccountAdminStore, AccountRow, Policy, RegistrationRule } from "./account_admin.ts";
-export type { ClusterStore, LeaderLease, LiveBootstrap, StoredEvent, StoredMember } from "./cluster.ts";
+export type {
+  ClusterStore,
+  LeaderLease,
+  LiveBootstrap,
+  StoredEvent,
+  StoredMember,
+  StoredSpawn,
+} from "./cluster.ts";
 
 /** A stored account. */
 export interface UserRecord {
