@@ -150,3 +150,11 @@ export function hasCommand(name: string): Promise<boolean> {
   }
   return found;
 }
+
+/** Runs a command to its end; its stdout and stderr together, or an error carrying them. */
+export async function sh(cmd: string, args: string[]): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${text}`);
+  return text;
+}

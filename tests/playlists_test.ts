@@ -19,18 +19,11 @@ import {
   waitFor,
   withToken,
 } from "./_harness.ts";
-import { hasCommand, makeLibrary } from "./fixtures.ts";
+import { hasCommand, makeLibrary, sh } from "./fixtures.ts";
 import { shellQuote } from "../roles/bootstrap/ssh_launcher.ts";
 
 const tools = await Promise.all(["ffmpeg"].map(hasCommand));
 const hasTmux = await hasCommand("tmux");
-
-async function sh(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${text}`);
-  return text;
-}
 
 type Json = Record<string, unknown>;
 

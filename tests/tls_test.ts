@@ -23,16 +23,9 @@ import { synthesizeWav } from "../media/wav.ts";
 import type { StatusReport } from "../protocol/mod.ts";
 import { shellQuote } from "../roles/bootstrap/ssh_launcher.ts";
 import type { PlaybackEvent } from "../tui/services.ts";
-import { hasCommand } from "./fixtures.ts";
+import { hasCommand, sh } from "./fixtures.ts";
 
 const hasTmux = await hasCommand("tmux");
-
-async function sh(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${text}`);
-  return text;
-}
 
 async function openssl(args: string[], cwd: string): Promise<void> {
   const out = await new Deno.Command("openssl", { args, cwd, stdout: "piped", stderr: "piped" }).output();

@@ -15,17 +15,10 @@ import {
   tempDir,
   waitFor,
 } from "./_harness.ts";
-import { hasCommand, makeLibrary } from "./fixtures.ts";
+import { hasCommand, makeLibrary, sh } from "./fixtures.ts";
 import { shellQuote } from "../roles/bootstrap/ssh_launcher.ts";
 
 const tools = await Promise.all(["tmux", "mpv", "sox", "ffmpeg"].map(hasCommand));
-
-async function sh(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${text}`);
-  return text;
-}
 
 /** Length in seconds and RMS amplitude of a WAV file, as sox measures them. */
 async function soxStat(wav: string): Promise<{ length: number; rms: number }> {
