@@ -15,6 +15,7 @@ import { CommandError, UsageError } from "./cli/usage_error.ts";
 import { withConfig } from "./cli/config.ts";
 import { VERSION } from "./daemon/runtime/version.ts";
 import { tuneMalloc } from "./daemon/runtime/malloc_tuning.ts";
+import { keepRunningOnUnhandled } from "./daemon/runtime/last_resort.ts";
 
 /** Commands that run daemons (and their role instances) in this process. */
 const DAEMONS = new Set(["bootstrap", "content", "auth", "file", "demo"]);
@@ -37,8 +38,9 @@ const joinSecretOption = () =>
 /** Runs a daemon until SIGINT/SIGTERM, then lets it stop cleanly. */
 async function daemon(
   run: (signal: AbortSignal) => Promise<void>,
-  options: { exitOnStdinEof?: boolean } = {},
+  options: { exitOnStdinEof?: boolean; role?: string; logFormat?: LogFormat } = {},
 ): Promise<void> {
+  keepRunningOnUnhandled(options.role ?? "audiod", options.logFormat);
   const stop = new AbortController();
   if (options.exitOnStdinEof) {
     // Started over SSH: when the session ends, stdin closes and the node stops instead of lingering.
@@ -171,8 +173,7 @@ program.command("bootstrap")
         ...(o.subsonicRelay ? { subsonicRelay: true } : {}),
         registration: o.registration,
         ...security,
-      }, signal)
-    );
+      }, signal), { role: "bootstrap", logFormat: o.logFormat as LogFormat });
   });
 
 program.command("content")
@@ -217,7 +218,11 @@ program.command("content")
         dataDir: o.data,
         logFormat: o.logFormat as LogFormat,
         ...security,
-      }, signal), { exitOnStdinEof: !!o.exitOnStdinEof });
+      }, signal), {
+      exitOnStdinEof: !!o.exitOnStdinEof,
+      role: "content",
+      logFormat: o.logFormat as LogFormat,
+    });
   });
 
 program.command("auth")
@@ -246,8 +251,7 @@ program.command("auth")
         ...(o.advertise ? { advertise: o.advertise } : {}),
         logFormat: o.logFormat as LogFormat,
         ...security,
-      }, signal)
-    );
+      }, signal), { role: "auth", logFormat: o.logFormat as LogFormat });
   });
 
 program.command("file")
@@ -286,8 +290,7 @@ program.command("file")
         ...(o.advertise ? { advertise: o.advertise } : {}),
         logFormat: o.logFormat as LogFormat,
         ...security,
-      }, signal)
-    );
+      }, signal), { role: "file", logFormat: o.logFormat as LogFormat });
   });
 
 // Every daemon flag can also come from AUDIOD_<FLAG> or a TOML config file (--config; see cli/config.ts).
@@ -617,7 +620,7 @@ program.command("demo")
       Deno.exit(0);
     }
     const { run } = await import("./roles/demo.ts");
-    await daemon((signal) => run({ listen }, signal));
+    await daemon((signal) => run({ listen }, signal), { role: "demo" });
   });
 
 try {

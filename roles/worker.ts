@@ -9,6 +9,7 @@
 
 import type { AuthOptions } from "./auth/mod.ts";
 import type { FileOptions } from "./file/mod.ts";
+import { keepRunningOnUnhandled } from "../daemon/runtime/last_resort.ts";
 
 /** Messages from the content node to a worker. */
 export type ToWorker =
@@ -33,6 +34,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
   if (started) return;
   started = true;
+  keepRunningOnUnhandled(message.role, message.options.logFormat);
   const post = (m: FromWorker) => self.postMessage(m);
   const onReady = (ready: { url: string; id: string }) => post({ type: "ready", ...ready });
   const running = message.role === "auth"

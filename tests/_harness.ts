@@ -176,6 +176,17 @@ export async function startDaemon(
   } finally {
     clearTimeout(timer);
   }
+  // A daemon that dies by itself (not stopped, not killed by the test) says so at once with its last words, so
+  // a test that later times out waiting for it names the cause rather than only "connection refused".
+  status.then(async (s) => {
+    if (stopped !== null || s.signal !== null) return;
+    await Promise.allSettled([pumpOut, pumpErr]);
+    // deno-lint-ignore no-console
+    console.error(
+      `audiod ${args[0]} at ${url} exited by itself with code ${s.code}; its last output:\n` +
+        stderr.split("\n").slice(-40).join("\n"),
+    );
+  });
   const secretLine = /join secret (?:written to|in) (\S+)/.exec(stdout);
   if (args[0] === "bootstrap" && secretLine) joinSecrets.set(url, secretLine[1]!);
   let stopped: Promise<number> | null = null;

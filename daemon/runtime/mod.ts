@@ -25,6 +25,8 @@ export { VERSION } from "./version.ts";
 export { compiledBinary, selfCommand } from "./self_command.ts";
 /** `tuneMalloc`: keeps glibc from holding on to freed Argon2id buffers. */
 export { tuneMalloc } from "./malloc_tuning.ts";
+/** `keepRunningOnUnhandled`: a daemon logs a promise rejection nobody handled instead of exiting. */
+export { keepRunningOnUnhandled } from "./last_resort.ts";
 /** `Lanes`: at most N costly tasks at once, a bounded queue, the rest refused (`LanesFullError`). */
 export { Lanes, LanesFullError } from "./lanes.ts";
 /** `Backoff`, `retry`: exponential back-off with jitter and a ceiling, for everything audiod retries. */
