@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { dirname, extname, resolve } from "node:path";
+import assert from "node:assert/strict";
+import { dirname, extname, join, resolve } from "node:path";
 import { synthesizeWav } from "../media/wav.ts";
 
 /** One track to create. `file` is relative to the library folder; its extension picks the format. */
@@ -157,4 +158,25 @@ export async function sh(cmd: string, args: string[]): Promise<string> {
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${text}`);
   return text;
+}
+
+/** Width and height of an image as ffprobe reads them ("W,H"), written to `dir` to read it. */
+export async function probeImageSize(dir: string, bytes: Uint8Array): Promise<string> {
+  const path = join(dir, "probe.img");
+  await Deno.writeFile(path, bytes);
+  const out = await new Deno.Command("ffprobe", {
+    args: [
+      "-v",
+      "error",
+      "-select_streams",
+      "v:0",
+      "-show_entries",
+      "stream=width,height",
+      "-of",
+      "csv=p=0",
+      path,
+    ],
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).trim();
 }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { audiod, isolatedEnv, startBootstrap, startContent, tempDir, waitFor } from "./_harness.ts";
-import { makeLibrary } from "./fixtures.ts";
+import { makeLibrary, probeImageSize } from "./fixtures.ts";
 import { imageDimensions } from "../roles/file/cover_scaler.ts";
 
 type Json = Record<string, unknown>;
@@ -14,27 +14,6 @@ type Json = Record<string, unknown>;
 async function answer(res: Response): Promise<Json> {
   assert.equal(res.status, 200);
   return (await res.json() as { "subsonic-response": Json })["subsonic-response"];
-}
-
-/** Width and height of an image as ffprobe reads them. */
-async function probe(dir: string, bytes: Uint8Array): Promise<string> {
-  const path = join(dir, "probe.img");
-  await Deno.writeFile(path, bytes);
-  const out = await new Deno.Command("ffprobe", {
-    args: [
-      "-v",
-      "error",
-      "-select_streams",
-      "v:0",
-      "-show_entries",
-      "stream=width,height",
-      "-of",
-      "csv=p=0",
-      path,
-    ],
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return new TextDecoder().decode(out.stdout).trim();
 }
 
 Deno.test({
@@ -84,7 +63,7 @@ Deno.test({
       assert.equal(res.status, 200);
       assert.equal(res.headers.get("content-type"), "image/jpeg");
       const bytes = new Uint8Array(await res.arrayBuffer());
-      assert.equal(await probe(root, bytes), "100,67");
+      assert.equal(await probeImageSize(root, bytes), "100,67");
       assert.ok(bytes.length < cover.length, "smaller than the original");
     });
 

@@ -6,8 +6,9 @@
  */
 
 import { JOIN_SECRET_HEADER, requireJoinSecret } from "../../daemon/cluster/join_secret.ts";
+import { bearer } from "../../daemon/http/bearer.ts";
 import { HttpError } from "../../daemon/http/http_error.ts";
-import type { AccountStore } from "./store/mod.ts";
+import type { AccountStore, SessionInfo } from "./store/mod.ts";
 
 /** Who a request comes from. */
 export type Viewer =
@@ -51,6 +52,22 @@ export async function viewerOf(
     );
   }
   return { kind: "user", user: session.user, admin: isAdmin(session) };
+}
+
+/**
+ * The session of a request that must come from a signed-in user (the per-user routes: stars, playlists, API
+ * keys): 401 `bad_token` when its bearer token is unknown, expired or revoked.
+ */
+export async function signedIn(req: Request, users: AccountStore): Promise<SessionInfo> {
+  const found = await users.verify(bearer(req));
+  if (!found) {
+    throw new HttpError(
+      401,
+      "bad_token",
+      "Cannot accept the token: it is unknown, expired or revoked (audiod login)",
+    );
+  }
+  return found;
 }
 
 /** Whether a session's account is an admin (the store says so once it keeps the flag). */

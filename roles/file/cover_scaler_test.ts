@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createLogger } from "../../daemon/runtime/log.ts";
 import { clampCoverSize } from "../../protocol/cover_size.ts";
 import { CoverScaler, imageDimensions } from "./cover_scaler.ts";
+import { probeImageSize } from "../../tests/fixtures.ts";
 
 /** An image made by ffmpeg's lavfi color source, written as `name` (its extension picks the format). */
 async function solidImage(dir: string, name: string, size: string): Promise<Uint8Array> {
@@ -12,27 +13,6 @@ async function solidImage(dir: string, name: string, size: string): Promise<Uint
   }).output();
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
   return await Deno.readFile(path);
-}
-
-/** Width and height of an image as ffprobe reads them. */
-async function probe(dir: string, bytes: Uint8Array): Promise<string> {
-  const path = join(dir, "probe.img");
-  await Deno.writeFile(path, bytes);
-  const out = await new Deno.Command("ffprobe", {
-    args: [
-      "-v",
-      "error",
-      "-select_streams",
-      "v:0",
-      "-show_entries",
-      "stream=width,height",
-      "-of",
-      "csv=p=0",
-      path,
-    ],
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return new TextDecoder().decode(out.stdout).trim();
 }
 
 function quietLogger(lines: string[] = []) {
@@ -47,7 +27,7 @@ Deno.test("CoverScaler.scale() scales a 600x400 JPEG to 100x67, caches it, and n
     const scaler = new CoverScaler({ logger: quietLogger() });
     const scaled = await scaler.scale({ type: "image/jpeg", bytes: jpg }, { key: "t1", size: 100 });
     assert.equal(scaled.type, "image/jpeg");
-    assert.equal(await probe(dir, scaled.bytes), "100,67");
+    assert.equal(await probeImageSize(dir, scaled.bytes), "100,67");
     assert.deepEqual(imageDimensions(scaled.bytes), { width: 100, height: 67 });
     const again = await scaler.scale({ type: "image/jpeg", bytes: jpg }, { key: "t1", size: 100 });
     assert.equal(again.bytes, scaled.bytes, "the second ask is served from the cache");

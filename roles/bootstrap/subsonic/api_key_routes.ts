@@ -7,13 +7,13 @@
  * @module
  */
 
-import { bearer } from "../../../daemon/http/bearer.ts";
 import { readJson } from "../../../daemon/http/body.ts";
 import { HttpError } from "../../../daemon/http/http_error.ts";
 import type { Router } from "../../../daemon/http/router.ts";
 import { randomToken } from "../../../daemon/cluster/join_secret.ts";
 import { type ApiKeyList, apiKeyRequest, type NewApiKey } from "../../../protocol/api_keys.ts";
 import type { BootstrapDeps } from "../handler.ts";
+import { signedIn } from "../_access.ts";
 import type { SessionInfo } from "../store/mod.ts";
 import { apiKeyGrant, apiKeyHash } from "./auth.ts";
 import type { UserDataStore } from "./user_data.ts";
@@ -23,17 +23,7 @@ export const MAX_KEYS = 100;
 
 /** Adds `/v1/apikeys` to `router`. */
 export function apiKeyRoutes(router: Router, deps: BootstrapDeps, data: UserDataStore): void {
-  const session = async (req: Request): Promise<SessionInfo> => {
-    const found = await deps.users.verify(bearer(req));
-    if (!found) {
-      throw new HttpError(
-        401,
-        "bad_token",
-        "Cannot accept the token: it is unknown, expired or revoked (audiod login)",
-      );
-    }
-    return found;
-  };
+  const session = (req: Request): Promise<SessionInfo> => signedIn(req, deps.users);
   router
     .get("/v1/apikeys", async (req) => {
       const { userId } = await session(req);

@@ -6,12 +6,12 @@
  * @module
  */
 
-import { bearer } from "../../../daemon/http/bearer.ts";
 import { HttpError } from "../../../daemon/http/http_error.ts";
 import type { Router } from "../../../daemon/http/router.ts";
 import type { CatalogTrack } from "../../../protocol/catalog.ts";
 import type { PlaylistList, PlaylistSummary, PlaylistTracks } from "../../../protocol/playlists.ts";
 import type { BootstrapDeps } from "../handler.ts";
+import { signedIn } from "../_access.ts";
 import { catalogTrackOf } from "../publishing.ts";
 import type { SessionInfo } from "../store/mod.ts";
 import type { PlaylistInfo, UserDataStore } from "./user_data.ts";
@@ -21,17 +21,7 @@ const PLAYLIST_ID = /^\d{1,15}$/;
 
 /** Adds `/v1/playlists` and `/v1/playlists/:id` to `router`. */
 export function playlistRoutes(router: Router, deps: BootstrapDeps, data: UserDataStore): void {
-  const session = async (req: Request): Promise<SessionInfo> => {
-    const found = await deps.users.verify(bearer(req));
-    if (!found) {
-      throw new HttpError(
-        401,
-        "bad_token",
-        "Cannot accept the token: it is unknown, expired or revoked (audiod login)",
-      );
-    }
-    return found;
-  };
+  const session = (req: Request): Promise<SessionInfo> => signedIn(req, deps.users);
   /** Seconds of the songs the catalog holds now. */
   const durationOf = (songs: readonly string[]): number => {
     let seconds = 0;

@@ -6,28 +6,18 @@
  * @module
  */
 
-import { bearer } from "../../../daemon/http/bearer.ts";
 import { HttpError } from "../../../daemon/http/http_error.ts";
 import type { Router } from "../../../daemon/http/router.ts";
 import { HEX64 } from "../../../protocol/catalog.ts";
 import type { StarChange, StarList } from "../../../protocol/stars.ts";
 import type { BootstrapDeps } from "../handler.ts";
+import { signedIn } from "../_access.ts";
 import type { SessionInfo } from "../store/mod.ts";
 import type { UserDataStore } from "./user_data.ts";
 
 /** Adds `/v1/stars` to `router`. */
 export function starRoutes(router: Router, deps: BootstrapDeps, data: UserDataStore): void {
-  const session = async (req: Request): Promise<SessionInfo> => {
-    const found = await deps.users.verify(bearer(req));
-    if (!found) {
-      throw new HttpError(
-        401,
-        "bad_token",
-        "Cannot accept the token: it is unknown, expired or revoked (audiod login)",
-      );
-    }
-    return found;
-  };
+  const session = (req: Request): Promise<SessionInfo> => signedIn(req, deps.users);
   const trackOf = (id: string, toDo: string): string => {
     if (!HEX64.test(id)) {
       throw new HttpError(
