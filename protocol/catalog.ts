@@ -6,6 +6,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { arrayOf, bool, type Infer, int, nullable, num, obj, oneOf, optional, str } from "./schema.ts";
 import { instanceState } from "./member.ts";
 
@@ -91,9 +92,27 @@ export const announcement = obj({
   replace: optional(bool()),
   tracks: arrayOf(announcedTrack, { max: 200 }),
   removed: optional(arrayOf(str({ pattern: HEX64 }), { max: 10_000 })),
+  /**
+   * The instance's whole library once this announcement is in ({@linkcode libraryDigest}), on the last request
+   * of a full announcement or of a change. The bootstrap keeps it and answers it when the instance registers
+   * again, so an instance whose library did not change need not announce it again.
+   */
+  digest: optional(str({ pattern: HEX64, hint: "must be 64 lowercase hex digits (a SHA-256)" })),
 });
 /** `POST /v1/internal/announce` */
 export type Announcement = Infer<typeof announcement>;
+
+/**
+ * The digest of a library as announced: the SHA-256 of its tracks' JSON in id order. Two libraries with the same
+ * digest announce the same tracks with the same tags.
+ */
+export function libraryDigest(tracks: readonly AnnouncedTrack[]): string {
+  const hash = createHash("sha256");
+  for (const track of [...tracks].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) {
+    hash.update(JSON.stringify(track)).update("\n");
+  }
+  return hash.digest("hex");
+}
 
 /** The answer to an announcement: how many tracks the instance holds now. */
 export const announced = obj({ tracks: int({ min: 0 }) });

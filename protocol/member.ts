@@ -66,6 +66,11 @@ export const registration = obj({
   id: str({ max: 64 }),
   heartbeatMs: int({ min: 1 }),
   leaseMs: int({ min: 1 }),
+  /**
+   * File instances: the digest of the library the catalog holds from this id (what its last announcement said),
+   * absent when it holds none. An instance whose library has the same digest does not announce it again.
+   */
+  digest: optional(str({ max: 64 })),
 });
 /** The answer to a registration (201): the id and the lease timing to keep. */
 export type Registration = Infer<typeof registration>;

@@ -16,6 +16,7 @@ import { type HeartbeatExtra, Membership } from "../daemon/cluster/membership.ts
 import type { Handler } from "../daemon/http/router.ts";
 import { startServer, type StartServerOptions } from "../daemon/http/server.ts";
 import type { TlsPem } from "../daemon/http/tls.ts";
+import type { Registration } from "../protocol/member.ts";
 import { CommandError } from "../cli/usage_error.ts";
 
 /** How long a stopping instance waits for its active streams to end before it closes anyway. */
@@ -51,8 +52,8 @@ export interface RunInstanceOptions extends InstancePlacement {
   peer: PeerAccess;
   /** Extra heartbeat fields (e.g. how many tracks a file instance serves). */
   report?: () => Omit<HeartbeatExtra, "load">;
-  /** After each (re-)registration. */
-  onRegistered?: (id: string, url: string) => Promise<void> | void;
+  /** After each (re-)registration, with the bootstrap's answer. */
+  onRegistered?: (id: string, url: string, answer: Registration) => Promise<void> | void;
   /** The role's own metrics; the standard ones (load, memory, requests) are added here. */
   metrics?: Metrics;
 }
@@ -87,7 +88,7 @@ export async function runInstance(options: RunInstanceOptions, signal: AbortSign
     },
     logger,
     report: () => ({ load: meter.snapshot(), ...options.report?.() }),
-    onRegistered: (id) => options.onRegistered?.(id, url),
+    onRegistered: (id, answer) => options.onRegistered?.(id, url, answer),
   });
   const joined = membership.start();
   joined.then((id) => options.onReady?.({ url, id }), () => {});

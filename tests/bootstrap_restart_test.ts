@@ -1,6 +1,7 @@
 /**
- * A restarted bootstrap rebuilds its registry and catalog from re-registrations within 3 s, and a listener
- * holding a valid token keeps getting audio while it is down and after it is back.
+ * A restarted bootstrap serves the catalog it kept at once, rebuilds its registry from re-registrations within
+ * 3 s (file instances whose library did not change announce nothing), and a listener holding a valid token keeps
+ * getting audio while it is down and after it is back.
  */
 
 import assert from "node:assert/strict";
@@ -34,7 +35,7 @@ Deno.test({
     const data = join(root, "boot");
     const listen = `127.0.0.1:${freePort()}`;
     let bootstrap = await startDaemon(["bootstrap", "--listen", listen, "--data", data], { env });
-    await using _node = await startContent(bootstrap.url, lib, join(root, "node"), env);
+    await using node = await startContent(bootstrap.url, lib, join(root, "node"), env);
     try {
       const status = async () =>
         await (await fetch(`${bootstrap.url}/v1/status`, await asMember(bootstrap.url)))
@@ -71,6 +72,9 @@ Deno.test({
 
       bootstrap = await startDaemon(["bootstrap", "--listen", listen, "--data", data], { env });
       const restartedAt = Date.now();
+      // The catalog was kept: both tracks are listed before any member registered again.
+      const listed = await (await fetch(`${bootstrap.url}/v1/tracks`, await asMember(bootstrap.url))).json();
+      assert.deepEqual(listed.tracks.map((t: CatalogTrack) => t.title).sort(), ["After", "Before"]);
       await waitFor("the registry and catalog to re-form", async () => {
         const s = await status();
         const up = (role: string) => s.nodes.filter((n) => n.role === role && n.state === "up").length;
@@ -79,6 +83,12 @@ Deno.test({
       const took = Date.now() - restartedAt;
       assert.ok(took <= 3000, `re-formed after ${took} ms`);
       assert.equal(await read(), 206, "the same token works after the restart");
+      // The file instance registered again under its id, was told the catalog holds its library, and sent none.
+      await waitFor(
+        "the file instance to find its library unchanged",
+        () => node.logs().includes("tracks.unchanged") || undefined,
+      );
+      assert.equal(node.logs().match(/tracks\.announced/g)?.length, 1, "announced once, before the restart");
       const out = join(root, "after.wav");
       const get = await audiod(["get", "After", "-o", out], { env: listener });
       assert.equal(get.code, 0, get.stderr);

@@ -18,7 +18,7 @@ import { HttpError } from "../http/http_error.ts";
 import { Backoff } from "../runtime/backoff.ts";
 import { FailureLog } from "../runtime/failure_log.ts";
 import type { Logger } from "../runtime/log.ts";
-import { type Heartbeat, type MemberInfo, registration } from "../../protocol/member.ts";
+import { type Heartbeat, type MemberInfo, type Registration, registration } from "../../protocol/member.ts";
 
 export type { MemberInfo, Registration } from "../../protocol/member.ts";
 /** Extra fields sent with each heartbeat. */
@@ -34,8 +34,11 @@ export interface MembershipOptions {
   logger: Logger;
   /** Current load and extras, read at every heartbeat. */
   report: () => HeartbeatExtra;
-  /** Called after every (re-)registration with the new id; a file instance re-announces its tracks here. */
-  onRegistered?: (id: string) => Promise<void> | void;
+  /**
+   * Called after every (re-)registration with the new id and the bootstrap's answer; a file instance
+   * re-announces its tracks here (unless the answer's digest says the catalog holds them).
+   */
+  onRegistered?: (id: string, answer: Registration) => Promise<void> | void;
   /** Wait between failed registration attempts (default up to 1 s, doubling to 10 s, with full jitter). */
   retryMs?: number;
 }
@@ -135,7 +138,7 @@ export class Membership {
           warned = false;
           logger.info("joined", { bootstrap: bootstrapSet(this.#options.bootstrap).current, id: reg.id });
           await refreshBootstraps(this.#options.bootstrap, this.#options.peer);
-          await this.#options.onRegistered?.(reg.id);
+          await this.#options.onRegistered?.(reg.id, reg);
           this.#registered.resolve(reg.id);
         } catch (error) {
           if (signal.aborted) break;

@@ -3,18 +3,23 @@
  * so the same file on two machines is one entry with two replicas). Searchable by title, artist, album and id
  * prefix.
  *
+ * The tracks and their replicas live in SQLite (`node:sqlite`, a file in the bootstrap's data dir), not in the
+ * heap: a catalog of a million tracks is a few hundred megabytes on disk, and a restarted bootstrap serves it at
+ * once. The heap holds one view of it, rebuilt after changes when next asked: the catalog order (an array of row
+ * numbers and its inverse) and the folded text of every entry joined into one string in that order, which a
+ * search scans with `indexOf` (about 60 bytes per track). Entries are read from the database a page at a time.
+ *
  * @module
  */
 
-import type { AnnouncedTrack } from "../../protocol/catalog.ts";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { AnnouncedTrack, TrackDetails } from "../../protocol/catalog.ts";
 
 export type { AnnouncedTrack } from "../../protocol/catalog.ts";
 
 /** A catalog entry: the track and the instances holding a replica of it. */
 export interface CatalogEntry extends AnnouncedTrack {
   replicas: Set<string>;
-  /** Normalized "title artist album" for search. */
-  haystack: string;
 }
 
 /** Lowercases and strips accents, so "Beyoncé" matches "beyonce". */
@@ -24,221 +29,542 @@ export function foldText(text: string): string {
   return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 }
 
-/**
- * Every entry's folded text and id, each joined into one string in catalog order: finding a word is then one
- * `indexOf` scan over contiguous memory instead of a visit to 100,000 objects.
- */
-interface SearchIndex {
-  /** The haystacks, each followed by "\0". */
-  text: string;
-  /** Where each entry's haystack starts in `text`. */
-  textStarts: Int32Array;
-  /** "\n" + id of each entry. */
-  ids: string;
-  /** Where each entry's "\n" + id starts in `ids`. */
-  idStarts: Int32Array;
-}
-
-function buildSearchIndex(entries: readonly CatalogEntry[]): SearchIndex {
-  const textStarts = new Int32Array(entries.length);
-  const idStarts = new Int32Array(entries.length);
-  let textAt = 0;
-  let idAt = 0;
-  entries.forEach((e, i) => {
-    textStarts[i] = textAt;
-    textAt += e.haystack.length + 1;
-    idStarts[i] = idAt;
-    idAt += e.id.length + 1;
-  });
-  return {
-    text: entries.map((e) => e.haystack + "\0").join(""),
-    textStarts,
-    ids: entries.map((e) => "\n" + e.id).join(""),
-    idStarts,
-  };
-}
-
-/**
- * For every entry whose part of `text` contains `needle` and whose count is `round`, raises the count to
- * `round + 1`: after one round per word, the entries holding every word have the number of words.
- */
-function countMatches(
-  text: string,
-  starts: Int32Array,
-  needle: string,
-  counts: Uint8Array,
-  round: number,
-): void {
-  let i = 0;
-  for (let at = text.indexOf(needle); at !== -1;) {
-    while (i + 1 < starts.length && starts[i + 1]! <= at) i++;
-    if (counts[i] === round) counts[i] = round + 1;
-    // The next entry at the earliest: this one is decided.
-    at = i + 1 < starts.length ? text.indexOf(needle, starts[i + 1]!) : -1;
-  }
-}
-
 /** Result of resolving what a user typed to one track. */
 export type Resolution =
   | { kind: "found"; entry: CatalogEntry }
   | { kind: "none" }
   | { kind: "ambiguous"; matches: CatalogEntry[] };
 
-/** Every announced track with its replicas. */
+/** The catalog's file in a lone bootstrap's data dir. */
+export const CATALOG_FILE = "catalog.sqlite";
+
+/** Bumped when the tables change shape: a catalog file of another version is emptied (members announce again). */
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tracks (
+  n INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  md5 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  artist TEXT NOT NULL,
+  album TEXT NOT NULL,
+  track_no INTEGER,
+  duration REAL,
+  format TEXT NOT NULL,
+  details TEXT,
+  sort_key TEXT NOT NULL,
+  hay TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tracks_order ON tracks (sort_key);
+CREATE TABLE IF NOT EXISTS replicas (
+  instance TEXT NOT NULL,
+  track INTEGER NOT NULL,
+  PRIMARY KEY (instance, track)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS replicas_track ON replicas (track);
+CREATE TABLE IF NOT EXISTS digests (
+  instance TEXT PRIMARY KEY,
+  digest TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** A row of `tracks` as read back, with its replicas joined by "\n". */
+interface TrackRow {
+  n: number;
+  id: string;
+  md5: string;
+  size: number;
+  title: string;
+  artist: string;
+  album: string;
+  track_no: number | null;
+  duration: number | null;
+  format: string;
+  details: string | null;
+  holders: string | null;
+}
+
+const ROW_COLUMNS = "n, id, md5, size, title, artist, album, track_no, duration, format, details, " +
+  "(SELECT group_concat(instance, char(10)) FROM replicas WHERE track = n) AS holders";
+
+/** The order and the search text of the catalog as it was when built. */
+interface View {
+  /** Row numbers in catalog order. */
+  order: Int32Array;
+  /** Position in `order` of each row number (-1: none). */
+  rank: Int32Array;
+  /** Every entry's folded text, each followed by {@linkcode END}, in catalog order. */
+  text: string;
+  /** Where each entry's text starts in `text`. */
+  starts: Int32Array;
+}
+
+/** Sorts like the catalog lists: artist, album, track number, title (folded), then id. */
+function sortKey(track: AnnouncedTrack): string {
+  const no = String(Math.min(track.trackNo ?? 0, 9_999_999)).padStart(7, "0");
+  return `${foldText(track.artist)}\x01${foldText(track.album)}\x01${no}\x01${
+    foldText(track.title)
+  }\x01${track.id}`;
+}
+
+/** Ends each entry's text in the view (SQLite's text functions end strings at a NUL, so not "\0"). */
+const END = "\x1f";
+
+/** The text a search looks in: title, artist and album, folded (an {@linkcode END} in a tag is a space). */
+function haystackOf(track: { title: string; artist: string; album: string }): string {
+  return foldText(`${track.title}\n${track.artist}\n${track.album}`).replaceAll(END, " ");
+}
+
+/** Where the entry holding position `at` of the text starts: the last `i >= from` with `starts[i] <= at`. */
+function entryAt(starts: Int32Array, at: number, from: number): number {
+  // Dense matches are in the next entry or the one after: look there before a binary search.
+  if (from + 1 >= starts.length || starts[from + 1]! > at) return from;
+  if (from + 2 >= starts.length || starts[from + 2]! > at) return from + 1;
+  let lo = from + 2;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Every track announced, with its replicas; kept in SQLite at `path` (":memory:" for none). */
 export class Catalog {
-  #entries = new Map<string, CatalogEntry>();
-  #byInstance = new Map<string, Set<string>>();
-  #sorted: CatalogEntry[] | null = null;
-  #searchIndex: SearchIndex | null = null;
+  readonly #db: DatabaseSync;
+  readonly #path: string;
+  #size = 0;
+  #held = new Map<string, number>();
+  #view: View | null = null;
+  #all: CatalogEntry[] | null = null;
+  readonly #q: {
+    byId: StatementSync;
+    row: StatementSync;
+    insert: StatementSync;
+    update: StatementSync;
+    updateDetails: StatementSync;
+    addReplica: StatementSync;
+    dropReplica: StatementSync;
+    replicaCount: StatementSync;
+    dropTrack: StatementSync;
+    heldBy: StatementSync;
+    dropInstance: StatementSync;
+    orphans: StatementSync;
+    idRange: StatementSync;
+    setDigest: StatementSync;
+    dropDigest: StatementSync;
+    digest: StatementSync;
+  };
+
+  /**
+   * Opens (or creates) the catalog at `path`. A file that is not a catalog of this version, or is damaged, is
+   * started afresh: the catalog is what members announce, and they announce again.
+   */
+  constructor(path = ":memory:") {
+    this.#path = path;
+    this.#db = Catalog.#open(path);
+    const db = this.#db;
+    this.#q = {
+      byId: db.prepare("SELECT n, md5, artist, details FROM tracks WHERE id = ?"),
+      row: db.prepare(`SELECT ${ROW_COLUMNS} FROM tracks WHERE n = ?`),
+      insert: db.prepare(
+        "INSERT INTO tracks (id, md5, size, title, artist, album, track_no, duration, format, details, sort_key, hay) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      update: db.prepare(
+        "UPDATE tracks SET md5 = ?, size = ?, title = ?, artist = ?, album = ?, track_no = ?, duration = ?, " +
+          "format = ?, details = ?, sort_key = ?, hay = ? WHERE n = ?",
+      ),
+      updateDetails: db.prepare("UPDATE tracks SET details = ? WHERE n = ?"),
+      addReplica: db.prepare("INSERT OR IGNORE INTO replicas (instance, track) VALUES (?, ?)"),
+      dropReplica: db.prepare("DELETE FROM replicas WHERE instance = ? AND track = ?"),
+      replicaCount: db.prepare(
+        "SELECT count(*) AS c, max(instance = ?) AS mine FROM replicas WHERE track = ?",
+      ),
+      dropTrack: db.prepare(
+        "DELETE FROM tracks WHERE n = ? AND NOT EXISTS (SELECT 1 FROM replicas WHERE track = ?)",
+      ),
+      heldBy: db.prepare(
+        "SELECT t.id AS id FROM replicas r JOIN tracks t ON t.n = r.track WHERE r.instance = ?",
+      ),
+      dropInstance: db.prepare("DELETE FROM replicas WHERE instance = ? RETURNING track"),
+      orphans: db.prepare(
+        "DELETE FROM tracks WHERE n IN (SELECT value FROM json_each(?)) " +
+          "AND NOT EXISTS (SELECT 1 FROM replicas WHERE track = n)",
+      ),
+      idRange: db.prepare("SELECT n FROM tracks WHERE id >= ? AND id < ?"),
+      setDigest: db.prepare("INSERT OR REPLACE INTO digests (instance, digest) VALUES (?, ?)"),
+      dropDigest: db.prepare("DELETE FROM digests WHERE instance = ?"),
+      digest: db.prepare("SELECT digest FROM digests WHERE instance = ?"),
+    };
+    this.#size = Number((db.prepare("SELECT count(*) AS c FROM tracks").get() as { c: number }).c);
+    const counts = db.prepare("SELECT instance, count(*) AS c FROM replicas GROUP BY instance").all() as {
+      instance: string;
+      c: number;
+    }[];
+    for (const { instance, c } of counts) this.#held.set(instance, Number(c));
+  }
+
+  static #open(path: string): DatabaseSync {
+    const attempt = () => {
+      const db = new DatabaseSync(path);
+      try {
+        db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8000");
+        const version = (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
+        if (version !== SCHEMA_VERSION) {
+          db.exec("DROP TABLE IF EXISTS tracks; DROP TABLE IF EXISTS replicas; DROP TABLE IF EXISTS digests");
+          db.exec(`${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}`);
+        }
+        return db;
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+    };
+    try {
+      return attempt();
+    } catch (error) {
+      if (path === ":memory:") throw error;
+      // Damaged (or not SQLite at all): what it held comes back with the next announcements.
+      for (const suffix of ["", "-wal", "-shm"]) {
+        try {
+          Deno.removeSync(path + suffix);
+        } catch { /* absent */ }
+      }
+      return attempt();
+    }
+  }
+
+  /** Where the catalog is kept (":memory:" for nowhere). */
+  get path(): string {
+    return this.#path;
+  }
 
   /** Number of distinct tracks. */
   get size(): number {
-    return this.#entries.size;
+    return this.#size;
+  }
+
+  /** Closes the database; the catalog is not used after. */
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #changed(): void {
+    this.#view = null;
+    this.#all = null;
+  }
+
+  #transaction<T>(work: () => T): T {
+    this.#db.exec("BEGIN");
+    try {
+      const out = work();
+      this.#db.exec("COMMIT");
+      return out;
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      this.#changed();
+      throw error;
+    }
   }
 
   /**
    * Records that `instance` holds `tracks`. With `replace`, the instance's earlier announcements are dropped
-   * first (a full announcement after a (re-)start).
+   * first (a full announcement after a (re-)start). `digest` is what the instance says its whole library is once
+   * this announcement is in: kept until its next announcement, and answered when it registers again, so that an
+   * instance whose library did not change need not announce it again.
    */
   announce(
     instance: string,
     tracks: AnnouncedTrack[],
-    options: { replace?: boolean; removed?: string[] } = {},
+    options: { replace?: boolean; removed?: string[]; digest?: string } = {},
   ): { added: string[]; removed: string[] } {
-    // Work in proportion to the batch, not to all the instance holds: announcing 100,000 tracks comes in
-    // a thousand batches.
-    const previous = this.#byInstance.get(instance);
-    if (options.replace) this.removeInstance(instance);
-    let held = this.#byInstance.get(instance);
-    if (!held) this.#byInstance.set(instance, held = new Set());
-    const added: string[] = [];
-    const removed: string[] = [];
-    for (const id of options.removed ?? []) {
-      if (held.delete(id)) {
-        this.#dropReplica(id, instance);
+    return this.#transaction(() => {
+      const q = this.#q;
+      const previous = options.replace ? new Set(this.heldBy(instance)) : undefined;
+      if (options.replace) this.#dropInstance(instance);
+      let held = this.#held.get(instance) ?? 0;
+      const added: string[] = [];
+      const removed: string[] = [];
+      for (const id of options.removed ?? []) {
+        const row = q.byId.get(id) as { n: number } | undefined;
+        if (!row || q.dropReplica.run(instance, row.n).changes === 0) continue;
+        held--;
         removed.push(id);
-      }
-    }
-    for (const track of tracks) {
-      let entry = this.#entries.get(track.id);
-      if (!entry) {
-        entry = { ...track, replicas: new Set(), haystack: "" };
-        this.#entries.set(track.id, entry);
-        this.#sorted = null;
-      } else if (entry.replicas.size === 0 || entry.md5 === track.md5) {
-        // Same bytes: keep the richer tags (an untagged copy must not hide the tagged one's).
-        if (!entry.artist && track.artist) {
-          Object.assign(entry, {
-            ...track,
-            details: track.details ?? entry.details,
-            replicas: entry.replicas,
-          });
-        } else if (
-          track.details !== undefined &&
-          (entry.details === undefined || (entry.replicas.size === 1 && entry.replicas.has(instance)))
-        ) {
-          // A member that sends no details (an older one) leaves them to one that does; the only replica's
-          // new announcement brings its current ones (a cover.jpg added beside it, say).
-          entry.details = track.details;
+        if (q.dropTrack.run(row.n, row.n).changes > 0) {
+          this.#size--;
+          this.#changed();
         }
-        this.#sorted = null;
       }
-      const haystack = foldText(`${entry.title}\n${entry.artist}\n${entry.album}`);
-      if (haystack !== entry.haystack) {
-        entry.haystack = haystack;
-        this.#searchIndex = null;
+      const heldNow = new Set<string>();
+      for (const track of tracks) {
+        const n = this.#upsert(instance, track);
+        heldNow.add(track.id);
+        if (q.addReplica.run(instance, n).changes > 0) {
+          held++;
+          if (!previous?.has(track.id)) added.push(track.id);
+        }
       }
-      entry.replicas.add(instance);
-      if (!held.has(track.id)) {
-        held.add(track.id);
-        if (!(options.replace && previous?.has(track.id))) added.push(track.id);
+      if (previous) { for (const id of previous) if (!heldNow.has(id)) removed.push(id); }
+      if (held > 0) this.#held.set(instance, held);
+      else this.#held.delete(instance);
+      if (options.digest !== undefined) q.setDigest.run(instance, options.digest);
+      else q.dropDigest.run(instance);
+      return { added, removed };
+    });
+  }
+
+  /** Adds or merges one announced track; returns its row number. */
+  #upsert(instance: string, track: AnnouncedTrack): number {
+    const q = this.#q;
+    const existing = q.byId.get(track.id) as
+      | { n: number; md5: string; artist: string; details: string | null }
+      | undefined;
+    const details = track.details === undefined ? null : JSON.stringify(track.details);
+    if (!existing) {
+      const { lastInsertRowid } = q.insert.run(
+        track.id,
+        track.md5,
+        track.size,
+        track.title,
+        track.artist,
+        track.album,
+        track.trackNo,
+        track.duration,
+        track.format,
+        details,
+        sortKey(track),
+        haystackOf(track),
+      );
+      this.#size++;
+      this.#changed();
+      return Number(lastInsertRowid);
+    }
+    const { n } = existing;
+    const replicas = q.replicaCount.get(instance, n) as { c: number; mine: number | null };
+    const count = Number(replicas.c);
+    if (count === 0 || existing.md5 === track.md5) {
+      // Same bytes: keep the richer tags (an untagged copy must not hide the tagged one's).
+      if (!existing.artist && track.artist) {
+        q.update.run(
+          track.md5,
+          track.size,
+          track.title,
+          track.artist,
+          track.album,
+          track.trackNo,
+          track.duration,
+          track.format,
+          details ?? existing.details,
+          sortKey(track),
+          haystackOf(track),
+          n,
+        );
+        this.#changed();
+      } else if (
+        details !== null && details !== existing.details &&
+        (existing.details === null || (count === 1 && Number(replicas.mine) === 1))
+      ) {
+        // A member that sends no details (an older one) leaves them to one that does; the only replica's
+        // new announcement brings its current ones (a cover.jpg added beside it, say).
+        q.updateDetails.run(details, n);
+        this.#changed();
       }
     }
-    if (options.replace && previous) {
-      for (const id of previous) if (!held.has(id)) removed.push(id);
-    }
-    return { added, removed };
+    return n;
+  }
+
+  /** The digest `instance` gave with its last announcement, if the catalog still holds what it announced. */
+  digestOf(instance: string): string | undefined {
+    return (this.#q.digest.get(instance) as { digest: string } | undefined)?.digest;
+  }
+
+  /** The instances holding replicas. */
+  instances(): string[] {
+    return [...this.#held.keys()];
   }
 
   /** The ids of the tracks an instance announced. */
   heldBy(instance: string): string[] {
-    return [...this.#byInstance.get(instance) ?? []];
+    if (!this.#held.has(instance)) return [];
+    return (this.#q.heldBy.all(instance) as { id: string }[]).map((r) => r.id);
   }
 
   /** Drops every replica an instance held (it went down or left). Returns how many tracks disappeared. */
   removeInstance(instance: string): number {
-    const held = this.#byInstance.get(instance);
-    if (!held) return 0;
-    this.#byInstance.delete(instance);
-    let gone = 0;
-    for (const id of held) if (this.#dropReplica(id, instance)) gone++;
-    return gone;
+    if (!this.#held.has(instance)) {
+      this.#q.dropDigest.run(instance);
+      return 0;
+    }
+    return this.#transaction(() => this.#dropInstance(instance));
   }
 
-  #dropReplica(id: string, instance: string): boolean {
-    const entry = this.#entries.get(id);
-    if (!entry) return false;
-    entry.replicas.delete(instance);
-    if (entry.replicas.size === 0) {
-      this.#entries.delete(id);
-      this.#sorted = null;
-      return true;
-    }
-    return false;
+  #dropInstance(instance: string): number {
+    this.#held.delete(instance);
+    this.#q.dropDigest.run(instance);
+    const tracks = (this.#q.dropInstance.all(instance) as { track: number }[]).map((r) => r.track);
+    if (tracks.length === 0) return 0;
+    const gone = Number(this.#q.orphans.run(JSON.stringify(tracks)).changes);
+    this.#size -= gone;
+    if (gone > 0) this.#changed();
+    return gone;
   }
 
   /** How many tracks an instance announced. */
   countFor(instance: string): number {
-    return this.#byInstance.get(instance)?.size ?? 0;
+    return this.#held.get(instance) ?? 0;
   }
 
   get(id: string): CatalogEntry | undefined {
-    return this.#entries.get(id);
+    const row = this.#q.byId.get(id) as { n: number } | undefined;
+    return row ? this.#entry(row.n) : undefined;
   }
 
-  /** All entries ordered by artist, album, track number, title. */
-  all(): CatalogEntry[] {
-    if (!this.#sorted) {
-      this.#sorted = [...this.#entries.values()].sort(compareEntries);
-      this.#searchIndex = null;
+  #entry(n: number): CatalogEntry | undefined {
+    const row = this.#q.row.get(n) as TrackRow | undefined;
+    if (!row) return undefined;
+    const entry: CatalogEntry = {
+      id: row.id,
+      md5: row.md5,
+      size: Number(row.size),
+      title: row.title,
+      artist: row.artist,
+      album: row.album,
+      trackNo: row.track_no === null ? null : Number(row.track_no),
+      duration: row.duration,
+      format: row.format,
+      replicas: new Set(row.holders ? row.holders.split("\n") : []),
+    };
+    if (row.details !== null) entry.details = JSON.parse(row.details) as TrackDetails;
+    return entry;
+  }
+
+  #entries(ranks: Iterable<number>): CatalogEntry[] {
+    const { order } = this.#currentView();
+    const out: CatalogEntry[] = [];
+    for (const r of ranks) {
+      const entry = this.#entry(order[r]!);
+      if (entry) out.push(entry);
     }
-    return this.#sorted;
+    return out;
+  }
+
+  #currentView(): View {
+    if (this.#view) return this.#view;
+    // Both built by SQLite in one pass over the order index: no row becomes a JavaScript object.
+    const built = this.#db.prepare(
+      "SELECT string_agg(n, ',' ORDER BY sort_key) AS ns, string_agg(hay, char(31) ORDER BY sort_key) AS text " +
+        "FROM tracks",
+    ).get() as { ns: string | null; text: string | null };
+    const ns = built.ns ?? "";
+    const count = ns === "" ? 0 : this.#size;
+    const order = new Int32Array(count);
+    let max = 0;
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      let v = 0;
+      for (let c = ns.charCodeAt(at); c >= 48 && c <= 57; c = ns.charCodeAt(++at)) v = v * 10 + c - 48;
+      at++;
+      order[i] = v;
+      if (v > max) max = v;
+    }
+    const rank = new Int32Array(max + 1).fill(-1);
+    for (let i = 0; i < count; i++) rank[order[i]!] = i;
+    const text = count === 0 ? "" : built.text + END;
+    const starts = new Int32Array(count);
+    for (let i = 0, pos = 0; i < count; i++) {
+      starts[i] = pos;
+      pos = text.indexOf(END, pos) + 1;
+    }
+    return this.#view = { order, rank, text, starts };
+  }
+
+  /** All entries ordered by artist, album, track number, title. The same array until the catalog changes. */
+  all(): CatalogEntry[] {
+    if (!this.#all) {
+      const view = this.#currentView();
+      this.#all = this.#entries(view.order.keys());
+    }
+    return this.#all;
   }
 
   /**
    * Entries matching every word of `query` in title, artist or album (accent- and case-insensitive), or whose id
-   * starts with `query`. An empty query matches everything.
+   * starts with `query` (two hex digits or more). An empty query matches everything.
    */
   search(query: string): CatalogEntry[] {
+    const ranks = this.#match(query);
+    return ranks === null ? this.all() : this.#entries(ranks);
+  }
+
+  /** One page of {@linkcode search}'s answer and how many match in all: only the page is read. */
+  page(query: string, offset: number, limit: number): { total: number; entries: CatalogEntry[] } {
+    const ranks = this.#match(query);
+    if (ranks === null) {
+      const view = this.#currentView();
+      const end = Math.min(view.order.length, offset + limit);
+      const page: number[] = [];
+      for (let r = offset; r < end; r++) page.push(r);
+      return { total: view.order.length, entries: this.#entries(page) };
+    }
+    return { total: ranks.length, entries: this.#entries(ranks.subarray(offset, offset + limit)) };
+  }
+
+  /** The catalog positions matching `query`, in order; null for all of them. */
+  #match(query: string): Int32Array | null {
     const q = query.trim();
-    if (q === "") return this.all();
+    if (q === "") return null;
+    const view = this.#currentView();
     const lower = q.toLowerCase();
-    const words = foldText(q).split(/\s+/).filter(Boolean);
-    const isHex = /^[0-9a-f]+$/.test(lower);
-    const all = this.all();
-    // A word holding the separator could match across two entries: such a query takes the slow path.
-    if (words.length > 250 || words.some((w) => w.includes("\0"))) {
-      return all.filter((e) =>
-        (isHex && e.id.startsWith(lower)) || words.every((w) => e.haystack.includes(w))
-      );
+    // The longest word first: it is the likeliest to be rare, so the others check few entries.
+    const words = [...new Set(foldText(q).split(/\s+/).filter(Boolean))].sort((a, b) => b.length - a.length);
+    const n = view.order.length;
+    const hits = new Uint8Array(n);
+    if (words.length > 0 && !words.some((w) => w.includes(END))) this.#matchWords(view, words, hits);
+    if (/^[0-9a-f]{2,64}$/.test(lower)) {
+      // Ids are hex: the prefix's range in the id index.
+      const end = lower.slice(0, -1) + String.fromCharCode(lower.charCodeAt(lower.length - 1) + 1);
+      for (const row of this.#q.idRange.iterate(lower, end) as Iterable<{ n: number }>) {
+        const r = view.rank[row.n] ?? -1;
+        if (r >= 0) hits[r] = 1;
+      }
     }
-    const index = this.#searchIndex ??= buildSearchIndex(all);
-    const counts = new Uint8Array(all.length);
-    words.forEach((word, round) => countMatches(index.text, index.textStarts, word, counts, round));
-    const byId = new Uint8Array(all.length);
-    if (isHex) countMatches(index.ids, index.idStarts, "\n" + lower, byId, 0);
-    const found: CatalogEntry[] = [];
-    for (let i = 0; i < all.length; i++) {
-      if ((words.length > 0 && counts[i] === words.length) || byId[i]) found.push(all[i]!);
+    let count = 0;
+    for (let i = 0; i < n; i++) count += hits[i]!;
+    const out = new Int32Array(count);
+    for (let i = 0, k = 0; k < count; i++) if (hits[i]) out[k++] = i;
+    return out;
+  }
+
+  /** Marks in `hits` the entries whose text holds every word. */
+  #matchWords(view: View, words: string[], hits: Uint8Array): void {
+    const { text, starts } = view;
+    const n = starts.length;
+    const end = (i: number) => (i + 1 < n ? starts[i + 1]! : text.length) - 1;
+    // The first word: one scan of the whole text, from each match on to the next entry.
+    let candidates: number[] = [];
+    const first = words[0]!;
+    for (let i = 0, at = text.indexOf(first); at !== -1;) {
+      i = entryAt(starts, at, i);
+      candidates.push(i);
+      at = i + 1 < n ? text.indexOf(first, starts[i + 1]!) : -1;
     }
-    return found;
+    // The others: each candidate's own text.
+    for (const word of words.slice(1)) {
+      if (candidates.length === 0) break;
+      candidates = candidates.filter((i) => text.slice(starts[i]!, end(i)).includes(word));
+    }
+    for (const i of candidates) hits[i] = 1;
   }
 
   /** Resolves an id, a unique id prefix (at least 4 characters) or a unique title (exact, then case-insensitive). */
   resolve(ref: string): Resolution {
     const text = ref.trim();
     const lower = text.toLowerCase();
-    const exact = this.#entries.get(lower);
+    const exact = /^[0-9a-f]{64}$/.test(lower) ? this.get(lower) : undefined;
     if (exact) return { kind: "found", entry: exact };
     const pick = (matches: CatalogEntry[]): Resolution | undefined =>
       matches.length === 1
@@ -246,17 +572,23 @@ export class Catalog {
         : matches.length > 1
         ? { kind: "ambiguous", matches }
         : undefined;
-    if (/^[0-9a-f]{4,}$/.test(lower)) {
-      const byPrefix = pick(this.all().filter((e) => e.id.startsWith(lower)));
+    if (/^[0-9a-f]{4,63}$/.test(lower)) {
+      const end = lower.slice(0, -1) + String.fromCharCode(lower.charCodeAt(lower.length - 1) + 1);
+      const rows = this.#q.idRange.all(lower, end) as { n: number }[];
+      const byPrefix = pick(rows.map((r) => this.#entry(r.n)!).filter(Boolean));
       if (byPrefix) return byPrefix;
     }
-    const byTitle = pick(this.all().filter((e) => e.title === text)) ??
-      pick(this.all().filter((e) => foldText(e.title) === foldText(text)));
-    return byTitle ?? { kind: "none" };
+    // A title is where an entry's text starts, up to its first "\n".
+    const folded = foldText(text).replaceAll(END, " ");
+    if (folded === "" || folded.includes("\n")) return { kind: "none" };
+    const view = this.#currentView();
+    const ranks: number[] = view.text.startsWith(`${folded}\n`) ? [0] : [];
+    // Any other entry's title follows the end of the entry before it.
+    const needle = `${END}${folded}\n`;
+    for (let at = view.text.indexOf(needle); at !== -1; at = view.text.indexOf(needle, at + 1)) {
+      ranks.push(entryAt(view.starts, at + 1, ranks.at(-1) ?? 0));
+    }
+    const titled = this.#entries(ranks);
+    return pick(titled.filter((e) => e.title === text)) ?? pick(titled) ?? { kind: "none" };
   }
-}
-
-function compareEntries(a: CatalogEntry, b: CatalogEntry): number {
-  return a.artist.localeCompare(b.artist) || a.album.localeCompare(b.album) ||
-    (a.trackNo ?? 0) - (b.trackNo ?? 0) || a.title.localeCompare(b.title) || a.id.localeCompare(b.id);
 }

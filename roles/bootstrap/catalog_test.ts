@@ -79,7 +79,8 @@ Deno.test("Catalog.search() finds exactly what checking every entry finds, in ca
     const folded = foldText(q).split(/\s+/).filter(Boolean);
     const isHex = /^[0-9a-f]+$/.test(lower);
     return catalog.all().filter((e) =>
-      (isHex && e.id.startsWith(lower)) || folded.every((w) => e.haystack.includes(w))
+      (isHex && lower.length >= 2 && e.id.startsWith(lower)) ||
+      folded.every((w) => foldText(`${e.title}\n${e.artist}\n${e.album}`).includes(w))
     ).map((e) => e.id);
   };
   const queries = [
@@ -126,4 +127,71 @@ Deno.test("Catalog takes a replica's details when the entry has none, and keeps 
   catalog.announce("i3", [track("cc", "Solo", { details: { year: 1 } })]);
   catalog.announce("i3", [track("cc", "Solo", { details: { year: 2, cover: "file" } })]);
   assert.deepEqual(catalog.get("cc".padEnd(64, "0"))!.details, { year: 2, cover: "file" });
+});
+
+Deno.test("Catalog kept in a file comes back whole when opened again, replicas, counts and digests included", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/catalog.sqlite`;
+    const first = new Catalog(path);
+    first.announce("i1", [track("aa", "Kept", { details: { year: 1999 } }), track("bb", "Both")], {
+      replace: true,
+      digest: "d".repeat(64),
+    });
+    first.announce("i2", [track("bb", "Both")]);
+    first.close();
+    const again = new Catalog(path);
+    assert.equal(again.size, 2);
+    assert.deepEqual(again.all().map((e) => e.title), ["Both", "Kept"]);
+    assert.deepEqual([...again.get("bb".padEnd(64, "0"))!.replicas].sort(), ["i1", "i2"]);
+    assert.deepEqual(again.get("aa".padEnd(64, "0"))!.details, { year: 1999 });
+    assert.equal(again.countFor("i1"), 2);
+    assert.deepEqual(again.instances().sort(), ["i1", "i2"]);
+    assert.equal(again.digestOf("i1"), "d".repeat(64));
+    assert.equal(again.digestOf("i2"), undefined, "an announcement without a digest leaves none");
+    // An announcement without a digest, or the instance's departure, forgets it.
+    again.announce("i1", [], { removed: ["aa".padEnd(64, "0")] });
+    assert.equal(again.digestOf("i1"), undefined);
+    again.announce("i1", [], { digest: "e".repeat(64) });
+    assert.equal(again.removeInstance("i1"), 0, "bb is still held by i2");
+    assert.equal(again.digestOf("i1"), undefined);
+    assert.deepEqual(again.search("both").map((e) => e.title), ["Both"]);
+    again.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Catalog starts afresh from a damaged file rather than failing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/catalog.sqlite`;
+    await Deno.writeTextFile(path, "not a database at all, just some text ".repeat(100));
+    const catalog = new Catalog(path);
+    assert.equal(catalog.size, 0);
+    catalog.announce("i1", [track("aa", "New")]);
+    assert.deepEqual(catalog.all().map((e) => e.title), ["New"]);
+    catalog.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Catalog.page() answers a page and the count of all matches, in catalog order", () => {
+  const catalog = new Catalog();
+  const tracks = Array.from({ length: 50 }, (_, i) =>
+    track(i.toString(16).padStart(4, "0"), `Song ${i}`, {
+      artist: ["Ann", "Bob", "Cid", "Dan", "Eve"][i % 5]!,
+      trackNo: i,
+    }));
+  catalog.announce("i1", tracks);
+  const all = catalog.search("");
+  const page = catalog.page("", 10, 5);
+  assert.equal(page.total, 50);
+  assert.deepEqual(page.entries.map((e) => e.id), all.slice(10, 15).map((e) => e.id));
+  const some = catalog.page("bob", 2, 100);
+  assert.equal(some.total, 10);
+  assert.deepEqual(some.entries.map((e) => e.id), catalog.search("bob").slice(2).map((e) => e.id));
+  assert.deepEqual(catalog.page("zzz", 0, 10), { total: 0, entries: [] });
+  assert.deepEqual(catalog.page("", 60, 10).entries, [], "past the end");
 });

@@ -32,7 +32,7 @@ export class SharedCatalog extends Catalog {
   override announce(
     instance: string,
     tracks: AnnouncedTrack[],
-    options: { replace?: boolean; removed?: string[] } = {},
+    options: { replace?: boolean; removed?: string[]; digest?: string } = {},
   ): { added: string[]; removed: string[] } {
     if (!this.#applying) this.dirty.add(instance);
     return super.announce(instance, tracks, options);
@@ -60,7 +60,7 @@ export class SharedCatalog extends Catalog {
     for (const id of this.heldBy(instance)) {
       const entry = this.get(id);
       if (!entry) continue;
-      const { replicas: _r, haystack: _h, ...track } = entry;
+      const { replicas: _r, ...track } = entry;
       out.push(track);
     }
     return out;

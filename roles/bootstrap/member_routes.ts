@@ -43,10 +43,14 @@ export function memberRoutes(router: Router, deps: BootstrapDeps): void {
       }
       logger.info("member.joined", { role: m.role, id: m.id, url: m.url, host: m.host, pid: m.pid });
       deps.onRegistered?.(m);
+      // A file instance the catalog still holds (this bootstrap restarted) is told what it last announced.
+      const digest = m.role === "file" && !replaced ? catalog.digestOf(m.id) : undefined;
+      if (digest) m.tracks = catalog.countFor(m.id);
       const answer: Registration = {
         id: m.id,
         heartbeatMs: registry.timing.heartbeatMs,
         leaseMs: registry.timing.leaseMs,
+        ...(digest ? { digest } : {}),
       };
       return Response.json(answer, { status: 201 });
     })

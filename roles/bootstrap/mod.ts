@@ -23,7 +23,7 @@ import { startServer } from "../../daemon/http/server.ts";
 import type { TlsPem } from "../../daemon/http/tls.ts";
 import { CommandError, UsageError } from "../../cli/usage_error.ts";
 import { HttpError } from "../../daemon/http/http_error.ts";
-import { Catalog } from "./catalog.ts";
+import { Catalog, CATALOG_FILE } from "./catalog.ts";
 import { EventHub } from "./events.ts";
 import { createHandler } from "./handler.ts";
 import { removeTracks } from "./publishing.ts";
@@ -158,7 +158,28 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
         },
       }),
   });
-  const catalog = cluster ? new SharedCatalog() : new Catalog();
+  // The catalog is kept in SQLite beside the store: a lone bootstrap's survives its restarts (the instances
+  // that do not register again within a few leases are dropped from it); several bootstraps on PostgreSQL each
+  // keep a copy of the store's in a temporary file, filled from the store at start.
+  let catalog: Catalog;
+  let catalogDir: string | undefined;
+  try {
+    if (cluster) {
+      catalogDir = await Deno.makeTempDir({ prefix: "audiod-catalog-" });
+      catalog = new SharedCatalog(join(catalogDir, "catalog.sqlite"));
+    } else {
+      catalog = new Catalog(join(options.dataDir, CATALOG_FILE));
+    }
+  } catch (error) {
+    await store.close();
+    throw new CommandError(
+      `Cannot open the catalog in ${catalogDir ?? options.dataDir}: ${(error as Error).message}`,
+    );
+  }
+  const closeCatalog = async () => {
+    catalog.close();
+    if (catalogDir) await Deno.remove(catalogDir, { recursive: true }).catch(() => {});
+  };
   const meter = new LoadMeter();
   const metrics = new Metrics();
   standardMetrics(metrics, { role: "bootstrap", version: VERSION, meter });
@@ -370,6 +391,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   } catch (error) {
     events.close();
     await store.close();
+    await closeCatalog();
     if (error instanceof HttpError) throw new CommandError(`Cannot start the bootstrap: ${error.message}`);
     throw error;
   }
@@ -402,9 +424,21 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
         tracksGone: gone,
       });
     }
+    if (!reconciled && Date.now() - startedAt > reconcileAfterMs) {
+      reconciled = true;
+      // What the catalog kept from before a restart, of instances that did not register again.
+      for (const instance of catalog.instances()) {
+        if (registry.get(instance)) continue;
+        const gone = removeTracks(catalog, events, instance);
+        logger.info("catalog.forgot_instance", { id: instance, tracksGone: gone });
+      }
+    }
     if (leadership.leading) scheduler.tick();
     if (cluster) inheritPending(scheduler);
   }, 250);
+  // Members register again within a heartbeat or two of a restart: a few leases is plenty.
+  let reconciled = !!cluster;
+  const reconcileAfterMs = registry.timing.leaseMs * 2 + 1000;
   // The store's pending spawns for the scheduler of this term: its predecessors' count as its own.
   let readingPending = false;
   const inheritPending = (term: Scheduler) => {
@@ -442,6 +476,7 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
   events.close();
   await server.shutdown();
   await store.close();
+  await closeCatalog();
   logger.info("stopped", {});
 }
 

@@ -56,12 +56,12 @@ export function publicRoutes(router: Router, deps: BootstrapDeps): void {
       // (offset += tracks.length) until they hold `total`.
       const limit = intParam(url, "limit", 1, MAX_PAGE, DEFAULT_PAGE);
       const offset = intParam(url, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
-      const matches = catalog.search(q);
+      const { total, entries } = catalog.page(q, offset, limit);
       const page: TrackPage = {
-        total: matches.length,
+        total,
         offset,
         limit,
-        tracks: matches.slice(offset, offset + limit).map((entry) => catalogTrackOf(registry, entry)),
+        tracks: entries.map((entry) => catalogTrackOf(registry, entry)),
       };
       return Response.json(page);
     })

@@ -48,6 +48,7 @@ export function announceTracks(
   const changed = catalog.announce(member.id, announcement.tracks, {
     ...(announcement.replace ? { replace: true } : {}),
     ...(announcement.removed ? { removed: announcement.removed } : {}),
+    ...(announcement.digest ? { digest: announcement.digest } : {}),
   });
   publishTracks(events, member.id, changed, catalog.size);
   member.tracks = catalog.countFor(member.id);

@@ -28,6 +28,7 @@ import { watchChanges } from "../../media/watch.ts";
 import { type InstancePlacement, runInstance } from "../_instance.ts";
 import { createHandler } from "./handler.ts";
 import { Library, toAnnounced } from "./library.ts";
+import { libraryDigest } from "../../protocol/catalog.ts";
 import { TokenCheck } from "./token_check.ts";
 import { StreamRegistry } from "./streams.ts";
 
@@ -127,12 +128,24 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     return changed;
   };
 
-  const announceAll = async (id: string) => {
+  // A full announcement, unless the catalog already holds this library (`held`: the digest the bootstrap
+  // answered the registration with, after a restart of its own). The digest goes with the last request.
+  const announceAll = async (id: string, held?: string) => {
     const tracks = library.all().map(toAnnounced);
+    const digest = libraryDigest(tracks);
+    if (held === digest) {
+      logger.info("tracks.unchanged", { tracks: tracks.length });
+      return;
+    }
     for (let i = 0; i === 0 || i < tracks.length; i += BATCH) {
       await callBootstrap(options.bootstrap, "POST", "/v1/internal/announce", {
         ...peer,
-        body: { instance: id, replace: i === 0, tracks: tracks.slice(i, i + BATCH) },
+        body: {
+          instance: id,
+          replace: i === 0,
+          tracks: tracks.slice(i, i + BATCH),
+          ...(i + BATCH >= tracks.length ? { digest } : {}),
+        },
       });
     }
     logger.info("tracks.announced", { tracks: tracks.length });
@@ -141,6 +154,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
   const announceChanges = async (changed: ReturnType<Library["replace"]>) => {
     if (!instanceId || (changed.added.length === 0 && changed.removed.length === 0)) return;
     const tracks = changed.added.map(toAnnounced);
+    const digest = libraryDigest(library.all().map(toAnnounced));
     for (let i = 0; i === 0 || i < tracks.length; i += BATCH) {
       await callBootstrap(options.bootstrap, "POST", "/v1/internal/announce", {
         ...peer,
@@ -148,6 +162,7 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
           instance: instanceId,
           tracks: tracks.slice(i, i + BATCH),
           ...(i === 0 ? { removed: changed.removed } : {}),
+          ...(i + BATCH >= tracks.length ? { digest } : {}),
         },
       });
     }
@@ -243,12 +258,12 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
       peer,
       metrics,
       report: () => ({ tracks: library.size }),
-      onRegistered: async (id) => {
+      onRegistered: async (id, _url, answer) => {
         instanceId = id;
         announcing.abort(); // a re-registration announces everything anew, under the new id
         announcing = new AbortController();
         const log = new FailureLog(logger, { failing: "announce.failed", recovered: "announce.recovered" });
-        await announceAll(id).catch((error) => {
+        await announceAll(id, answer.digest).catch((error) => {
           // Retried in the background with back-off, so that the heartbeats go on meanwhile.
           log.failed(error);
           retry(() => announceAll(id), {
