@@ -35,11 +35,14 @@ export type Resolution =
   | { kind: "none" }
   | { kind: "ambiguous"; matches: CatalogEntry[] };
 
+/** Longest time an announcement waits to be committed (see {@linkcode Catalog}'s transactions). */
+const COMMIT_MS = 250;
+
 /** The catalog's file in a lone bootstrap's data dir. */
 export const CATALOG_FILE = "catalog.sqlite";
 
 /** Bumped when the tables change shape: a catalog file of another version is emptied (members announce again). */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tracks (
@@ -57,7 +60,8 @@ CREATE TABLE IF NOT EXISTS tracks (
   sort_key TEXT NOT NULL,
   hay TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS tracks_order ON tracks (sort_key);
+-- Covers the view's build: one pass over this index in order, no visit to the table.
+CREATE INDEX IF NOT EXISTS tracks_order ON tracks (sort_key, hay);
 CREATE TABLE IF NOT EXISTS replicas (
   instance TEXT NOT NULL,
   track INTEGER NOT NULL,
@@ -95,10 +99,51 @@ interface View {
   order: Int32Array;
   /** Position in `order` of each row number (-1: none). */
   rank: Int32Array;
-  /** Every entry's folded text, each followed by {@linkcode END}, in catalog order. */
+  /** Every entry's folded text, joined by {@linkcode END}, in catalog order. */
   text: string;
   /** Where each entry's text starts in `text`. */
   starts: Int32Array;
+  /**
+   * For each letter and digit (by char code), a bit per entry: whether its text holds it. A one-letter word,
+   * what search-as-you-type asks first and what matches the most, is answered from these without a scan.
+   */
+  chars: Map<number, Uint32Array>;
+}
+
+/** Char codes of a–z and 0–9, the one-character words {@linkcode View.chars} answers. */
+const INDEXED_CHARS = [..."abcdefghijklmnopqrstuvwxyz0123456789"].map((c) => c.charCodeAt(0));
+
+/** The bit sets of {@linkcode View.chars} for `text`, `starts`. */
+function charBits(text: string, starts: Int32Array): Map<number, Uint32Array> {
+  const n = starts.length;
+  const words = (n + 31) >>> 5;
+  // One table (a row of bits per indexed char), split into the map's views at the end.
+  const row = new Int16Array(128).fill(-1);
+  INDEXED_CHARS.forEach((c, k) => row[c] = k);
+  const table = new Uint32Array(INDEXED_CHARS.length * words);
+  for (let i = 0, at = 0; i < n; i++) {
+    const end = i + 1 < n ? starts[i + 1]! : text.length;
+    const word = i >>> 5;
+    const bit = 1 << (i & 31);
+    for (; at < end; at++) {
+      const c = text.charCodeAt(at);
+      const k = c < 128 ? row[c]! : -1;
+      if (k >= 0) table[k * words + word]! |= bit;
+    }
+  }
+  return new Map(INDEXED_CHARS.map((c, k) => [c, table.subarray(k * words, (k + 1) * words)]));
+}
+
+/** Number of bits set in a 32-bit word. */
+function popCount(w: number): number {
+  w -= (w >>> 1) & 0x55555555;
+  w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+  return (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** Whether bit `i` is set. */
+function hasBit(bits: Uint32Array, i: number): boolean {
+  return (bits[i >>> 5]! & (1 << (i & 31))) !== 0;
 }
 
 /** Sorts like the catalog lists: artist, album, track number, title (folded), then id. */
@@ -139,6 +184,7 @@ export class Catalog {
   #size = 0;
   #held = new Map<string, number>();
   #view: View | null = null;
+  #commitTimer: ReturnType<typeof setTimeout> | undefined;
   #all: CatalogEntry[] | null = null;
   readonly #q: {
     byId: StatementSync;
@@ -172,7 +218,7 @@ export class Catalog {
       row: db.prepare(`SELECT ${ROW_COLUMNS} FROM tracks WHERE n = ?`),
       insert: db.prepare(
         "INSERT INTO tracks (id, md5, size, title, artist, album, track_no, duration, format, details, sort_key, hay) " +
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING n",
       ),
       update: db.prepare(
         "UPDATE tracks SET md5 = ?, size = ?, title = ?, artist = ?, album = ?, track_no = ?, duration = ?, " +
@@ -250,7 +296,9 @@ export class Catalog {
 
   /** Closes the database; the catalog is not used after. */
   close(): void {
-    if (this.#db.isOpen) this.#db.close();
+    if (!this.#db.isOpen) return;
+    this.#commit();
+    this.#db.close();
   }
 
   #changed(): void {
@@ -258,17 +306,39 @@ export class Catalog {
     this.#all = null;
   }
 
+  /**
+   * Runs `work` as one unit: all of it or nothing. Units are committed together, at most {@linkcode COMMIT_MS}
+   * after the first: a commit writes every page the unit touched to the log, and the random keys of ids and
+   * catalog order touch a page per track, so committing each announcement of 200 tracks alone took half the
+   * time of a large announcement. (A crash loses the last fraction of a second: the instances announce again.)
+   */
   #transaction<T>(work: () => T): T {
-    this.#db.exec("BEGIN");
+    if (this.#commitTimer === undefined) {
+      this.#db.exec("BEGIN");
+      this.#commitTimer = setTimeout(() => this.#commit(), COMMIT_MS);
+      Deno.unrefTimer(this.#commitTimer as unknown as number);
+    }
+    const size = this.#size;
+    const held = new Map(this.#held);
+    this.#db.exec("SAVEPOINT unit");
     try {
       const out = work();
-      this.#db.exec("COMMIT");
+      this.#db.exec("RELEASE unit");
       return out;
     } catch (error) {
-      this.#db.exec("ROLLBACK");
+      this.#db.exec("ROLLBACK TO unit; RELEASE unit");
+      this.#size = size;
+      this.#held = held;
       this.#changed();
       throw error;
     }
+  }
+
+  #commit(): void {
+    if (this.#commitTimer === undefined) return;
+    clearTimeout(this.#commitTimer);
+    this.#commitTimer = undefined;
+    this.#db.exec("COMMIT");
   }
 
   /**
@@ -320,29 +390,33 @@ export class Catalog {
   /** Adds or merges one announced track; returns its row number. */
   #upsert(instance: string, track: AnnouncedTrack): number {
     const q = this.#q;
-    const existing = q.byId.get(track.id) as
-      | { n: number; md5: string; artist: string; details: string | null }
-      | undefined;
     const details = track.details === undefined ? null : JSON.stringify(track.details);
-    if (!existing) {
-      const { lastInsertRowid } = q.insert.run(
-        track.id,
-        track.md5,
-        track.size,
-        track.title,
-        track.artist,
-        track.album,
-        track.trackNo,
-        track.duration,
-        track.format,
-        details,
-        sortKey(track),
-        haystackOf(track),
-      );
+    // A new track (most of a first announcement) is one statement; a known one is read back to merge.
+    const inserted = q.insert.get(
+      track.id,
+      track.md5,
+      track.size,
+      track.title,
+      track.artist,
+      track.album,
+      track.trackNo,
+      track.duration,
+      track.format,
+      details,
+      sortKey(track),
+      haystackOf(track),
+    ) as { n: number } | undefined;
+    if (inserted) {
       this.#size++;
       this.#changed();
-      return Number(lastInsertRowid);
+      return Number(inserted.n);
     }
+    const existing = q.byId.get(track.id) as {
+      n: number;
+      md5: string;
+      artist: string;
+      details: string | null;
+    };
     const { n } = existing;
     const replicas = q.replicaCount.get(instance, n) as { c: number; mine: number | null };
     const count = Number(replicas.c);
@@ -456,8 +530,8 @@ export class Catalog {
     if (this.#view) return this.#view;
     // Both built by SQLite in one pass over the order index: no row becomes a JavaScript object.
     const built = this.#db.prepare(
-      "SELECT string_agg(n, ',' ORDER BY sort_key) AS ns, string_agg(hay, char(31) ORDER BY sort_key) AS text " +
-        "FROM tracks",
+      "SELECT string_agg(n, ',') AS ns, string_agg(hay, char(31)) AS text " +
+        "FROM (SELECT n, hay FROM tracks INDEXED BY tracks_order ORDER BY sort_key)",
     ).get() as { ns: string | null; text: string | null };
     const ns = built.ns ?? "";
     const count = ns === "" ? 0 : this.#size;
@@ -473,13 +547,14 @@ export class Catalog {
     }
     const rank = new Int32Array(max + 1).fill(-1);
     for (let i = 0; i < count; i++) rank[order[i]!] = i;
-    const text = count === 0 ? "" : built.text + END;
+    // The last entry ends where the text does (appending an END would copy all of it).
+    const text = count === 0 ? "" : built.text ?? "";
     const starts = new Int32Array(count);
     for (let i = 0, pos = 0; i < count; i++) {
       starts[i] = pos;
       pos = text.indexOf(END, pos) + 1;
     }
-    return this.#view = { order, rank, text, starts };
+    return this.#view = { order, rank, text, starts, chars: charBits(text, starts) };
   }
 
   /** All entries ordered by artist, album, track number, title. The same array until the catalog changes. */
@@ -541,21 +616,57 @@ export class Catalog {
 
   /** Marks in `hits` the entries whose text holds every word. */
   #matchWords(view: View, words: string[], hits: Uint8Array): void {
-    const { text, starts } = view;
+    const { text, starts, chars } = view;
     const n = starts.length;
-    const end = (i: number) => (i + 1 < n ? starts[i + 1]! : text.length) - 1;
-    // The first word: one scan of the whole text, from each match on to the next entry.
-    let candidates: number[] = [];
-    const first = words[0]!;
-    for (let i = 0, at = text.indexOf(first); at !== -1;) {
-      i = entryAt(starts, at, i);
-      candidates.push(i);
-      at = i + 1 < n ? text.indexOf(first, starts[i + 1]!) : -1;
+    const end = (i: number) => i + 1 < n ? starts[i + 1]! - 1 : text.length;
+    const bitsOf = (word: string) => word.length === 1 ? chars.get(word.charCodeAt(0)) : undefined;
+    // Only letters and digits, one each: the bit sets alone.
+    const sets = words.map(bitsOf);
+    if (sets.every((b) => b !== undefined)) {
+      const all = sets.reduce((a, b) => a.map((w, k) => w & b[k]!));
+      for (let k = 0; k < all.length; k++) {
+        for (let w = all[k]!, bit = 0; w !== 0; w >>>= 1, bit++) if (w & 1) hits[(k << 5) + bit] = 1;
+      }
+      return;
     }
-    // The others: each candidate's own text.
+    // The first (longest) word: one scan of the whole text, from each match on to the next entry.
+    const scan = (word: string, found: (i: number) => void) => {
+      for (let i = 0, at = text.indexOf(word); at !== -1;) {
+        i = entryAt(starts, at, i);
+        found(i);
+        at = i + 1 < n ? text.indexOf(word, starts[i + 1]!) : -1;
+      }
+    };
+    // The rarest word first, as far as its letters tell: fewer entries go on to the next words.
+    const bound = (word: string) => {
+      let bits: Uint32Array | undefined;
+      for (const c of new Set(word)) {
+        const b = chars.get(c.charCodeAt(0));
+        if (b) bits = bits ? bits.map((w, k) => w & b[k]!) : b;
+      }
+      let count = 0;
+      for (const w of bits ?? []) count += popCount(w);
+      return bits ? count : n;
+    };
+    if (words.length > 1) {
+      const bounds = new Map(words.map((w) => [w, bound(w)]));
+      words = [...words].sort((a, b) => bounds.get(a)! - bounds.get(b)! || b.length - a.length);
+    }
+    let candidates: number[] = [];
+    scan(words[0]!, (i) => candidates.push(i));
+    // The others: a bit test, one more scan when most entries are still in, else each candidate's own text.
     for (const word of words.slice(1)) {
       if (candidates.length === 0) break;
-      candidates = candidates.filter((i) => text.slice(starts[i]!, end(i)).includes(word));
+      const bits = bitsOf(word);
+      if (bits) {
+        candidates = candidates.filter((i) => hasBit(bits, i));
+      } else if (candidates.length > n / 16) {
+        const holds = new Uint8Array(n);
+        scan(word, (i) => holds[i] = 1);
+        candidates = candidates.filter((i) => holds[i] === 1);
+      } else {
+        candidates = candidates.filter((i) => text.slice(starts[i]!, end(i)).includes(word));
+      }
     }
     for (const i of candidates) hits[i] = 1;
   }
