@@ -246,12 +246,7 @@ export class Catalog {
       dropDigest: db.prepare("DELETE FROM digests WHERE instance = ?"),
       digest: db.prepare("SELECT digest FROM digests WHERE instance = ?"),
     };
-    this.#size = Number((db.prepare("SELECT count(*) AS c FROM tracks").get() as { c: number }).c);
-    const counts = db.prepare("SELECT instance, count(*) AS c FROM replicas GROUP BY instance").all() as {
-      instance: string;
-      c: number;
-    }[];
-    for (const { instance, c } of counts) this.#held.set(instance, Number(c));
+    this.#count();
   }
 
   static #open(path: string): DatabaseSync {
@@ -338,7 +333,28 @@ export class Catalog {
     if (this.#commitTimer === undefined) return;
     clearTimeout(this.#commitTimer);
     this.#commitTimer = undefined;
-    this.#db.exec("COMMIT");
+    try {
+      this.#db.exec("COMMIT");
+    } catch {
+      // A full disk, say: what was not committed is gone (the instances announce it again when they register
+      // anew); the counts follow what the database holds.
+      try {
+        this.#db.exec("ROLLBACK");
+      } catch { /* no transaction left */ }
+      this.#count();
+      this.#changed();
+    }
+  }
+
+  /** Reads the counts kept in memory from the database. */
+  #count(): void {
+    const db = this.#db;
+    this.#size = Number((db.prepare("SELECT count(*) AS c FROM tracks").get() as { c: number }).c);
+    const counts = db.prepare("SELECT instance, count(*) AS c FROM replicas GROUP BY instance").all() as {
+      instance: string;
+      c: number;
+    }[];
+    this.#held = new Map(counts.map(({ instance, c }) => [instance, Number(c)]));
   }
 
   /**
