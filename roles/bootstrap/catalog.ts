@@ -185,6 +185,7 @@ export class Catalog {
   #held = new Map<string, number>();
   #view: View | null = null;
   #commitTimer: ReturnType<typeof setTimeout> | undefined;
+  #busyAt = 0;
   #all: CatalogEntry[] | null = null;
   readonly #q: {
     byId: StatementSync;
@@ -299,6 +300,12 @@ export class Catalog {
   #changed(): void {
     this.#view = null;
     this.#all = null;
+    this.#busyAt = Date.now();
+  }
+
+  /** When the catalog last changed or built its view (Unix ms): both leave garbage behind. */
+  get busyAt(): number {
+    return this.#busyAt;
   }
 
   /**
@@ -570,6 +577,7 @@ export class Catalog {
       starts[i] = pos;
       pos = text.indexOf(END, pos) + 1;
     }
+    this.#busyAt = Date.now();
     return this.#view = { order, rank, text, starts, chars: charBits(text, starts) };
   }
 

@@ -16,6 +16,7 @@
 import { callJson, peerAccess } from "../../daemon/cluster/peer_client.ts";
 import type { ListenAddress } from "../../cli/address.ts";
 import { LoadMeter } from "../../daemon/cluster/load_meter.ts";
+import { trimHeapWhile } from "../../daemon/http1/heap_trim.ts";
 import { countByRoleState, Metrics, standardMetrics } from "../../daemon/http/metrics.ts";
 import { VERSION } from "../../daemon/runtime/version.ts";
 import { createLogger, type LogFormat, printOut } from "../../daemon/runtime/log.ts";
@@ -176,6 +177,10 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       `Cannot open the catalog in ${catalogDir ?? options.dataDir}: ${(error as Error).message}`,
     );
   }
+  // Announcements (JSON by the megabyte) and view builds leave garbage V8 would keep for its next use: while
+  // the catalog is busy, a full collection every 2 s gives it back (with a million tracks announced, RSS was
+  // 417 MB without).
+  trimHeapWhile(() => Date.now() - catalog.busyAt < 4000, { signal });
   const closeCatalog = async () => {
     catalog.close();
     if (catalogDir) await Deno.remove(catalogDir, { recursive: true }).catch(() => {});
