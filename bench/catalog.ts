@@ -16,7 +16,7 @@ import { join } from "node:path";
 import {
   freePort,
   isolatedEnv,
-  joinSecretFileOf,
+  joinSecretOf,
   sessionFor,
   startDaemon,
   withToken,
@@ -89,8 +89,10 @@ class BenchMember {
     this.#digest = libraryDigest(tracks);
   }
 
+  #secret = "";
+
   async #post(base: string, path: string, body: unknown): Promise<Record<string, unknown>> {
-    const secret = (await Deno.readTextFile(joinSecretFileOf(base))).trim();
+    const secret = this.#secret;
     const res = await fetch(`${base}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json", [JOIN_SECRET_HEADER]: secret },
@@ -104,6 +106,7 @@ class BenchMember {
   /** Registers, then announces the library unless the bootstrap holds it already; returns whether it sent it. */
   async join(base: string): Promise<boolean> {
     clearInterval(this.#beat);
+    this.#secret = await joinSecretOf(base);
     const answer = await this.#post(base, "/v1/internal/members", {
       id: this.#id,
       role: "file",

@@ -162,6 +162,29 @@ function haystackOf(track: { title: string; artist: string; album: string }): st
   return foldText(`${track.title}\n${track.artist}\n${track.album}`).replaceAll(END, " ");
 }
 
+/** A track's columns after its id, in the order the insert and the update name them. */
+function columnsOf(track: AnnouncedTrack, details: string | null): (string | number | null)[] {
+  const { md5, size, title, artist, album, trackNo, duration, format } = track;
+  return [
+    md5,
+    size,
+    title,
+    artist,
+    album,
+    trackNo,
+    duration,
+    format,
+    details,
+    sortKey(track),
+    haystackOf(track),
+  ];
+}
+
+/** The range of ids starting with the hex `prefix`: from it (inclusive) to `end` (exclusive). */
+function idRange(prefix: string): [string, string] {
+  return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)];
+}
+
 /** Where the entry holding position `at` of the text starts: the last `i >= from` with `starts[i] <= at`. */
 function entryAt(starts: Int32Array, at: number, from: number): number {
   // Dense matches are in the next entry or the one after: look there before a binary search.
@@ -180,7 +203,6 @@ function entryAt(starts: Int32Array, at: number, from: number): number {
 /** Every track announced, with its replicas; kept in SQLite at `path` (":memory:" for none). */
 export class Catalog {
   readonly #db: DatabaseSync;
-  readonly #path: string;
   #size = 0;
   #held = new Map<string, number>();
   #view: View | null = null;
@@ -211,7 +233,6 @@ export class Catalog {
    * started afresh: the catalog is what members announce, and they announce again.
    */
   constructor(path = ":memory:") {
-    this.#path = path;
     this.#db = Catalog.#open(path);
     const db = this.#db;
     this.#q = {
@@ -278,11 +299,6 @@ export class Catalog {
       }
       return attempt();
     }
-  }
-
-  /** Where the catalog is kept (":memory:" for nowhere). */
-  get path(): string {
-    return this.#path;
   }
 
   /** Number of distinct tracks. */
@@ -415,20 +431,7 @@ export class Catalog {
     const q = this.#q;
     const details = track.details === undefined ? null : JSON.stringify(track.details);
     // A new track (most of a first announcement) is one statement; a known one is read back to merge.
-    const inserted = q.insert.get(
-      track.id,
-      track.md5,
-      track.size,
-      track.title,
-      track.artist,
-      track.album,
-      track.trackNo,
-      track.duration,
-      track.format,
-      details,
-      sortKey(track),
-      haystackOf(track),
-    ) as { n: number } | undefined;
+    const inserted = q.insert.get(track.id, ...columnsOf(track, details)) as { n: number } | undefined;
     if (inserted) {
       this.#size++;
       this.#changed();
@@ -446,20 +449,7 @@ export class Catalog {
     if (count === 0 || existing.md5 === track.md5) {
       // Same bytes: keep the richer tags (an untagged copy must not hide the tagged one's).
       if (!existing.artist && track.artist) {
-        q.update.run(
-          track.md5,
-          track.size,
-          track.title,
-          track.artist,
-          track.album,
-          track.trackNo,
-          track.duration,
-          track.format,
-          details ?? existing.details,
-          sortKey(track),
-          haystackOf(track),
-          n,
-        );
+        q.update.run(...columnsOf(track, details ?? existing.details), n);
         this.#changed();
       } else if (
         details !== null && details !== existing.details &&
@@ -618,15 +608,14 @@ export class Catalog {
     if (q === "") return null;
     const view = this.#currentView();
     const lower = q.toLowerCase();
-    // The longest word first: it is the likeliest to be rare, so the others check few entries.
+    // Longest first; #matchWords orders several words by how many entries their letters allow.
     const words = [...new Set(foldText(q).split(/\s+/).filter(Boolean))].sort((a, b) => b.length - a.length);
     const n = view.order.length;
     const hits = new Uint8Array(n);
     if (words.length > 0 && !words.some((w) => w.includes(END))) this.#matchWords(view, words, hits);
     if (/^[0-9a-f]{2,64}$/.test(lower)) {
       // Ids are hex: the prefix's range in the id index.
-      const end = lower.slice(0, -1) + String.fromCharCode(lower.charCodeAt(lower.length - 1) + 1);
-      for (const row of this.#q.idRange.iterate(lower, end) as Iterable<{ n: number }>) {
+      for (const row of this.#q.idRange.iterate(...idRange(lower)) as Iterable<{ n: number }>) {
         const r = view.rank[row.n] ?? -1;
         if (r >= 0) hits[r] = 1;
       }
@@ -708,8 +697,7 @@ export class Catalog {
         ? { kind: "ambiguous", matches }
         : undefined;
     if (/^[0-9a-f]{4,63}$/.test(lower)) {
-      const end = lower.slice(0, -1) + String.fromCharCode(lower.charCodeAt(lower.length - 1) + 1);
-      const rows = this.#q.idRange.all(lower, end) as { n: number }[];
+      const rows = this.#q.idRange.all(...idRange(lower)) as { n: number }[];
       const byPrefix = pick(rows.map((r) => this.#entry(r.n)!).filter(Boolean));
       if (byPrefix) return byPrefix;
     }
