@@ -82,14 +82,14 @@ class BenchMember {
   readonly #tracks: AnnouncedTrack[];
   readonly #digest: string;
   #beat: ReturnType<typeof setInterval> | undefined;
+  /** The join secret, read when the member registers. */
+  #secret = "";
 
   constructor(id: string, tracks: AnnouncedTrack[]) {
     this.#id = id;
     this.#tracks = tracks;
     this.#digest = libraryDigest(tracks);
   }
-
-  #secret = "";
 
   async #post(base: string, path: string, body: unknown): Promise<Record<string, unknown>> {
     const secret = this.#secret;

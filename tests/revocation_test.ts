@@ -192,7 +192,7 @@ Deno.test({
     await t.step("logout ends A's streams, B's goes on", async () => {
       const res = await c.call("/v1/logout", {}, a);
       assert.equal(res.status, 204);
-      for (const [i, s] of streamsA.entries()) await assertCut(s, `A's stream ${i}`);
+      await Promise.all(streamsA.map((s, i) => assertCut(s, `A's stream ${i}`)));
       assert.equal(await c.probe(a), 401);
       await new Promise((r) => setTimeout(r, 1500)); // past the revocation push and a re-check
       await assertWhole(streamB, "B's stream");

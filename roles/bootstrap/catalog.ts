@@ -180,7 +180,7 @@ function columnsOf(track: AnnouncedTrack, details: string | null): (string | num
   ];
 }
 
-/** The range of ids starting with the hex `prefix`: from it (inclusive) to `end` (exclusive). */
+/** The range of ids starting with the hex `prefix`: from it (inclusive) to the next prefix (exclusive). */
 function idRange(prefix: string): [string, string] {
   return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)];
 }
