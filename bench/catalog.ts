@@ -1,6 +1,7 @@
 /**
  * `catalog`: a bootstrap holding 1,000,000 tracks (100,000 with `--quick`) announced by 10 file members at once
- * over the internal API, as file instances do, and what it costs:
+ * over the internal API, as file instances do, and what it costs. Each member holds whole artists (48 tracks,
+ * 4 albums each; every tenth artist) and announces them in folder order, as a scan walks them:
  * - the time of that announcement, and of the unchanged re-announcement after a restart (each member registers
  *   again, is told the digest the catalog holds for it, and sends nothing);
  * - the latency of what listeners ask: a page of the list at spread offsets, and searches as they are typed
@@ -22,7 +23,13 @@ import {
   withToken,
 } from "../tests/_harness.ts";
 import { JOIN_SECRET_HEADER } from "../daemon/cluster/join_secret.ts";
-import { type AnnouncedTrack, DEFAULT_PAGE, libraryDigest } from "../protocol/catalog.ts";
+import {
+  ANNOUNCE_MAX_TRACKS,
+  announceBatches,
+  type AnnouncedTrack,
+  DEFAULT_PAGE,
+  libraryDigest,
+} from "../protocol/catalog.ts";
 import { PAGE_SIZE } from "../tui/state/library.ts";
 import type { BenchCase } from "./_context.ts";
 import { median, percentile, result } from "./_stats.ts";
@@ -47,6 +54,9 @@ const WORDS = [
   "home",
 ];
 
+/** Tracks per made-up artist: 4 albums of 12. */
+const ARTIST_TRACKS = 48;
+
 /** A made-up but plausible catalog entry number `i`. */
 function fakeTrack(i: number): AnnouncedTrack {
   const word = (n: number) => WORDS[n % WORDS.length]!;
@@ -55,7 +65,7 @@ function fakeTrack(i: number): AnnouncedTrack {
     md5: createHash("md5").update(`track ${i}`).digest("hex"),
     size: 4_000_000 + (i % 1000) * 1000,
     title: `${word(i)} ${word(i >> 4)} ${i}`,
-    artist: `Artist ${i % 20_000}`,
+    artist: `Artist ${Math.floor(i / ARTIST_TRACKS)}`,
     album: `Album ${Math.floor(i / 12)} ${word(i >> 8)}`,
     trackNo: (i % 12) + 1,
     duration: 180 + (i % 120),
@@ -74,6 +84,12 @@ async function latencies(base: string, count: number, path: (i: number) => strin
     out.push(performance.now() - started);
   }
   return out;
+}
+
+/** The bootstrap's JavaScript heap in use, from its metrics. */
+async function heapUsed(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^audiod_process_heap_used_bytes (\S+)$/m.exec(text)?.[1] ?? NaN);
 }
 
 /** A file member without a server that announces a made-up library, as a file instance does. */
@@ -119,13 +135,14 @@ class BenchMember {
       this.#post(base, `/v1/internal/members/${this.#id}/heartbeat`, { load }).catch(() => {});
     }, 500);
     if (answer.digest === this.#digest) return false;
-    for (let i = 0; i < this.#tracks.length; i += 200) {
-      const last = i + 200 >= this.#tracks.length;
+    // As a file instance cuts its library.
+    const batches = announceBatches(this.#tracks);
+    for (const [i, tracks] of batches.entries()) {
       await this.#post(base, "/v1/internal/announce", {
         instance: this.#id,
         replace: i === 0,
-        tracks: this.#tracks.slice(i, i + 200),
-        ...(last ? { digest: this.#digest } : {}),
+        tracks,
+        ...(i === batches.length - 1 ? { digest: this.#digest } : {}),
       });
     }
     return true;
@@ -156,7 +173,7 @@ export const catalogCase: BenchCase = {
         members.push(
           new BenchMember(
             `bench-file-member-${String(m).padStart(2, "0")}`,
-            all.filter((_, i) => i % 10 === m),
+            all.filter((_, i) => Math.floor(i / ARTIST_TRACKS) % 10 === m),
           ),
         );
       }
@@ -209,6 +226,7 @@ export const catalogCase: BenchCase = {
         token,
       );
       const rss = procMemory(bootstrap.process.pid, "VmRSS") / 1e6;
+      const heap = await heapUsed(base) / 1e6;
       const hwm = procMemory(bootstrap.process.pid, "VmHWM") / 1e6;
       const p95 = (values: number[]) => percentile(values, 95);
       say(
@@ -218,6 +236,7 @@ export const catalogCase: BenchCase = {
       );
 
       // kill -9 and start again on the same address and data: how soon is the whole catalog back?
+      const before = bootstrap.logs();
       await bootstrap.stop("SIGKILL");
       const restartStart = performance.now();
       bootstrap = await startDaemon(args, { env });
@@ -226,7 +245,13 @@ export const catalogCase: BenchCase = {
       await latencies(bootstrap.url, 1, () => `/v1/tracks?q=love`, token);
       const restartMs = performance.now() - restartStart;
       if (listed !== count) {
-        throw new Error(`Cannot list the catalog after the restart: ${listed} of ${size}`);
+        // What either bootstrap said about the catalog and its members tells where the tracks went.
+        const said = (logs: string) =>
+          logs.split("\n").filter((l) => /catalog\.|member\.(down|forgotten)|WARN|ERROR/i.test(l)).slice(-10);
+        throw new Error(
+          `Cannot list the catalog after the restart: ${listed} of ${size}. Before the kill:\n` +
+            `${said(before).join("\n")}\nAfter:\n${said(bootstrap.logs()).join("\n")}`,
+        );
       }
       // The members register again (as they do when their heartbeat is refused) and send nothing.
       const rejoinStart = performance.now();
@@ -244,7 +269,8 @@ export const catalogCase: BenchCase = {
           audiod: announceMs,
           target: 60_000,
           runs: 1,
-          note: `${size} tracks from 10 members at once, 200 per request, into an empty catalog`,
+          note:
+            `${size} tracks from 10 members at once, ${ANNOUNCE_MAX_TRACKS} per request, into an empty catalog`,
         }),
         result("catalog re-announce", {
           ...ms,
@@ -300,7 +326,9 @@ export const catalogCase: BenchCase = {
           target: 250,
           better: "lower",
           runs: 1,
-          note: `after the load and the queries, ${size} tracks; peak ${hwm.toFixed(0)} MB`,
+          note: `after the load and the queries, ${size} tracks; peak ${hwm.toFixed(0)} MB; JavaScript heap ${
+            heap.toFixed(0)
+          } MB`,
         }),
       ];
     } finally {

@@ -85,13 +85,43 @@ export const announcedTrack = obj({
 /** What a file instance announces about one track. */
 export type AnnouncedTrack = Infer<typeof announcedTrack>;
 
+/** Most tracks in one announcement. */
+export const ANNOUNCE_MAX_TRACKS = 1000;
+
+/** Most removed ids in one announcement. */
+export const ANNOUNCE_MAX_REMOVED = 10_000;
+
+/** Largest announcement body, in bytes: the tracks ({@linkcode announceBatches} fills half) and removed ids. */
+export const ANNOUNCE_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * `tracks` cut into what one announcement each carries: at most {@linkcode ANNOUNCE_MAX_TRACKS} and half of
+ * {@linkcode ANNOUNCE_MAX_BYTES} of JSON (long tags make fewer per request), so 10,000 removed ids fit beside
+ * them. At least one batch, empty when there are no tracks (a change that only removes some).
+ */
+export function announceBatches(tracks: readonly AnnouncedTrack[]): AnnouncedTrack[][] {
+  const batches: AnnouncedTrack[][] = [[]];
+  let bytes = 0;
+  for (const track of tracks) {
+    const size = JSON.stringify(track).length * 3 + 1;
+    let batch = batches.at(-1)!;
+    if (batch.length > 0 && (batch.length >= ANNOUNCE_MAX_TRACKS || bytes + size > ANNOUNCE_MAX_BYTES / 2)) {
+      batches.push(batch = []);
+      bytes = 0;
+    }
+    batch.push(track);
+    bytes += size;
+  }
+  return batches;
+}
+
 /** `POST /v1/internal/announce`: tracks an instance holds (all of them with `replace`) and those it lost. */
 export const announcement = obj({
   instance: str({ max: 64 }),
   /** A full announcement (after a (re-)start): the instance's earlier tracks are dropped first. */
   replace: optional(bool()),
-  tracks: arrayOf(announcedTrack, { max: 200 }),
-  removed: optional(arrayOf(str({ pattern: HEX64 }), { max: 10_000 })),
+  tracks: arrayOf(announcedTrack, { max: ANNOUNCE_MAX_TRACKS }),
+  removed: optional(arrayOf(str({ pattern: HEX64 }), { max: ANNOUNCE_MAX_REMOVED })),
   /**
    * The instance's whole library once this announcement is in ({@linkcode libraryDigest}), on the last request
    * of a full announcement or of a change. The bootstrap keeps it and answers it when the instance registers

@@ -74,6 +74,8 @@ Deno.test({
       assert.equal(sampleOf(families!, "audiod_info", { role }), 1, role);
       assert.equal(families!.get("audiod_http_requests_total")?.type, "counter", role);
       assert.ok(sampleOf(families!, "audiod_process_resident_memory_bytes")! > 0, role);
+      const heapUsed = sampleOf(families!, "audiod_process_heap_used_bytes")!;
+      assert.ok(heapUsed > 0 && heapUsed <= sampleOf(families!, "audiod_process_heap_total_bytes")!, role);
     }
 
     // The bootstrap: instances by role and state, the catalog, scale events, requests by route pattern.

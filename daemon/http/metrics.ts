@@ -140,6 +140,16 @@ export function standardMetrics(
     "Resident memory of the whole process (instances on a content node share theirs)",
     () => Deno.memoryUsage().rss,
   );
+  metrics.gauge(
+    "audiod_process_heap_used_bytes",
+    "JavaScript heap in use (the rest of the resident memory is the runtime, buffers and SQLite's)",
+    () => Deno.memoryUsage().heapUsed,
+  );
+  metrics.gauge(
+    "audiod_process_heap_total_bytes",
+    "JavaScript heap reserved, used or not",
+    () => Deno.memoryUsage().heapTotal,
+  );
 }
 
 function labelText(labels: Labels): string {

@@ -42,12 +42,15 @@ const COMMIT_MS = 250;
 export const CATALOG_FILE = "catalog.sqlite";
 
 /** Bumped when the tables change shape: a catalog file of another version is emptied (members announce again). */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tracks (
   n INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL,
+  -- The id's first 13 hex digits as a number: what the id is found by. An index of 64-character ids is four
+  -- times as large, and random ids touch a page of it each: at a million tracks, most announcement time.
+  key INTEGER NOT NULL,
   md5 TEXT NOT NULL,
   size INTEGER NOT NULL,
   title TEXT NOT NULL,
@@ -62,6 +65,7 @@ CREATE TABLE IF NOT EXISTS tracks (
 );
 -- Covers the view's build: one pass over this index in order, no visit to the table.
 CREATE INDEX IF NOT EXISTS tracks_order ON tracks (sort_key, hay);
+CREATE INDEX IF NOT EXISTS tracks_key ON tracks (key);
 CREATE TABLE IF NOT EXISTS replicas (
   instance TEXT NOT NULL,
   track INTEGER NOT NULL,
@@ -180,9 +184,27 @@ function columnsOf(track: AnnouncedTrack, details: string | null): (string | num
   ];
 }
 
-/** The range of ids starting with the hex `prefix`: from it (inclusive) to the next prefix (exclusive). */
-function idRange(prefix: string): [string, string] {
-  return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)];
+/** Hex digits of an id in its {@linkcode keyOf key}: 52 bits, exact in a double. */
+const KEY_DIGITS = 13;
+
+/** The key an id is found by (-1 for no id: not hex). */
+function keyOf(id: string): number {
+  const key = /^[0-9a-f]{13}/.test(id) ? parseInt(id.slice(0, KEY_DIGITS), 16) : -1;
+  return Number.isSafeInteger(key) ? key : -1;
+}
+
+/**
+ * The ids starting with the hex `prefix`, as the arguments of the `idRange` statement: the range of keys, then
+ * of ids, from the first (inclusive) to the second (exclusive).
+ */
+function idRange(prefix: string): [number, number, string, string] {
+  const head = prefix.slice(0, KEY_DIGITS);
+  return [
+    parseInt(head.padEnd(KEY_DIGITS, "0"), 16),
+    parseInt(head.padEnd(KEY_DIGITS, "f"), 16),
+    prefix,
+    prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1),
+  ];
 }
 
 /** Where the entry holding position `at` of the text starts: the last `i >= from` with `starts[i] <= at`. */
@@ -233,14 +255,15 @@ export class Catalog {
    * started afresh: the catalog is what members announce, and they announce again.
    */
   constructor(path = ":memory:") {
-    this.#db = Catalog.#open(path);
-    const db = this.#db;
+    const { db, reset } = Catalog.#open(path);
+    this.#db = db;
+    this.reset = reset;
     this.#q = {
-      byId: db.prepare("SELECT n, md5, artist, details FROM tracks WHERE id = ?"),
+      byId: db.prepare("SELECT n, md5, artist, details FROM tracks WHERE key = ? AND id = ?"),
       row: db.prepare(`SELECT ${ROW_COLUMNS} FROM tracks WHERE n = ?`),
       insert: db.prepare(
-        "INSERT INTO tracks (id, md5, size, title, artist, album, track_no, duration, format, details, sort_key, hay) " +
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING n",
+        "INSERT INTO tracks (id, key, md5, size, title, artist, album, track_no, duration, format, details, " +
+          "sort_key, hay) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       update: db.prepare(
         "UPDATE tracks SET md5 = ?, size = ?, title = ?, artist = ?, album = ?, track_no = ?, duration = ?, " +
@@ -263,7 +286,7 @@ export class Catalog {
         "DELETE FROM tracks WHERE n IN (SELECT value FROM json_each(?)) " +
           "AND NOT EXISTS (SELECT 1 FROM replicas WHERE track = n)",
       ),
-      idRange: db.prepare("SELECT n FROM tracks WHERE id >= ? AND id < ?"),
+      idRange: db.prepare("SELECT n FROM tracks WHERE key BETWEEN ? AND ? AND id >= ? AND id < ?"),
       setDigest: db.prepare("INSERT OR REPLACE INTO digests (instance, digest) VALUES (?, ?)"),
       dropDigest: db.prepare("DELETE FROM digests WHERE instance = ?"),
       digest: db.prepare("SELECT digest FROM digests WHERE instance = ?"),
@@ -271,13 +294,19 @@ export class Catalog {
     this.#count();
   }
 
-  static #open(path: string): DatabaseSync {
+  /** Why the file was started afresh, if it was: another version's, or not readable. */
+  readonly reset: string | undefined;
+
+  static #open(path: string): { db: DatabaseSync; reset?: string } {
+    let reset: string | undefined;
     const attempt = () => {
       const db = new DatabaseSync(path);
       try {
         db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8000");
         const version = (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
         if (version !== SCHEMA_VERSION) {
+          const tables = (db.prepare("SELECT count(*) AS c FROM sqlite_master").get() as { c: number }).c;
+          if (version !== 0 || tables > 0) reset = `it was version ${version}'s, this is ${SCHEMA_VERSION}`;
           db.exec("DROP TABLE IF EXISTS tracks; DROP TABLE IF EXISTS replicas; DROP TABLE IF EXISTS digests");
           db.exec(`${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}`);
         }
@@ -288,16 +317,18 @@ export class Catalog {
       }
     };
     try {
-      return attempt();
+      const db = attempt();
+      return reset ? { db, reset } : { db };
     } catch (error) {
       if (path === ":memory:") throw error;
+      reset = `it could not be read (${(error as Error).message})`;
       // Damaged (or not SQLite at all): what it held comes back with the next announcements.
       for (const suffix of ["", "-wal", "-shm"]) {
         try {
           Deno.removeSync(path + suffix);
         } catch { /* absent */ }
       }
-      return attempt();
+      return { db: attempt(), reset };
     }
   }
 
@@ -399,7 +430,7 @@ export class Catalog {
       const added: string[] = [];
       const removed: string[] = [];
       for (const id of options.removed ?? []) {
-        const row = q.byId.get(id) as { n: number } | undefined;
+        const row = q.byId.get(keyOf(id), id) as { n: number } | undefined;
         if (!row || q.dropReplica.run(instance, row.n).changes === 0) continue;
         held--;
         removed.push(id);
@@ -430,19 +461,20 @@ export class Catalog {
   #upsert(instance: string, track: AnnouncedTrack): number {
     const q = this.#q;
     const details = track.details === undefined ? null : JSON.stringify(track.details);
-    // A new track (most of a first announcement) is one statement; a known one is read back to merge.
-    const inserted = q.insert.get(track.id, ...columnsOf(track, details)) as { n: number } | undefined;
-    if (inserted) {
-      this.#size++;
-      this.#changed();
-      return Number(inserted.n);
-    }
-    const existing = q.byId.get(track.id) as {
+    const key = keyOf(track.id);
+    const existing = q.byId.get(key, track.id) as {
       n: number;
       md5: string;
       artist: string;
       details: string | null;
-    };
+    } | undefined;
+    if (!existing) {
+      // run(), not RETURNING: a result row costs a third of the insert.
+      const { lastInsertRowid } = q.insert.run(track.id, key, ...columnsOf(track, details));
+      this.#size++;
+      this.#changed();
+      return Number(lastInsertRowid);
+    }
     const { n } = existing;
     const replicas = q.replicaCount.get(instance, n) as { c: number; mine: number | null };
     const count = Number(replicas.c);
@@ -506,7 +538,7 @@ export class Catalog {
   }
 
   get(id: string): CatalogEntry | undefined {
-    const row = this.#q.byId.get(id) as { n: number } | undefined;
+    const row = this.#q.byId.get(keyOf(id), id) as { n: number } | undefined;
     return row ? this.#entry(row.n) : undefined;
   }
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { type AnnouncedTrack, Catalog, foldText } from "./catalog.ts";
 
 function track(id: string, title: string, extra: Partial<AnnouncedTrack> = {}): AnnouncedTrack {
@@ -169,12 +170,47 @@ Deno.test("Catalog starts afresh from a damaged file rather than failing", async
     await Deno.writeTextFile(path, "not a database at all, just some text ".repeat(100));
     const catalog = new Catalog(path);
     assert.equal(catalog.size, 0);
+    assert.match(catalog.reset ?? "", /could not be read/, "it says why it started afresh");
     catalog.announce("i1", [track("aa", "New")]);
     assert.deepEqual(catalog.all().map((e) => e.title), ["New"]);
+    catalog.close();
+    assert.equal(new Catalog(path).reset, undefined, "its own file is kept");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Catalog starts afresh from another version's file and says so", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/catalog.sqlite`;
+    const old = new DatabaseSync(path);
+    old.exec("CREATE TABLE tracks (n INTEGER PRIMARY KEY, id TEXT UNIQUE); PRAGMA user_version = 2");
+    old.close();
+    const catalog = new Catalog(path);
+    assert.match(catalog.reset ?? "", /version 2/);
+    catalog.announce("i1", [track("aa", "New")]);
+    assert.equal(catalog.size, 1);
     catalog.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("Catalog keeps ids that share their first 13 hex digits apart", () => {
+  const catalog = new Catalog();
+  const [a, b] = ["abcdef0123456a", "abcdef0123456b"];
+  catalog.announce("i1", [track(a, "One"), track(b, "Two")]);
+  catalog.announce("i2", [track(b, "Two")]);
+  assert.equal(catalog.size, 2);
+  assert.equal(catalog.get(a.padEnd(64, "0"))?.title, "One");
+  assert.deepEqual([...catalog.get(b.padEnd(64, "0"))!.replicas].sort(), ["i1", "i2"]);
+  assert.equal(catalog.resolve("abcdef0123456a").kind, "found");
+  assert.equal(catalog.resolve("abcdef0123456").kind, "ambiguous");
+  assert.deepEqual(catalog.search("abcdef012345").map((e) => e.title), ["One", "Two"]);
+  catalog.announce("i1", [], { removed: [a.padEnd(64, "0")] });
+  assert.equal(catalog.get(a.padEnd(64, "0")), undefined);
+  assert.equal(catalog.get(b.padEnd(64, "0"))?.title, "Two");
 });
 
 Deno.test("Catalog.page() answers a page and the count of all matches, in catalog order", () => {

@@ -285,13 +285,13 @@ Deno.test("bootstrap handler: unknown routes are a 404, wrong methods a 405 with
     const raw = JSON.stringify({ id: "x".repeat(70_000) });
     assertError(await boot.call("POST", "/v1/internal/members", { raw }), 413, "too_large", /65536/);
   });
-  await t.step("an announcement over 256 KiB: 413", async () => {
-    const raw = JSON.stringify({ instance: FILE_ID, tracks: [], removed: ["a".repeat(300_000)] });
+  await t.step("an announcement over 4 MiB: 413", async () => {
+    const raw = JSON.stringify({ instance: FILE_ID, tracks: [], removed: ["a".repeat(4_200_000)] });
     assertError(
       await boot.call("POST", "/v1/internal/announce", { raw }),
       413,
       "too_large",
-      /262144/,
+      /4194304/,
     );
   });
   await t.step("a heartbeat of an unknown member: 404 unknown_member", async () => {

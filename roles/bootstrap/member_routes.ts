@@ -8,14 +8,11 @@
 import { HttpError } from "../../daemon/http/http_error.ts";
 import type { Router } from "../../daemon/http/router.ts";
 import { readJson } from "../../daemon/http/body.ts";
-import { type Announced, announcement } from "../../protocol/catalog.ts";
+import { ANNOUNCE_MAX_BYTES, type Announced, announcement } from "../../protocol/catalog.ts";
 import { heartbeat, memberInfo, type Registration } from "../../protocol/member.ts";
 import type { BootstrapDeps } from "./handler.ts";
 import { announceTracks, removeTracks } from "./publishing.ts";
 import type { Member } from "./registry.ts";
-
-/** Largest announcement body: 200 tracks and 10,000 removed ids. */
-const ANNOUNCE_LIMIT = 256 * 1024;
 
 /** Adds the membership routes to `router` (its internal guard demands the join secret). */
 export function memberRoutes(router: Router, deps: BootstrapDeps): void {
@@ -78,7 +75,7 @@ export function memberRoutes(router: Router, deps: BootstrapDeps): void {
       return new Response(null, { status: 204 });
     })
     .post("/v1/internal/announce", async (req) => {
-      const body = await readJson(req, announcement, ANNOUNCE_LIMIT);
+      const body = await readJson(req, announcement, ANNOUNCE_MAX_BYTES);
       const m = member(body.instance);
       if (m.role !== "file") {
         throw new HttpError(400, "invalid_request", "Cannot accept tracks from a non-file member");

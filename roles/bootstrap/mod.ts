@@ -409,6 +409,12 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
     users: await store.accounts.countUsers().catch(() => undefined),
     registration: options.registration ?? "open",
   });
+  // A catalog started afresh fills again as the file instances announce; saying so explains an empty one.
+  logger[catalog.reset ? "warn" : "info"]("catalog.opened", {
+    tracks: catalog.size,
+    instances: catalog.instances().length,
+    ...(catalog.reset ? { reset: catalog.reset } : {}),
+  });
 
   const tick = setInterval(() => {
     // Only the leader sweeps and schedules; a new leader first lets members whose bootstrap died move over.

@@ -79,6 +79,9 @@ export class Registry {
   #now: () => number;
   #onChange: StateListener;
   #onWrite: (write: MemberWrite) => void;
+  /** When the last sweep ran (0: none yet), and until when no lease expires after a stall of this process. */
+  #sweptAt = 0;
+  #graceUntil = 0;
   readonly timing: RegistryTiming;
 
   constructor(
@@ -194,10 +197,19 @@ export class Registry {
    */
   sweep(mayExpire: (member: Member, now: number) => boolean = () => true): MemberChange[] {
     const now = this.#now();
+    // Sweeps further apart than a heartbeat: this process was stalled (a long synchronous task, a pause), and
+    // the heartbeats members sent meanwhile wait unread in its sockets. Their silence is its own: no lease
+    // expires until it has run for a lease again and read them.
+    if (this.#sweptAt !== 0 && now - this.#sweptAt > this.timing.heartbeatMs) {
+      this.#graceUntil = now + this.timing.leaseMs;
+    }
+    this.#sweptAt = now;
+    const expiring = now >= this.#graceUntil;
     const changes: MemberChange[] = [];
     for (const member of this.#members.values()) {
       if (
-        member.state !== "down" && now - member.lastSeen > this.timing.leaseMs && mayExpire(member, now)
+        expiring && member.state !== "down" && now - member.lastSeen > this.timing.leaseMs &&
+        mayExpire(member, now)
       ) {
         member.state = "down";
         member.downSince = now;

@@ -7,6 +7,16 @@ function fakeClock(start = 1_000_000) {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
+/** Advances `clock` by `ms` with a sweep every 250 ms, as the bootstrap's tick does; returns their changes. */
+function sweepFor(registry: Registry, clock: ReturnType<typeof fakeClock>, ms: number) {
+  const changes = [];
+  for (let left = ms; left > 0; left -= 250) {
+    clock.advance(Math.min(250, left));
+    changes.push(...registry.sweep());
+  }
+  return changes;
+}
+
 const info = (id: string, role: "content" | "auth" | "file", node: string | null = null) => ({
   id,
   role,
@@ -23,13 +33,10 @@ Deno.test("Registry marks a member down once its lease runs out, and not before"
     timing: { heartbeatMs: 1000, leaseMs: 3000, forgetMs: 60_000 },
   });
   registry.register(info("member-1", "file"));
-  clock.advance(2900);
-  assert.deepEqual(registry.sweep(), []);
+  assert.deepEqual(sweepFor(registry, clock, 2900), []);
   assert.ok(registry.heartbeat("member-1", { ...IDLE, activeStreams: 2 }));
-  clock.advance(2900);
-  assert.deepEqual(registry.sweep(), [], "the heartbeat renewed the lease");
-  clock.advance(200);
-  const changes = registry.sweep();
+  assert.deepEqual(sweepFor(registry, clock, 2900), [], "the heartbeat renewed the lease");
+  const changes = sweepFor(registry, clock, 200);
   assert.equal(changes.length, 1);
   assert.equal(changes[0]!.state, "down");
   assert.equal(registry.heartbeat("member-1", IDLE), undefined, "a down member must register again");
@@ -44,11 +51,37 @@ Deno.test("Registry takes instances of a content node down with it", () => {
   });
   registry.register(info("node-aaaa", "content"));
   registry.register(info("inst-bbbb", "auth", "node-aaaa"));
-  clock.advance(2000);
+  sweepFor(registry, clock, 2000);
   registry.heartbeat("inst-bbbb", IDLE);
-  clock.advance(1500);
-  const states = registry.sweep().map((c) => `${c.member.id}:${c.state}`).sort();
+  const states = sweepFor(registry, clock, 1500).map((c) => `${c.member.id}:${c.state}`).sort();
   assert.deepEqual(states, ["inst-bbbb:down", "node-aaaa:down"]);
+});
+
+Deno.test("Registry holds no member's silence against it while the bootstrap itself was stalled", () => {
+  const clock = fakeClock();
+  const registry = new Registry({
+    now: clock.now,
+    timing: { heartbeatMs: 1000, leaseMs: 3000, forgetMs: 60_000 },
+  });
+  registry.register(info("member-1", "file"));
+  registry.register(info("member-2", "file"));
+  assert.deepEqual(sweepFor(registry, clock, 1000), []);
+  // Five seconds without a sweep (a long synchronous task): both leases ran out meanwhile.
+  clock.advance(5000);
+  assert.deepEqual(registry.sweep(), [], "no lease expires on the first sweep after the stall");
+  // The heartbeat member-1 sent during the stall is read now, and it goes on; member-2 is really gone.
+  const beating = (ms: number) => {
+    const changes = [];
+    for (let t = 0; t < ms; t += 1000) {
+      registry.heartbeat("member-1", IDLE);
+      changes.push(...sweepFor(registry, clock, Math.min(1000, ms - t)));
+    }
+    return changes;
+  };
+  assert.deepEqual(beating(2750), [], "the grace lasts a lease");
+  const down = beating(500).map((c) => `${c.member.id}:${c.state}`);
+  assert.deepEqual(down, ["member-2:down"], "a member silent after the grace goes down");
+  assert.equal(registry.get("member-1")?.state, "up");
 });
 
 Deno.test("Registry replaces a member that registers again with the same id", () => {

@@ -28,7 +28,7 @@ import { watchChanges } from "../../media/watch.ts";
 import { type InstancePlacement, runInstance } from "../_instance.ts";
 import { createHandler } from "./handler.ts";
 import { Library, toAnnounced } from "./library.ts";
-import { libraryDigest } from "../../protocol/catalog.ts";
+import { ANNOUNCE_MAX_REMOVED, announceBatches, libraryDigest } from "../../protocol/catalog.ts";
 import { TokenCheck } from "./token_check.ts";
 import { StreamRegistry } from "./streams.ts";
 
@@ -46,9 +46,6 @@ export interface FileOptions extends InstancePlacement {
  * and writes of 32 streams was busy all the time on two cores, with a seventh of the machine idle.
  */
 const SERVING_THREADS = Math.min(2, navigator.hardwareConcurrency);
-
-/** Tracks per announcement request. */
-const BATCH = 100;
 
 /** The most of one core that periodic rescans take (see {@linkcode rescanPeriod}). */
 const RESCAN_SHARE = 0.1;
@@ -137,14 +134,15 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
       logger.info("tracks.unchanged", { tracks: tracks.length });
       return;
     }
-    for (let i = 0; i === 0 || i < tracks.length; i += BATCH) {
+    const batches = announceBatches(tracks);
+    for (const [i, batch] of batches.entries()) {
       await callBootstrap(options.bootstrap, "POST", "/v1/internal/announce", {
         ...peer,
         body: {
           instance: id,
           replace: i === 0,
-          tracks: tracks.slice(i, i + BATCH),
-          ...(i + BATCH >= tracks.length ? { digest } : {}),
+          tracks: batch,
+          ...(i === batches.length - 1 ? { digest } : {}),
         },
       });
     }
@@ -155,14 +153,20 @@ export async function run(options: FileOptions, signal: AbortSignal): Promise<vo
     if (!instanceId || (changed.added.length === 0 && changed.removed.length === 0)) return;
     const tracks = changed.added.map(toAnnounced);
     const digest = libraryDigest(library.all().map(toAnnounced));
-    for (let i = 0; i === 0 || i < tracks.length; i += BATCH) {
+    const batches = announceBatches(tracks);
+    const removed: string[][] = [];
+    for (let i = 0; i < changed.removed.length; i += ANNOUNCE_MAX_REMOVED) {
+      removed.push(changed.removed.slice(i, i + ANNOUNCE_MAX_REMOVED));
+    }
+    const requests = Math.max(batches.length, removed.length);
+    for (let i = 0; i < requests; i++) {
       await callBootstrap(options.bootstrap, "POST", "/v1/internal/announce", {
         ...peer,
         body: {
           instance: instanceId,
-          tracks: tracks.slice(i, i + BATCH),
-          ...(i === 0 ? { removed: changed.removed } : {}),
-          ...(i + BATCH >= tracks.length ? { digest } : {}),
+          tracks: batches[i] ?? [],
+          ...(removed[i] ? { removed: removed[i] } : {}),
+          ...(i === requests - 1 ? { digest } : {}),
         },
       });
     }
