@@ -14,6 +14,7 @@
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { AnnouncedTrack, TrackDetails } from "../../protocol/catalog.ts";
+import { countBits, END, entryAt, popCount, TextIndex } from "./text_index.ts";
 
 export type { AnnouncedTrack } from "../../protocol/catalog.ts";
 
@@ -97,57 +98,58 @@ interface TrackRow {
 const ROW_COLUMNS = "n, id, md5, size, title, artist, album, track_no, duration, format, details, " +
   "(SELECT group_concat(instance, char(10)) FROM replicas WHERE track = n) AS holders";
 
+/** Rows read by one statement. */
+const ROWS_PER_READ = 1000;
+
+/** The entry a row of `tracks` holds. */
+function entryOf(row: TrackRow): CatalogEntry {
+  const entry: CatalogEntry = {
+    id: row.id,
+    md5: row.md5,
+    size: Number(row.size),
+    title: row.title,
+    artist: row.artist,
+    album: row.album,
+    trackNo: row.track_no === null ? null : Number(row.track_no),
+    duration: row.duration,
+    format: row.format,
+    replicas: new Set(row.holders ? row.holders.split("\n") : []),
+  };
+  if (row.details !== null) entry.details = JSON.parse(row.details) as TrackDetails;
+  return entry;
+}
+
 /** The order and the search text of the catalog as it was when built. */
 interface View {
   /** Row numbers in catalog order. */
   order: Int32Array;
   /** Position in `order` of each row number (-1: none). */
   rank: Int32Array;
-  /** Every entry's folded text, joined by {@linkcode END}, in catalog order. */
-  text: string;
-  /** Where each entry's text starts in `text`. */
-  starts: Int32Array;
-  /**
-   * For each letter and digit (by char code), a bit per entry: whether its text holds it. A one-letter word,
-   * what search-as-you-type asks first and what matches the most, is answered from these without a scan.
-   */
-  chars: Map<number, Uint32Array>;
+  /** Every entry's folded text in catalog order, and its bit sets. */
+  index: TextIndex;
 }
 
-/** Char codes of a–z and 0–9, the one-character words {@linkcode View.chars} answers. */
-const INDEXED_CHARS = [..."abcdefghijklmnopqrstuvwxyz0123456789"].map((c) => c.charCodeAt(0));
-
-/** The bit sets of {@linkcode View.chars} for `text`, `starts`. */
-function charBits(text: string, starts: Int32Array): Map<number, Uint32Array> {
-  const n = starts.length;
-  const words = (n + 31) >>> 5;
-  // One table (a row of bits per indexed char), split into the map's views at the end.
-  const row = new Int16Array(128).fill(-1);
-  INDEXED_CHARS.forEach((c, k) => row[c] = k);
-  const table = new Uint32Array(INDEXED_CHARS.length * words);
-  for (let i = 0, at = 0; i < n; i++) {
-    const end = i + 1 < n ? starts[i + 1]! : text.length;
-    const word = i >>> 5;
-    const bit = 1 << (i & 31);
-    for (; at < end; at++) {
-      const c = text.charCodeAt(at);
-      const k = c < 128 ? row[c]! : -1;
-      if (k >= 0) table[k * words + word]! |= bit;
+/** The positions of the bits set in `bits`, in order: `limit` of them after skipping `offset`. */
+function ranksOf(bits: Uint32Array, offset: number, limit: number): number[] {
+  const out: number[] = [];
+  let skip = offset;
+  for (let k = 0; k < bits.length && out.length < limit; k++) {
+    let w = bits[k]!;
+    if (w === 0) continue;
+    const count = popCount(w);
+    if (skip >= count) {
+      skip -= count;
+      continue;
+    }
+    for (; w !== 0 && out.length < limit; w &= w - 1) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      out.push((k << 5) + 31 - Math.clz32(w & -w));
     }
   }
-  return new Map(INDEXED_CHARS.map((c, k) => [c, table.subarray(k * words, (k + 1) * words)]));
-}
-
-/** Number of bits set in a 32-bit word. */
-function popCount(w: number): number {
-  w -= (w >>> 1) & 0x55555555;
-  w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
-  return (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
-/** Whether bit `i` is set. */
-function hasBit(bits: Uint32Array, i: number): boolean {
-  return (bits[i >>> 5]! & (1 << (i & 31))) !== 0;
+  return out;
 }
 
 /** Sorts like the catalog lists: artist, album, track number, title (folded), then id. */
@@ -157,9 +159,6 @@ function sortKey(track: AnnouncedTrack): string {
     foldText(track.title)
   }\x01${track.id}`;
 }
-
-/** Ends each entry's text in the view (SQLite's text functions end strings at a NUL, so not "\0"). */
-const END = "\x1f";
 
 /** The text a search looks in: title, artist and album, folded (an {@linkcode END} in a tag is a space). */
 function haystackOf(track: { title: string; artist: string; album: string }): string {
@@ -207,21 +206,6 @@ function idRange(prefix: string): [number, number, string, string] {
   ];
 }
 
-/** Where the entry holding position `at` of the text starts: the last `i >= from` with `starts[i] <= at`. */
-function entryAt(starts: Int32Array, at: number, from: number): number {
-  // Dense matches are in the next entry or the one after: look there before a binary search.
-  if (from + 1 >= starts.length || starts[from + 1]! > at) return from;
-  if (from + 2 >= starts.length || starts[from + 2]! > at) return from + 1;
-  let lo = from + 2;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /** Every track announced, with its replicas; kept in SQLite at `path` (":memory:" for none). */
 export class Catalog {
   readonly #db: DatabaseSync;
@@ -234,6 +218,7 @@ export class Catalog {
   readonly #q: {
     byId: StatementSync;
     row: StatementSync;
+    rows: StatementSync;
     insert: StatementSync;
     update: StatementSync;
     updateDetails: StatementSync;
@@ -261,6 +246,7 @@ export class Catalog {
     this.#q = {
       byId: db.prepare("SELECT n, md5, artist, details FROM tracks WHERE key = ? AND id = ?"),
       row: db.prepare(`SELECT ${ROW_COLUMNS} FROM tracks WHERE n = ?`),
+      rows: db.prepare(`SELECT ${ROW_COLUMNS} FROM tracks WHERE n IN (SELECT value FROM json_each(?))`),
       insert: db.prepare(
         "INSERT INTO tracks (id, key, md5, size, title, artist, album, track_no, duration, format, details, " +
           "sort_key, hay) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -350,7 +336,7 @@ export class Catalog {
     this.#busyAt = Date.now();
   }
 
-  /** When the catalog last changed or built its view (Unix ms): both leave garbage behind. */
+  /** When the catalog last changed, built its view or answered (Unix ms): each leaves garbage behind. */
   get busyAt(): number {
     return this.#busyAt;
   }
@@ -544,29 +530,26 @@ export class Catalog {
 
   #entry(n: number): CatalogEntry | undefined {
     const row = this.#q.row.get(n) as TrackRow | undefined;
-    if (!row) return undefined;
-    const entry: CatalogEntry = {
-      id: row.id,
-      md5: row.md5,
-      size: Number(row.size),
-      title: row.title,
-      artist: row.artist,
-      album: row.album,
-      trackNo: row.track_no === null ? null : Number(row.track_no),
-      duration: row.duration,
-      format: row.format,
-      replicas: new Set(row.holders ? row.holders.split("\n") : []),
-    };
-    if (row.details !== null) entry.details = JSON.parse(row.details) as TrackDetails;
-    return entry;
+    return row ? entryOf(row) : undefined;
   }
 
+  /** The entries at catalog positions `ranks`, in that order. */
   #entries(ranks: Iterable<number>): CatalogEntry[] {
     const { order } = this.#currentView();
+    const ns: number[] = [];
+    for (const r of ranks) ns.push(order[r]!);
     const out: CatalogEntry[] = [];
-    for (const r of ranks) {
-      const entry = this.#entry(order[r]!);
-      if (entry) out.push(entry);
+    // A statement per page of rows, not per row: each call costs more than reading the row.
+    for (let i = 0; i < ns.length; i += ROWS_PER_READ) {
+      const part = ns.slice(i, i + ROWS_PER_READ);
+      const read = new Map<number, CatalogEntry>();
+      for (const row of this.#q.rows.iterate(JSON.stringify(part)) as Iterable<TrackRow>) {
+        read.set(Number(row.n), entryOf(row));
+      }
+      for (const n of part) {
+        const entry = read.get(n);
+        if (entry) out.push(entry);
+      }
     }
     return out;
   }
@@ -600,7 +583,14 @@ export class Catalog {
       pos = text.indexOf(END, pos) + 1;
     }
     this.#busyAt = Date.now();
-    return this.#view = { order, rank, text, starts, chars: charBits(text, starts) };
+    const view: View = { order, rank, index: new TextIndex(text, starts) };
+    this.#view = view;
+    // Building the index between requests leaves garbage too.
+    view.index.build(() => {
+      this.#busyAt = Date.now();
+      return this.#view === view;
+    });
+    return view;
   }
 
   /** All entries ordered by artist, album, track number, title. The same array until the catalog changes. */
@@ -617,103 +607,43 @@ export class Catalog {
    * starts with `query` (two hex digits or more). An empty query matches everything.
    */
   search(query: string): CatalogEntry[] {
-    const ranks = this.#match(query);
-    return ranks === null ? this.all() : this.#entries(ranks);
+    this.#busyAt = Date.now();
+    const bits = this.#match(query);
+    return bits === null ? this.all() : this.#entries(ranksOf(bits, 0, Infinity));
   }
 
   /** One page of {@linkcode search}'s answer and how many match in all: only the page is read. */
   page(query: string, offset: number, limit: number): { total: number; entries: CatalogEntry[] } {
-    const ranks = this.#match(query);
-    if (ranks === null) {
+    this.#busyAt = Date.now();
+    const bits = this.#match(query);
+    if (bits === null) {
       const view = this.#currentView();
       const end = Math.min(view.order.length, offset + limit);
       const page: number[] = [];
       for (let r = offset; r < end; r++) page.push(r);
       return { total: view.order.length, entries: this.#entries(page) };
     }
-    return { total: ranks.length, entries: this.#entries(ranks.subarray(offset, offset + limit)) };
+    return { total: countBits(bits), entries: this.#entries(ranksOf(bits, offset, limit)) };
   }
 
-  /** The catalog positions matching `query`, in order; null for all of them. */
-  #match(query: string): Int32Array | null {
+  /** A bit per catalog position: whether it matches `query`; null for all of them. */
+  #match(query: string): Uint32Array | null {
     const q = query.trim();
     if (q === "") return null;
-    const view = this.#currentView();
+    const { index, rank } = this.#currentView();
+    const words = [...new Set(foldText(q).split(/\s+/).filter(Boolean))];
+    const bits = words.length > 0 && !words.some((w) => w.includes(END))
+      ? index.match(words)
+      : new Uint32Array((index.size + 31) >>> 5);
     const lower = q.toLowerCase();
-    // Longest first; #matchWords orders several words by how many entries their letters allow.
-    const words = [...new Set(foldText(q).split(/\s+/).filter(Boolean))].sort((a, b) => b.length - a.length);
-    const n = view.order.length;
-    const hits = new Uint8Array(n);
-    if (words.length > 0 && !words.some((w) => w.includes(END))) this.#matchWords(view, words, hits);
     if (/^[0-9a-f]{2,64}$/.test(lower)) {
       // Ids are hex: the prefix's range in the id index.
       for (const row of this.#q.idRange.iterate(...idRange(lower)) as Iterable<{ n: number }>) {
-        const r = view.rank[row.n] ?? -1;
-        if (r >= 0) hits[r] = 1;
+        const r = rank[row.n] ?? -1;
+        if (r >= 0) bits[r >>> 5]! |= 1 << (r & 31);
       }
     }
-    let count = 0;
-    for (let i = 0; i < n; i++) count += hits[i]!;
-    const out = new Int32Array(count);
-    for (let i = 0, k = 0; k < count; i++) if (hits[i]) out[k++] = i;
-    return out;
-  }
-
-  /** Marks in `hits` the entries whose text holds every word. */
-  #matchWords(view: View, words: string[], hits: Uint8Array): void {
-    const { text, starts, chars } = view;
-    const n = starts.length;
-    const end = (i: number) => i + 1 < n ? starts[i + 1]! - 1 : text.length;
-    const bitsOf = (word: string) => word.length === 1 ? chars.get(word.charCodeAt(0)) : undefined;
-    // Only letters and digits, one each: the bit sets alone.
-    const sets = words.map(bitsOf);
-    if (sets.every((b) => b !== undefined)) {
-      const all = sets.reduce((a, b) => a.map((w, k) => w & b[k]!));
-      for (let k = 0; k < all.length; k++) {
-        for (let w = all[k]!, bit = 0; w !== 0; w >>>= 1, bit++) if (w & 1) hits[(k << 5) + bit] = 1;
-      }
-      return;
-    }
-    // The first (longest) word: one scan of the whole text, from each match on to the next entry.
-    const scan = (word: string, found: (i: number) => void) => {
-      for (let i = 0, at = text.indexOf(word); at !== -1;) {
-        i = entryAt(starts, at, i);
-        found(i);
-        at = i + 1 < n ? text.indexOf(word, starts[i + 1]!) : -1;
-      }
-    };
-    // The rarest word first, as far as its letters tell: fewer entries go on to the next words.
-    const bound = (word: string) => {
-      let bits: Uint32Array | undefined;
-      for (const c of new Set(word)) {
-        const b = chars.get(c.charCodeAt(0));
-        if (b) bits = bits ? bits.map((w, k) => w & b[k]!) : b;
-      }
-      let count = 0;
-      for (const w of bits ?? []) count += popCount(w);
-      return bits ? count : n;
-    };
-    if (words.length > 1) {
-      const bounds = new Map(words.map((w) => [w, bound(w)]));
-      words = [...words].sort((a, b) => bounds.get(a)! - bounds.get(b)! || b.length - a.length);
-    }
-    let candidates: number[] = [];
-    scan(words[0]!, (i) => candidates.push(i));
-    // The others: a bit test, one more scan when most entries are still in, else each candidate's own text.
-    for (const word of words.slice(1)) {
-      if (candidates.length === 0) break;
-      const bits = bitsOf(word);
-      if (bits) {
-        candidates = candidates.filter((i) => hasBit(bits, i));
-      } else if (candidates.length > n / 16) {
-        const holds = new Uint8Array(n);
-        scan(word, (i) => holds[i] = 1);
-        candidates = candidates.filter((i) => holds[i] === 1);
-      } else {
-        candidates = candidates.filter((i) => text.slice(starts[i]!, end(i)).includes(word));
-      }
-    }
-    for (const i of candidates) hits[i] = 1;
+    return bits;
   }
 
   /** Resolves an id, a unique id prefix (at least 4 characters) or a unique title (exact, then case-insensitive). */
@@ -736,12 +666,12 @@ export class Catalog {
     // A title is where an entry's text starts, up to its first "\n".
     const folded = foldText(text).replaceAll(END, " ");
     if (folded === "" || folded.includes("\n")) return { kind: "none" };
-    const view = this.#currentView();
-    const ranks: number[] = view.text.startsWith(`${folded}\n`) ? [0] : [];
+    const { text: all, starts } = this.#currentView().index;
+    const ranks: number[] = all.startsWith(`${folded}\n`) ? [0] : [];
     // Any other entry's title follows the end of the entry before it.
     const needle = `${END}${folded}\n`;
-    for (let at = view.text.indexOf(needle); at !== -1; at = view.text.indexOf(needle, at + 1)) {
-      ranks.push(entryAt(view.starts, at + 1, ranks.at(-1) ?? 0));
+    for (let at = all.indexOf(needle); at !== -1; at = all.indexOf(needle, at + 1)) {
+      ranks.push(entryAt(starts, at + 1, ranks.at(-1) ?? 0));
     }
     const titled = this.#entries(ranks);
     return pick(titled.filter((e) => e.title === text)) ?? pick(titled) ?? { kind: "none" };

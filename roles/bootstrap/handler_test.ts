@@ -376,6 +376,16 @@ Deno.test("bootstrap handler: a file instance registers, announces and leaves; i
   assert.deepEqual(files.candidates.map((c) => c.id), [FILE_ID]);
   assert.deepEqual(answerOf(health, await boot.call("GET", "/v1/health")), { ok: true, role: "bootstrap" });
 
+  // A member whose lease ran out must register again before it announces (its tracks left with it).
+  boot.registry.get(FILE_ID)!.state = "down";
+  assertError(
+    await boot.call("POST", "/v1/internal/announce", { body: { instance: FILE_ID, tracks: [TRACK] } }),
+    404,
+    "unknown_member",
+    /register again/,
+  );
+  boot.registry.get(FILE_ID)!.state = "up";
+
   assert.equal((await boot.call("DELETE", `/v1/internal/members/${FILE_ID}`)).status, 204);
   assert.equal(boot.catalog.size, 0);
   assert.equal(answerOf(trackPage, await boot.call("GET", "/v1/tracks")).total, 0);

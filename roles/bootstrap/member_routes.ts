@@ -77,6 +77,14 @@ export function memberRoutes(router: Router, deps: BootstrapDeps): void {
     .post("/v1/internal/announce", async (req) => {
       const body = await readJson(req, announcement, ANNOUNCE_MAX_BYTES);
       const m = member(body.instance);
+      // Its lease ran out and its tracks left the catalog: what it announces now would be held by no one up.
+      if (m.state === "down") {
+        throw new HttpError(
+          404,
+          "unknown_member",
+          `Cannot accept tracks from ${m.id}: its lease ran out, register again`,
+        );
+      }
       if (m.role !== "file") {
         throw new HttpError(400, "invalid_request", "Cannot accept tracks from a non-file member");
       }
