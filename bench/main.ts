@@ -1,6 +1,8 @@
 /**
- * `deno task bench [--quick] [--only serve,get] [--runs N]`: measures audiod and its baseline side by side in
- * the same run, several runs each, and writes the medians and ratios to bench/results/latest.{json,md,svg}.
+ * `deno task bench [--quick] [--only serve,get [--readme]] [--runs N]`: measures audiod and its baseline side by
+ * side in the same run, several runs each, and writes the medians and ratios to bench/results/latest.{json,md,svg}.
+ * A full run also puts the table in the README; `--readme` does it after `--only` (the other cases' last
+ * results kept), to finish a full run that was cut short.
  *
  * Every load goes to 127.0.0.1 only and is bounded in count and time. Needs root for apt-get (nginx, wrk, curl
  * when missing) and for resetting a process's peak RSS.
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
       runs: { type: "string" },
+      readme: { type: "boolean", default: false },
     },
   });
   const quick = values.quick ?? false;
@@ -169,7 +172,7 @@ async function main(): Promise<void> {
     await Deno.remove(root, { recursive: true }).catch(() => {});
   }
   say(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; results in ${RESULTS}`);
-  if (!quick && !only) await updateReadme(report);
+  if (!quick && (!only || values.readme)) await updateReadme(report);
   printOut(toMarkdown(report));
 }
 

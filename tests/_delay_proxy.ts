@@ -93,7 +93,13 @@ export function startDelayProxy(options: DelayProxyOptions): DelayProxy {
         } catch { /* closed */ }
       }
       await accepting;
-      await Promise.allSettled([...pumps]);
+      // A pump blocked in a write to a peer that never reads is not waited for past a few seconds.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...pumps]),
+        new Promise((resolve) => timer = setTimeout(resolve, 5000)),
+      ]);
+      clearTimeout(timer);
     },
   };
 }

@@ -38,7 +38,7 @@ export type EventBus = Pick<ClusterStore, "publish" | "eventsAfter" | "lastEvent
 export interface EventHubOptions {
   /** Between keep-alive comments (default 15 s). */
   heartbeatMs?: number;
-  /** Events kept for reconnecting subscribers (default 1000). */
+  /** Events kept for reconnecting subscribers (default 1000, and no more than `maxBacklog` of them). */
   keep?: number;
   /** Bytes a subscriber may fall behind before it is dropped (it reconnects and catches up; default 4 MiB). */
   maxBacklog?: number;
@@ -59,6 +59,7 @@ const OUTBOX_MAX = 10_000;
 export class EventHub {
   #subscribers = new Set<Subscriber>();
   #recent: Stored[] = [];
+  #recentBytes = 0;
   #seq = 0;
   /** Ids carry this bootstrap run's epoch, so an id from before a restart resumes nothing (no bus). */
   #epoch = Date.now().toString(36);
@@ -247,8 +248,13 @@ export class EventHub {
     membersOnly = event?.type === "revoked",
   ): void {
     const stored: Stored = { ...entry, membersOnly };
+    // Kept by count and by size: a subscriber could not take more than its backlog at once anyway, and a
+    // million tracks announced are a thousand events of a thousand ids (67 MB of text kept, otherwise).
     this.#recent.push(stored);
-    if (this.#recent.length > this.#keep) this.#recent.shift();
+    this.#recentBytes += stored.text.length;
+    while (this.#recent.length > this.#keep || this.#recentBytes > this.#maxBacklog) {
+      this.#recentBytes -= this.#recent.shift()!.text.length;
+    }
     this.#broadcast(stored.text, membersOnly, stored.seq);
   }
 

@@ -65,6 +65,28 @@ Deno.test("EventHub replays what a subscriber missed after Last-Event-ID, from t
   }
 });
 
+Deno.test("EventHub keeps no more events for replay than a subscriber's backlog holds", async () => {
+  const hub = new EventHub({ maxBacklog: 2000 });
+  try {
+    const first = hub.subscribe({ member: false });
+    hub.publish(down("inst-0"));
+    const [seen] = await take(first, 1);
+    // Each event is under 200 bytes: 30 of them are well over 2000.
+    for (let i = 1; i <= 30; i++) hub.publish(down(`inst-${i}`));
+    const again = hub.subscribe({ member: false, lastEventId: seen!.id });
+    hub.publish(down("inst-last"));
+    const ids: string[] = [];
+    for await (const event of parseEventStream(again.body!)) {
+      ids.push(JSON.parse(event.data).id);
+      if (ids.at(-1) === "inst-last") break;
+    }
+    assert.ok(ids.length > 2 && ids.length <= 16, `replayed ${ids.length - 1} of 30`);
+    assert.deepEqual(ids.slice(-3), ["inst-29", "inst-30", "inst-last"], "the newest are kept, in order");
+  } finally {
+    hub.close();
+  }
+});
+
 Deno.test("EventHub sends a keep-alive comment while idle and ends streams on close", async () => {
   const hub = new EventHub({ heartbeatMs: 20 });
   const res = hub.subscribe({ member: false });
