@@ -336,7 +336,11 @@ export class Catalog {
     this.#busyAt = Date.now();
   }
 
-  /** When the catalog last changed, built its view or answered (Unix ms): each leaves garbage behind. */
+  /**
+   * When the catalog last changed or built its view and index (Unix ms): both leave garbage behind. Answers do
+   * not count: with the OpenSubsonic library alive (100,000 tracks), a full collection took 300 ms or more, and
+   * one every 2 s under searches made their p95 430 ms.
+   */
   get busyAt(): number {
     return this.#busyAt;
   }
@@ -607,14 +611,12 @@ export class Catalog {
    * starts with `query` (two hex digits or more). An empty query matches everything.
    */
   search(query: string): CatalogEntry[] {
-    this.#busyAt = Date.now();
     const bits = this.#match(query);
     return bits === null ? this.all() : this.#entries(ranksOf(bits, 0, Infinity));
   }
 
   /** One page of {@linkcode search}'s answer and how many match in all: only the page is read. */
   page(query: string, offset: number, limit: number): { total: number; entries: CatalogEntry[] } {
-    this.#busyAt = Date.now();
     const bits = this.#match(query);
     if (bits === null) {
       const view = this.#currentView();

@@ -177,9 +177,9 @@ export async function run(options: BootstrapOptions, signal: AbortSignal): Promi
       `Cannot open the catalog in ${catalogDir ?? options.dataDir}: ${(error as Error).message}`,
     );
   }
-  // Announcements (JSON by the megabyte), view builds and pages of the catalog leave garbage V8 would keep for
-  // its next use: while the catalog is busy, a full collection every 2 s gives it back (with a million tracks
-  // announced, RSS was 417 MB without).
+  // Announcements (JSON by the megabyte) and view builds leave garbage V8 would keep for its next use: while
+  // the catalog is busy, a full collection every 2 s gives it back (with a million tracks announced, RSS was
+  // 417 MB without).
   trimHeapWhile(() => Date.now() - catalog.busyAt < 4000, { signal });
   const closeCatalog = async () => {
     catalog.close();
