@@ -214,8 +214,8 @@ export class TextIndex {
       return table.subarray(s * this.#words, (s + 1) * this.#words);
     });
     if (dense.length > 0) {
-      for (let from = 0; from < n; from += SLICE) {
-        for (let i = from, to = Math.min(n, from + SLICE); i < to; i++) {
+      for (let from = 0; from < n; from += slice) {
+        for (let i = from, to = Math.min(n, from + slice); i < to; i++) {
           const word = i >>> 5;
           const bit = 1 << (i & 31);
           let k1 = -1;
