@@ -34,6 +34,7 @@ import { PAGE_SIZE } from "../tui/state/library.ts";
 import type { BenchCase } from "./_context.ts";
 import { median, percentile, result } from "./_stats.ts";
 import { procMemory, say } from "./_tools.ts";
+import { apiKeyFor, latencies as subsonicLatencies } from "./subsonic.ts";
 
 const WORDS = [
   "love",
@@ -247,6 +248,33 @@ export const catalogCase: BenchCase = {
         } MB`,
       );
 
+      // OpenSubsonic at this size, after the figures above: its first answer builds the albums and artists
+      // (summed up by SQLite), the later ones read pages of them.
+      const auth = `apiKey=${encodeURIComponent(await apiKeyFor(base, token))}&f=json`;
+      const [subsonicFirst] = await subsonicLatencies(base, 1, () => `search3?${auth}&query=&songCount=50`);
+      const lists = ["alphabeticalByName", "alphabeticalByArtist", "newest", "random"];
+      const albumIds =
+        ((await (await fetch(`${base}/rest/getAlbumList2?${auth}&type=random&size=50`)).json())[
+          "subsonic-response"
+        ].albumList2.album as { id: string }[]).map((a) => a.id);
+      const subsonic = await subsonicLatencies(
+        base,
+        n,
+        (i) =>
+          i % 3 === 0
+            ? `search3?${auth}&query=${encodeURIComponent(queries[i % queries.length]!)}&songCount=50` +
+              `&songOffset=${i % 2 ? (i * 7919) % count : 0}`
+            : i % 3 === 1
+            ? `getAlbumList2?${auth}&type=${lists[i % lists.length]}&size=50&offset=${(i * 131) % 50_000}`
+            : `getAlbum?${auth}&id=${albumIds[i % albumIds.length]}`,
+      );
+      const subsonicRss = procMemory(bootstrap.process.pid, "VmRSS") / 1e6;
+      say(
+        `subsonic at ${size}: first answer ${subsonicFirst!.toFixed(0)} ms, p95 ${
+          p95(subsonic).toFixed(1)
+        } ms; RSS ${subsonicRss.toFixed(0)} MB`,
+      );
+
       // kill -9 and start again on the same address and data: how soon is the whole catalog back?
       const before = bootstrap.logs();
       await bootstrap.stop("SIGKILL");
@@ -328,6 +356,30 @@ export const catalogCase: BenchCase = {
           target: 2000,
           runs: 1,
           note: `kill -9, then from the new bootstrap's start until all ${size} are listed and searchable`,
+        }),
+        result("catalog subsonic first answer", {
+          ...ms,
+          audiod: subsonicFirst!,
+          target: null,
+          runs: 1,
+          note:
+            `the first OpenSubsonic call builds the albums and artists of ${size} tracks (once per change)`,
+        }),
+        result("catalog subsonic answer", {
+          ...ms,
+          audiod: p95(subsonic),
+          target: null,
+          runs: subsonic.length,
+          note:
+            `p95 of search3 (50 songs, words and offsets), getAlbumList2 (4 orders, offsets) and getAlbum`,
+        }),
+        result("catalog bootstrap RSS with subsonic", {
+          audiod: subsonicRss,
+          rawUnit: "MB",
+          target: null,
+          better: "lower",
+          runs: 1,
+          note: `after the OpenSubsonic calls too, ${size} tracks`,
         }),
         result("catalog bootstrap RSS", {
           audiod: rss,

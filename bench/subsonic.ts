@@ -32,7 +32,8 @@ function fakeTrack(i: number) {
   };
 }
 
-async function apiKeyFor(base: string, token: string): Promise<string> {
+/** A new API key of the user signed in with `token`. */
+export async function apiKeyFor(base: string, token: string): Promise<string> {
   const res = await fetch(`${base}/v1/apikeys`, {
     ...withToken(token),
     method: "POST",
@@ -43,7 +44,11 @@ async function apiKeyFor(base: string, token: string): Promise<string> {
 }
 
 /** Milliseconds of `count` calls of `/rest/…` one after another, each answer read and checked. */
-async function latencies(base: string, count: number, query: (i: number) => string): Promise<number[]> {
+export async function latencies(
+  base: string,
+  count: number,
+  query: (i: number) => string,
+): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();

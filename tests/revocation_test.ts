@@ -136,12 +136,13 @@ async function cluster(root: string, bootstrapArgs: string[] = []) {
 }
 
 /**
- * Asserts that `stream` was cut: given a second for the cut to reach it (the file instance looks for ended
- * sessions every 250 ms), then read as fast as it comes, it ends short within 3 s (bounded waits, not timing
- * targets). Hurried at once, a stream cut a moment later could be read whole first.
+ * Asserts that `stream` was cut: read slowly for up to 5 s while the cut reaches it (the file instance looks for
+ * ended sessions every 250 ms; on a loaded machine, 1 s was once too short), then read as fast as it comes, it
+ * ends short within 3 s (bounded waits, not timing targets). Hurried at once, a stream cut a moment later could
+ * be read whole first; read slowly, 5 s is a seventh of the track.
  */
 async function assertCut(stream: SlowStream, what: string): Promise<void> {
-  await new Promise((r) => setTimeout(r, 1000));
+  await Promise.race([stream.ended, new Promise((r) => setTimeout(r, 5000))]);
   stream.hurry();
   await waitFor(`${what} to end`, () => stream.isEnded || undefined, 3000);
   assert.ok(

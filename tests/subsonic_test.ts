@@ -250,6 +250,20 @@ Deno.test({
         const byGenre = await answer(await fetch(withKey("getSongsByGenre", { genre: "Ambient" })));
         const genreSongs = (byGenre.songsByGenre as { song: Json[] }).song;
         assert.deepEqual(genreSongs.map((s) => s.title).sort(), ["Xylo", "Yodel"]);
+        const paged = await answer(
+          await fetch(withKey("getSongsByGenre", { genre: "Ambient", offset: "1" })),
+        );
+        assert.deepEqual((paged.songsByGenre as { song: Json[] }).song.map((s) => s.title), [
+          genreSongs[1]!.title,
+        ]);
+        const random = async (params: Record<string, string>) =>
+          ((await answer(await fetch(withKey("getRandomSongs", { size: "10", ...params })))).randomSongs as {
+            song?: Json[];
+          }).song?.map((s) => s.title).sort() ?? [];
+        assert.deepEqual(await random({ genre: "Ambient" }), ["Xylo", "Yodel"]);
+        assert.deepEqual(await random({ genre: "Polka" }), []);
+        assert.deepEqual(await random({ fromYear: "1990", toYear: "2000" }), ["Xylo", "Yodel"]);
+        assert.deepEqual(await random({ genre: "Ambient", fromYear: "2000", toYear: "2100" }), []);
         const xylo = genreSongs.find((s) => s.title === "Xylo")!;
         const got = await answer(await fetch(withKey("getSong", { id: String(xylo.id) })));
         const song = got.song as Json;

@@ -95,9 +95,35 @@ export function isUnreachable(error: unknown): boolean {
   return UNREACHABLE_NAMES.has(error.name);
 }
 
+let closedWritesGuarded = false;
+
+/**
+ * postgres.js 3.4.9 can throw from a write it queued (with `setImmediate`) for a connection that closed before
+ * it ran: "Cannot read properties of null (reading 'write')" in `nextWrite` (porsager/postgres#1154 and #1208,
+ * not fixed in a release). Thrown from a timer, it is uncaught and ends the process: a bootstrap died this way
+ * while its database restarted. The queries of that connection were already failed with CONNECTION_CLOSED, and
+ * every call here has a time limit, so the write is dropped and logged instead. Any other error still ends the
+ * process.
+ */
+export function guardClosedWrites(logger: StoreOptions["logger"], location: string): void {
+  if (closedWritesGuarded) return;
+  closedWritesGuarded = true;
+  globalThis.addEventListener("error", (event) => {
+    const error = event.error;
+    if (
+      error instanceof TypeError && error.message.includes("reading 'write'") &&
+      /postgres[/\\]src[/\\]connection\.js/.test(String(error.stack))
+    ) {
+      event.preventDefault();
+      logger?.warn("store.write_after_close", { store: location, error });
+    }
+  });
+}
+
 /** Opens the store in the database at `url`, applying the missing migrations. */
 export async function openPostgresStore(url: string, options: StoreOptions): Promise<PostgresStore> {
   const location = redactUrl(url);
+  guardClosedWrites(options.logger, location);
   const sql = postgres(url, {
     max: 10,
     connect_timeout: CONNECT_TIMEOUT_S,

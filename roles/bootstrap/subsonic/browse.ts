@@ -13,7 +13,6 @@ import {
   type Album,
   albumChild,
   albumItem,
-  albumPlays,
   type Artist,
   artistItem,
   IGNORED_ARTICLES,
@@ -39,7 +38,7 @@ export const EXTENSIONS = [
 const LIST_MAX = 500;
 
 function song(lib: LibrarySnapshot, entry: CatalogEntry, marks: UserMarks): Item {
-  return songItem(entry, lib.albumOfSong.get(entry.id), marks);
+  return songItem(entry, lib.albumOf(entry), marks);
 }
 
 function indexOf(artists: readonly Artist[], marks: UserMarks, item: (a: Artist) => Item): Item[] {
@@ -106,12 +105,9 @@ async function albumList(call: Call): Promise<Album[]> {
     case "recent": {
       const marks = await call.marks();
       const played: [Album, { count: number; lastPlayed: number }][] = [];
-      const seen = new Set<string>();
-      for (const id of marks.plays.keys()) {
-        const album = lib.albumOfSong.get(id);
-        if (!album || seen.has(album.id)) continue;
-        seen.add(album.id);
-        played.push([album, albumPlays(album, marks)!]);
+      for (const [id, plays] of marks.albums ?? []) {
+        const album = lib.albumById.get(id);
+        if (album) played.push([album, plays]);
       }
       played.sort(
         type === "frequent"
@@ -179,12 +175,80 @@ function search(call: Call, marks: UserMarks) {
   const [songCount, songOffset] = counts.song;
   // Only the page asked for is read from the catalog: reading every match cost 15 µs each (270 ms for a word
   // in a fifth of 100,000 tracks).
-  const songs = songCount === 0
-    ? []
-    : words.length === 0
-    ? lib.songs.slice(songOffset, songOffset + songCount)
-    : call.deps.catalog.page(query, songOffset, songCount).entries;
+  const songs = songCount === 0 ? [] : call.deps.catalog.page(query, songOffset, songCount).entries;
   return { artists, albums, songs, lib, marks };
+}
+
+/** `count` distinct numbers below `total`, at random (all of them when there are no more). */
+function ranksBelow(total: number, count: number): number[] {
+  if (total <= count * 2) return Array.from({ length: total }, (_, i) => i);
+  const picked = new Set<number>();
+  while (picked.size < count) picked.add(Math.floor(Math.random() * total));
+  return [...picked];
+}
+
+/**
+ * Up to `size` random songs passing the call's genre and year filters. The albums that can hold such songs
+ * are found first (by their genres and years); their songs are then drawn at random and read, a few more than
+ * asked for each round, until enough passed or none are left.
+ */
+function randomSongsOf(call: Call, lib: LibrarySnapshot, size: number): CatalogEntry[] {
+  const { params } = call;
+  const genre = params.get("genre");
+  const years = params.get("fromYear") || params.get("toYear");
+  const from = params.int("fromYear", 0, 0, 9999);
+  const to = params.int("toYear", 9999, 0, 9999);
+  const rows: number[] = [];
+  for (const album of lib.albums) {
+    if (genre && !album.genres.includes(genre)) continue;
+    if (years && (album.year === undefined || album.lastYear! < from || album.year > to)) continue;
+    for (const n of album.songs) rows.push(n);
+  }
+  const out: CatalogEntry[] = [];
+  let left = rows.length;
+  while (out.length < size && left > 0) {
+    // A partial Fisher–Yates: the drawn rows gather at the end, each drawn once.
+    const batch: number[] = [];
+    const want = Math.min(left, Math.max(16, (size - out.length) * 2));
+    for (let k = 0; k < want; k++) {
+      const i = Math.floor(Math.random() * left--);
+      [rows[i], rows[left]] = [rows[left]!, rows[i]!];
+      batch.push(rows[left]!);
+    }
+    out.push(...filterSongs(call, call.deps.catalog.rows(batch)).slice(0, size - out.length));
+  }
+  return out;
+}
+
+/**
+ * Songs `offset` to `offset + count` of those with `genre`, album by album (by artist): albums before the page
+ * are skipped by their counts of the genre's songs, and only the albums on the page are read.
+ */
+function songsOfGenre(
+  call: Call,
+  lib: LibrarySnapshot,
+  genre: string,
+  offset: number,
+  count: number,
+): CatalogEntry[] {
+  const out: CatalogEntry[] = [];
+  let skip = offset;
+  for (const album of lib.albumsByArtist) {
+    if (out.length >= count) break;
+    const at = album.genres.indexOf(genre);
+    if (at < 0) continue;
+    const songs = album.genreSongs[at]!;
+    if (skip >= songs) {
+      skip -= songs;
+      continue;
+    }
+    const matching = call.deps.catalog.rows(album.songs).filter((s) =>
+      (s.details?.genres ?? []).includes(genre)
+    );
+    out.push(...matching.slice(skip, skip + count - out.length));
+    skip = 0;
+  }
+  return out;
 }
 
 function filterSongs(call: Call, songs: readonly CatalogEntry[]): CatalogEntry[] {
@@ -293,7 +357,7 @@ export const BROWSE_METHODS: Record<string, Method> = {
           id,
           parent: album.artistId,
           name: album.name,
-          child: album.songs.map((s) => songItem(s, album, marks)),
+          child: call.deps.catalog.rows(album.songs).map((s) => songItem(s, album, marks)),
         },
       };
     }
@@ -316,7 +380,8 @@ export const BROWSE_METHODS: Record<string, Method> = {
   getAlbum: async (call) => {
     const album = albumOf(call, call.params.required("id"));
     const marks = await call.marks();
-    return { album: { ...albumItem(album, marks), song: album.songs.map((s) => songItem(s, album, marks)) } };
+    const songs = call.deps.catalog.rows(album.songs);
+    return { album: { ...albumItem(album, marks), song: songs.map((s) => songItem(s, album, marks)) } };
   },
   getSong: async (call) => {
     const entry = songOf(call, call.params.required("id"));
@@ -336,10 +401,10 @@ export const BROWSE_METHODS: Record<string, Method> = {
     const size = call.params.int("size", 10, 1, LIST_MAX);
     const lib = call.library();
     const marks = await call.marks();
-    const pool = call.params.get("genre") || call.params.get("fromYear") || call.params.get("toYear")
-      ? filterSongs(call, lib.songs)
-      : lib.songs;
-    return { randomSongs: { song: sample(pool, size).map((s) => song(lib, s, marks)) } };
+    const songs = call.params.get("genre") || call.params.get("fromYear") || call.params.get("toYear")
+      ? randomSongsOf(call, lib, size)
+      : call.deps.catalog.entriesAt(sample(ranksBelow(call.deps.catalog.size, size), size));
+    return { randomSongs: { song: songs.map((s) => song(lib, s, marks)) } };
   },
   getGenres: (call) => {
     const genres = [...call.library().genres.entries()].sort(([a], [b]) => a.localeCompare(b));
@@ -355,10 +420,7 @@ export const BROWSE_METHODS: Record<string, Method> = {
     const offset = call.params.int("offset", 0, 0);
     const lib = call.library();
     const marks = await call.marks();
-    const songs = lib.songs.filter((s) => (s.details?.genres ?? []).includes(genre)).slice(
-      offset,
-      offset + count,
-    );
+    const songs = songsOfGenre(call, lib, genre, offset, count);
     return { songsByGenre: { song: songs.map((s) => song(lib, s, marks)) } };
   },
   search3: async (call) => {

@@ -4,20 +4,31 @@
  * ids are derived from the normalized names (`al-`/`ar-` and part of a SHA-256), so they stay the same across
  * rescans, restarts and machines holding the same files — what clients' offline caches and playlists rely on.
  *
- * The view is rebuilt from {@linkcode Catalog.all} whenever the catalog changed (its sorted list is a new
- * array then), at most once per change.
+ * The albums are summed up by the catalog's database ({@linkcode Catalog.albums}); an album holds its songs'
+ * row numbers, not the songs, which are read a page at a time when asked for. A million tracks make some
+ * 80,000 albums here, not a million entries in the heap. The view is rebuilt when the catalog changed, at most
+ * once per change; when a build took long (2 s for a million tracks), a view younger than ten builds is kept
+ * through further changes (tracks announced in the last seconds may then be missing from albums).
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
-import { type Catalog, type CatalogEntry, foldText } from "../catalog.ts";
+import {
+  albumArtistOf,
+  albumKeyOf,
+  type AlbumRow,
+  type Catalog,
+  type CatalogEntry,
+  foldText,
+  GENRE_SEPARATOR,
+  UNKNOWN_ALBUM,
+  UNKNOWN_ARTIST,
+} from "../catalog.ts";
 import type { Item } from "./response.ts";
 
-/** Shown for a track without an artist tag. */
-export const UNKNOWN_ARTIST = "Unknown artist";
-/** Shown for a track without an album tag. */
-export const UNKNOWN_ALBUM = "Unknown album";
+export { UNKNOWN_ALBUM, UNKNOWN_ARTIST } from "../catalog.ts";
+
 /** Articles left out when sorting and indexing artists (`ignoredArticles`). */
 export const IGNORED_ARTICLES = [
   "The",
@@ -40,14 +51,20 @@ export interface Album {
   name: string;
   artist: string;
   artistId: string;
-  songs: CatalogEntry[];
+  /** Its songs' rows in the catalog ({@linkcode Catalog.rows} reads them), in disc, track and title order. */
+  songs: Int32Array;
   duration: number;
+  /** The earliest year of its songs. */
   year: number | undefined;
+  /** The latest year of its songs. */
+  lastYear: number | undefined;
   genres: string[];
+  /** How many of its songs have each of {@linkcode genres}. */
+  genreSongs: number[];
   /** Unix ms: the newest file's time (or when the bootstrap first saw the album). */
   created: number;
-  /** The track whose cover stands for the album, if any has one. */
-  coverTrack: string | undefined;
+  /** The row of the song whose cover stands for the album (-1: none has one). */
+  coverRow: number;
   /** Folded "album artist" for search and sorting. */
   folded: string;
 }
@@ -113,13 +130,16 @@ export class NameIndex<T> {
 
 /** The derived view, rebuilt when the catalog changes. */
 export interface LibrarySnapshot {
-  songs: readonly CatalogEntry[];
   albums: readonly Album[];
   artists: readonly Artist[];
   albumById: ReadonlyMap<string, Album>;
   artistById: ReadonlyMap<string, Artist>;
-  /** Album id of each song. */
-  albumOfSong: ReadonlyMap<string, Album>;
+  /** The album a song is on, if the view knows it. */
+  albumOf(song: CatalogEntry): Album | undefined;
+  /** The album holding a catalog row, if the view knows it. */
+  albumOfRow(row: number): Album | undefined;
+  /** Songs in all the albums. */
+  songCount: number;
   /** Albums by name, then by artist. */
   albumsByName: readonly Album[];
   albumsByArtist: readonly Album[];
@@ -138,11 +158,6 @@ function compare(a: string, b: string): number {
 
 function shortHash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 24);
-}
-
-/** The album artist of a track (the artist when it has none). */
-export function albumArtistOf(entry: CatalogEntry): string {
-  return entry.details?.albumArtist || entry.artist || UNKNOWN_ARTIST;
 }
 
 /** The stable id of an artist name. */
@@ -169,35 +184,130 @@ export function indexLetter(artist: Artist): string {
   return /[A-Z]/.test(first) ? first : "#";
 }
 
+/**
+ * The songs' rows of every album of one build, one after another: each album's are a view of this one array
+ * (a typed array of its own per album cost 150 bytes more each, 13 MB at 80,000 albums).
+ */
+class RowList {
+  data = new Int32Array(1 << 16);
+  length = 0;
+
+  /** Appends numbers written with "," between them; returns where they start. */
+  add(text: string): number {
+    const start = this.length;
+    for (let at = 0; at < text.length;) {
+      let v = 0;
+      for (let c = text.charCodeAt(at); c >= 48 && c <= 57; c = text.charCodeAt(++at)) v = v * 10 + c - 48;
+      at++;
+      if (this.length === this.data.length) {
+        const grown = new Int32Array(this.data.length * 2);
+        grown.set(this.data);
+        this.data = grown;
+      }
+      this.data[this.length++] = v;
+    }
+    return start;
+  }
+}
+
+const NO_ROWS = new Int32Array(0);
+
+/** How many of an album row's songs have each genre. */
+function genreCounts(row: AlbumRow): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const genre of row.genres ? row.genres.split(GENRE_SEPARATOR) : []) {
+    counts.set(genre, (counts.get(genre) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Adds another spelling's row to `album` (its songs are placed after the loop). */
+function merge(album: Album, row: AlbumRow, genres: Map<string, { songs: number; albums: number }>): void {
+  // The genre lists may be shared with other albums.
+  album.genres = [...album.genres];
+  album.genreSongs = [...album.genreSongs];
+  album.duration += Number(row.duration);
+  if (row.year !== null) album.year = Math.min(album.year ?? Infinity, Number(row.year));
+  if (row.lastYear !== null) album.lastYear = Math.max(album.lastYear ?? 0, Number(row.lastYear));
+  if (row.addedAt !== null) album.created = Math.max(album.created, Number(row.addedAt));
+  if (album.coverRow < 0 && row.cover !== null) album.coverRow = Number(row.cover);
+  for (const [genre, count] of genreCounts(row)) {
+    const at = album.genres.indexOf(genre);
+    const total = genres.get(genre) ?? { songs: 0, albums: 0 };
+    total.songs += count;
+    if (at >= 0) album.genreSongs[at]! += count;
+    else {
+      album.genres.push(genre);
+      album.genreSongs.push(count);
+      total.albums++;
+    }
+    genres.set(genre, total);
+  }
+}
+
+/** A build that took at least this long (ms) is kept through changes for ten times as long. */
+const SLOW_BUILD_MS = 100;
+
 /** Builds and caches the view of a catalog. */
 export class Library {
   #catalog: Catalog;
-  #source: readonly CatalogEntry[] | null = null;
+  #version = -1;
   #snapshot: LibrarySnapshot | null = null;
+  #builtAt = 0;
+  #buildMs = 0;
   /** Folded names (album artist, and album artist with album) → their ids. */
   #ids = new Map<string, string>();
   /** When each album was first seen (for albums whose files tell no time). */
   #firstSeen = new Map<string, number>();
   #now: () => number;
+  #slowMs: number;
 
-  constructor(catalog: Catalog, options: { now?: () => number } = {}) {
+  /** `slowMs`: a build that took this long (default {@linkcode SLOW_BUILD_MS}) is kept through changes. */
+  constructor(catalog: Catalog, options: { now?: () => number; slowMs?: number } = {}) {
     this.#catalog = catalog;
     this.#now = options.now ?? Date.now;
+    this.#slowMs = options.slowMs ?? SLOW_BUILD_MS;
   }
 
-  /** The view of the catalog as it is now. */
+  /** The view of the catalog as it is now (or as it was less than ten slow builds ago). */
   snapshot(): LibrarySnapshot {
-    const source = this.#catalog.all();
-    if (this.#snapshot && source === this.#source) return this.#snapshot;
-    this.#source = source;
-    this.#snapshot = this.#build(source);
+    const version = this.#catalog.version;
+    if (this.#snapshot && version === this.#version) return this.#snapshot;
+    if (
+      this.#snapshot && this.#buildMs >= this.#slowMs && this.#now() - this.#builtAt <= 10 * this.#buildMs
+    ) {
+      return this.#snapshot;
+    }
+    const started = performance.now();
+    this.#snapshot = this.#build();
+    this.#version = version;
+    this.#buildMs = performance.now() - started;
+    this.#builtAt = this.#now();
     return this.#snapshot;
   }
 
-  #build(songs: readonly CatalogEntry[]): LibrarySnapshot {
+  /** `marks` with the plays of each album summed from its songs' plays. */
+  withAlbumPlays(marks: UserMarks): UserMarks {
+    const albums = new Map<string, { count: number; lastPlayed: number }>();
+    if (marks.plays.size > 0) {
+      const lib = this.snapshot();
+      for (const [id, row] of this.#catalog.rowsOf(marks.plays.keys())) {
+        const album = lib.albumOfRow(row);
+        const play = marks.plays.get(id);
+        if (!album || !play) continue;
+        const sum = albums.get(album.id);
+        if (sum) {
+          sum.count += play.count;
+          sum.lastPlayed = Math.max(sum.lastPlayed, play.lastPlayed);
+        } else albums.set(album.id, { ...play });
+      }
+    }
+    return { ...marks, albums };
+  }
+
+  #build(): LibrarySnapshot {
     const albumById = new Map<string, Album>();
     const artistById = new Map<string, Artist>();
-    const albumOfSong = new Map<string, Album>();
     const genres = new Map<string, { songs: number; albums: number }>();
     const now = this.#now();
     // Hashing names is the costly part: each distinct name is hashed once per process.
@@ -207,65 +317,87 @@ export class Library {
       if (id === undefined) ids.set(key, id = make());
       return id;
     };
-    const byKey = new Map<string, Album>();
-    for (const song of songs) {
-      const artistName = albumArtistOf(song);
-      const albumName = song.album || UNKNOWN_ALBUM;
-      const artistKey = foldText(artistName.trim());
-      const key = `${artistKey}\n${foldText(albumName.trim())}`;
-      let album = byKey.get(key);
-      if (!album) {
-        const id = idOf(key, () => albumIdOf(artistName, albumName));
-        const artistId = idOf(artistKey, () => artistIdOf(artistName));
-        let artist = artistById.get(artistId);
-        if (!artist) {
-          const folded = foldText(artistName);
-          artist = { id: artistId, name: artistName, albums: [], folded, sortKey: sortKeyOf(folded) };
-          artistById.set(artistId, artist);
-        }
-        let seen = this.#firstSeen.get(id);
-        if (seen === undefined) this.#firstSeen.set(id, seen = now);
-        album = {
-          id,
-          name: albumName,
-          artist: artist.name,
-          artistId,
-          songs: [],
-          duration: 0,
-          year: undefined,
-          genres: [],
-          created: song.details?.addedAt ?? seen,
-          coverTrack: undefined,
-          folded: foldText(`${albumName}\n${artistName}`),
-        };
-        albumById.set(id, album);
-        byKey.set(key, album);
-        artist.albums.push(album);
+    const albums: Album[] = [];
+    let songCount = 0;
+    let lastRow = 0;
+    const rows = new RowList();
+    /** Where each album's rows start in `rows`, and how many; more rows of merged spellings. */
+    const starts: number[] = [];
+    const counts: number[] = [];
+    const more = new Map<Album, number[]>();
+    /** Albums with the same genres (and counts of them) share the lists. */
+    const genreLists = new Map<string, [string[], number[]]>();
+    for (const row of this.#catalog.albums()) {
+      const artistName = row.artist || UNKNOWN_ARTIST;
+      const albumName = row.album || UNKNOWN_ALBUM;
+      const key = albumKeyOf(artistName, albumName);
+      const knownId = ids.get(key);
+      const same = knownId === undefined ? undefined : albumById.get(knownId);
+      if (same) {
+        // Another spelling of an album already made ("Beyonce" and "Beyoncé"): one album.
+        merge(same, row, genres);
+        const start = rows.add(row.rows);
+        const extra = more.get(same) ?? [];
+        for (let i = start; i < rows.length; i++) extra.push(rows.data[i]!);
+        more.set(same, extra);
+        songCount += rows.length - start;
+        continue;
       }
-      album.songs.push(song);
-      album.duration += song.duration ?? 0;
-      const details = song.details;
-      if (details?.year !== undefined) album.year ??= details.year;
-      if (details?.addedAt !== undefined && details.addedAt > album.created) album.created = details.addedAt;
-      if (details?.cover && album.coverTrack === undefined) album.coverTrack = song.id;
-      for (const genre of details?.genres ?? []) {
-        if (!album.genres.includes(genre)) album.genres.push(genre);
+      const artistKey = key.slice(0, key.indexOf("\n"));
+      const id = idOf(key, () => albumIdOf(artistName, albumName));
+      const artistId = idOf(artistKey, () => artistIdOf(artistName));
+      let artist = artistById.get(artistId);
+      if (!artist) {
+        const folded = foldText(artistName);
+        artist = { id: artistId, name: artistName, albums: [], folded, sortKey: sortKeyOf(folded) };
+        artistById.set(artistId, artist);
+      }
+      let seen = this.#firstSeen.get(id);
+      if (seen === undefined) this.#firstSeen.set(id, seen = now);
+      const start = rows.add(row.rows);
+      starts.push(start);
+      counts.push(rows.length - start);
+      let lists = genreLists.get(row.genres ?? "");
+      if (!lists) {
+        const counted = genreCounts(row);
+        genreLists.set(row.genres ?? "", lists = [[...counted.keys()], [...counted.values()]]);
+      }
+      const album: Album = {
+        id,
+        name: albumName,
+        artist: artist.name,
+        artistId,
+        songs: NO_ROWS,
+        duration: Number(row.duration),
+        year: row.year === null ? undefined : Number(row.year),
+        lastYear: row.lastYear === null ? undefined : Number(row.lastYear),
+        genres: lists[0],
+        genreSongs: lists[1],
+        created: row.addedAt === null ? seen : Number(row.addedAt),
+        coverRow: row.cover === null ? -1 : Number(row.cover),
+        folded: foldText(`${albumName}\n${artistName}`),
+      };
+      lists[0].forEach((genre, i) => {
         const count = genres.get(genre) ?? { songs: 0, albums: 0 };
-        count.songs++;
+        count.songs += lists[1][i]!;
+        count.albums++;
         genres.set(genre, count);
-      }
-      albumOfSong.set(song.id, album);
+      });
+      songCount += rows.length - start;
+      albums.push(album);
+      albumById.set(id, album);
+      artist.albums.push(album);
     }
-    const albums = [...albumById.values()];
-    for (const album of albums) {
-      for (const genre of album.genres) genres.get(genre)!.albums++;
-      if (album.songs.length > 1) {
-        album.songs.sort((a, b) =>
-          (a.details?.discNo ?? 1) - (b.details?.discNo ?? 1) || (a.trackNo ?? 0) - (b.trackNo ?? 0) ||
-          compare(a.title, b.title)
-        );
-      }
-    }
+    albums.forEach((album, i) => {
+      const own = rows.data.subarray(starts[i]!, starts[i]! + counts[i]!);
+      const extra = more.get(album);
+      album.songs = extra ? Int32Array.from([...own, ...extra]) : own;
+    });
+    for (let i = 0; i < rows.length; i++) if (rows.data[i]! > lastRow) lastRow = rows.data[i]!;
+    const albumAt = new Int32Array(lastRow + 1).fill(-1);
+    albums.forEach((album, i) => {
+      for (const n of album.songs) albumAt[n] = i;
+    });
     // Plain comparisons of folded names: localeCompare would cost seconds over 100,000 albums.
     const artists = [...artistById.values()].sort((a, b) =>
       compare(a.sortKey, b.sortKey) || compare(a.id, b.id)
@@ -277,12 +409,13 @@ export class Library {
     const artistKey = (a: Album) => artistById.get(a.artistId)!.sortKey;
     const albumsByName = [...albums].sort(byName);
     return {
-      songs,
       albums,
       artists,
       albumById,
       artistById,
-      albumOfSong,
+      albumOf: (song) => albumById.get(ids.get(albumKeyOf(albumArtistOf(song), song.album)) ?? ""),
+      albumOfRow: (row) => albums[albumAt[row] ?? -1],
+      songCount,
       albumsByName,
       albumNames: new NameIndex(albumsByName, (a) => a.folded),
       artistNames: new NameIndex(artists, (a) => a.folded),
@@ -303,6 +436,8 @@ export interface UserMarks {
   ratings: ReadonlyMap<string, number>;
   /** Song id → play count and last play (Unix ms). */
   plays: ReadonlyMap<string, { count: number; lastPlayed: number }>;
+  /** Album id → the sum of its songs' play counts and their last play ({@linkcode Library.withAlbumPlays}). */
+  albums?: ReadonlyMap<string, { count: number; lastPlayed: number }>;
 }
 
 /** No stars, ratings or plays. */
@@ -399,15 +534,7 @@ export function songItem(song: CatalogEntry, album: Album | undefined, user: Use
 
 /** Plays of an album: the sum of its songs' counts and the latest play. */
 export function albumPlays(album: Album, user: UserMarks): { count: number; lastPlayed: number } | undefined {
-  let count = 0;
-  let lastPlayed = 0;
-  for (const song of album.songs) {
-    const play = user.plays.get(song.id);
-    if (!play) continue;
-    count += play.count;
-    lastPlayed = Math.max(lastPlayed, play.lastPlayed);
-  }
-  return count > 0 ? { count, lastPlayed } : undefined;
+  return user.albums?.get(album.id);
 }
 
 /** An album (`AlbumID3`), without its songs. */

@@ -173,7 +173,7 @@ export function subsonicRoutes(router: Router, deps: SubsonicDeps): void {
         ctx,
         format,
         library: () => library.snapshot(),
-        marks: () => marks ??= marksOf(deps.userData, caller.userId),
+        marks: () => marks ??= marksOf(deps.userData, caller.userId).then((m) => library.withAlbumPlays(m)),
         userData: () => {
           if (!deps.userData) {
             throw new SubsonicError(ErrorCode.GENERIC, `Cannot run ${name}: no store for it`);

@@ -76,7 +76,7 @@ async function playlistAnswer(call: Call, playlist: Playlist): Promise<Item> {
   for (const id of playlist.songs) {
     const song = call.deps.catalog.get(id);
     // A song that left the catalog (its files are gone for now) is kept in the list but not shown.
-    if (song) entry.push(songItem(song, lib.albumOfSong.get(id), marks));
+    if (song) entry.push(songItem(song, lib.albumOf(song), marks));
   }
   return { playlist: { ...playlistInfo(call, playlist, playlist.songs), entry } };
 }
@@ -132,7 +132,7 @@ export const STATE_METHODS: Record<string, Method> = {
       starred2: {
         artist: s.artists.map((a) => artistItem(a, s.marks)),
         album: s.albums.map((a) => albumItem(a, s.marks)),
-        song: s.songs.map((song) => songItem(song, s.lib.albumOfSong.get(song.id), s.marks)),
+        song: s.songs.map((song) => songItem(song, s.lib.albumOf(song), s.marks)),
       },
     };
   },
@@ -142,7 +142,7 @@ export const STATE_METHODS: Record<string, Method> = {
       starred: {
         artist: s.artists.map((a) => ({ id: a.id, name: a.name, starred: iso(s.marks.starred.get(a.id)!) })),
         album: s.albums.map((a) => albumChild(a, s.marks)),
-        song: s.songs.map((song) => songItem(song, s.lib.albumOfSong.get(song.id), s.marks)),
+        song: s.songs.map((song) => songItem(song, s.lib.albumOf(song), s.marks)),
       },
     };
   },
@@ -242,7 +242,7 @@ export const STATE_METHODS: Record<string, Method> = {
     const entry: Item[] = [];
     for (const id of queue.songs) {
       const song = call.deps.catalog.get(id);
-      if (song) entry.push(songItem(song, lib.albumOfSong.get(id), marks));
+      if (song) entry.push(songItem(song, lib.albumOf(song), marks));
     }
     return {
       playQueue: {

@@ -144,7 +144,7 @@ function coverTrack(call: Call, id: string): CatalogEntry {
   const lib = call.library();
   // An album's cover is its first track's (the one known to have one, when the members said).
   const ofAlbum = (album: Album | undefined) =>
-    album && (album.coverTrack ? call.deps.catalog.get(album.coverTrack) : album.songs[0]);
+    album && call.deps.catalog.rows([album.coverRow >= 0 ? album.coverRow : album.songs[0] ?? -1])[0];
   let track: CatalogEntry | undefined;
   if (id.startsWith("al-")) track = ofAlbum(lib.albumById.get(id));
   else if (id.startsWith("ar-")) track = ofAlbum(lib.artistById.get(id)?.albums[0]);
