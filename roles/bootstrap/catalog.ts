@@ -131,6 +131,13 @@ function entryOf(row: TrackRow): CatalogEntry {
   return entry;
 }
 
+/** What {@linkcode Catalog.albums} asks SQLite: a row per album artist and album name, as tagged. */
+export const ALBUMS_SQL = "SELECT coalesce(album_artist, artist) AS artist, album, count(*) AS songs, " +
+  "total(duration) AS duration, min(year) AS year, max(year) AS lastYear, max(added_at) AS addedAt, " +
+  "min(CASE WHEN cover THEN n END) AS cover, group_concat(genres, char(31)) AS genres, " +
+  "group_concat(n, ',' ORDER BY coalesce(disc, 1), coalesce(track_no, 0), title, n) AS rows " +
+  "FROM tracks GROUP BY coalesce(album_artist, artist), album";
+
 /** An album as {@linkcode Catalog.albums} sums it up. */
 export interface AlbumRow {
   /** The album artist ("" when untagged). */
@@ -230,11 +237,6 @@ export function albumArtistOf(track: AnnouncedTrack): string {
   return track.details?.albumArtist || track.artist || UNKNOWN_ARTIST;
 }
 
-/** What an album is told apart by: its album artist and name, folded. */
-export function albumKeyOf(albumArtist: string, album: string): string {
-  return `${foldText(albumArtist.trim())}\n${foldText((album || UNKNOWN_ALBUM).trim())}`;
-}
-
 /** The columns an album is built from: album artist, year, added at, disc, cover, genres. */
 function albumColumnsOf(track: AnnouncedTrack): (string | number | null)[] {
   const d = track.details;
@@ -309,6 +311,7 @@ export class Catalog {
    * started afresh: the catalog is what members announce, and they announce again.
    */
   constructor(path = ":memory:") {
+    this.file = path;
     const { db, reset } = Catalog.#open(path);
     this.#db = db;
     this.reset = reset;
@@ -352,15 +355,20 @@ export class Catalog {
       byKeys: db.prepare(
         "SELECT n, id FROM tracks WHERE key IN (SELECT value FROM json_each(?))",
       ),
-      albums: db.prepare(
-        "SELECT coalesce(album_artist, artist) AS artist, album, count(*) AS songs, " +
-          "total(duration) AS duration, min(year) AS year, max(year) AS lastYear, max(added_at) AS addedAt, " +
-          "min(CASE WHEN cover THEN n END) AS cover, group_concat(genres, char(31)) AS genres, " +
-          "group_concat(n, ',' ORDER BY coalesce(disc, 1), coalesce(track_no, 0), title, n) AS rows " +
-          "FROM tracks GROUP BY coalesce(album_artist, artist), album",
-      ),
+      albums: db.prepare(ALBUMS_SQL),
     };
     this.#count();
+  }
+
+  /** The database file (":memory:" for none). */
+  readonly file: string;
+
+  /**
+   * Commits what was announced and not yet committed (see {@linkcode announce}'s batching), so that another
+   * connection to {@linkcode file} reads all of it.
+   */
+  flush(): void {
+    this.#commit();
   }
 
   /** Why the file was started afresh, if it was: another version's, or not readable. */
@@ -681,7 +689,7 @@ export class Catalog {
   /**
    * Every album (the tracks of one album artist and album name, as tagged) summed up by SQLite: its rows in
    * disc, track number and title order, one pass over the table (2 s for a million tracks) and no entry made.
-   * Spellings that fold to the same {@linkcode albumKeyOf key} are separate rows here.
+   * Spellings that fold alike ("Beyoncé" and "Beyonce") are separate rows here.
    */
   albums(): Iterable<AlbumRow> {
     return this.#q.albums.iterate() as Iterable<AlbumRow>;

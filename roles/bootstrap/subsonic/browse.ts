@@ -55,14 +55,14 @@ function indexOf(artists: readonly Artist[], marks: UserMarks, item: (a: Artist)
     .map(([name, artist]) => ({ name, artist }));
 }
 
-function albumOf(call: Call, id: string): Album {
-  const album = call.library().albumById.get(id);
+async function albumOf(call: Call, id: string): Promise<Album> {
+  const album = (await call.library()).albumById.get(id);
   if (!album) throw notFound(`album ${id.slice(0, 80)}`);
   return album;
 }
 
-function artistOf(call: Call, id: string): Artist {
-  const artist = call.library().artistById.get(id);
+async function artistOf(call: Call, id: string): Promise<Artist> {
+  const artist = (await call.library()).artistById.get(id);
   if (!artist) throw notFound(`artist ${id.slice(0, 80)}`);
   return artist;
 }
@@ -90,7 +90,7 @@ async function albumList(call: Call): Promise<Album[]> {
   const type = params.required("type");
   const size = params.int("size", 10, 1, LIST_MAX);
   const offset = params.int("offset", 0, 0);
-  const lib = call.library();
+  const lib = await call.library();
   const page = (albums: readonly Album[]) => albums.slice(offset, offset + size);
   switch (type) {
     case "random":
@@ -152,13 +152,13 @@ export function searchWords(query: string): string {
 }
 
 /** The artists, albums and songs a search matches, paged. */
-function search(call: Call, marks: UserMarks) {
+async function search(call: Call, marks: UserMarks) {
   const { params } = call;
   const query = searchWords(params.get("query") ?? "");
   if (query.length > 256) {
     throw new SubsonicError(ErrorCode.GENERIC, `Cannot run ${call.method}: the query is over 256 characters`);
   }
-  const lib = call.library();
+  const lib = await call.library();
   const counts = {
     artist: [params.int("artistCount", 20, 0, LIST_MAX), params.int("artistOffset", 0, 0)],
     album: [params.int("albumCount", 20, 0, LIST_MAX), params.int("albumOffset", 0, 0)],
@@ -306,7 +306,7 @@ export const BROWSE_METHODS: Record<string, Method> = {
   getMusicFolders: () => ({ musicFolders: { musicFolder: [MUSIC_FOLDER] } }),
   getIndexes: async (call) => {
     const marks = await call.marks();
-    const lib = call.library();
+    const lib = await call.library();
     return {
       indexes: {
         lastModified: Date.now(),
@@ -323,7 +323,7 @@ export const BROWSE_METHODS: Record<string, Method> = {
   getMusicDirectory: async (call) => {
     const id = call.params.required("id");
     const marks = await call.marks();
-    const lib = call.library();
+    const lib = await call.library();
     if (id === String(MUSIC_FOLDER.id)) {
       return {
         directory: {
@@ -368,24 +368,24 @@ export const BROWSE_METHODS: Record<string, Method> = {
     return {
       artists: {
         ignoredArticles: IGNORED_ARTICLES.join(" "),
-        index: indexOf(call.library().artists, marks, (a) => artistItem(a, marks)),
+        index: indexOf((await call.library()).artists, marks, (a) => artistItem(a, marks)),
       },
     };
   },
   getArtist: async (call) => {
-    const artist = artistOf(call, call.params.required("id"));
+    const artist = await artistOf(call, call.params.required("id"));
     const marks = await call.marks();
     return { artist: { ...artistItem(artist, marks), album: artist.albums.map((a) => albumItem(a, marks)) } };
   },
   getAlbum: async (call) => {
-    const album = albumOf(call, call.params.required("id"));
+    const album = await albumOf(call, call.params.required("id"));
     const marks = await call.marks();
     const songs = call.deps.catalog.rows(album.songs);
     return { album: { ...albumItem(album, marks), song: songs.map((s) => songItem(s, album, marks)) } };
   },
   getSong: async (call) => {
     const entry = songOf(call, call.params.required("id"));
-    return { song: song(call.library(), entry, await call.marks()) };
+    return { song: song(await call.library(), entry, await call.marks()) };
   },
   getAlbumList2: async (call) => {
     const albums = await albumList(call);
@@ -399,15 +399,15 @@ export const BROWSE_METHODS: Record<string, Method> = {
   },
   getRandomSongs: async (call) => {
     const size = call.params.int("size", 10, 1, LIST_MAX);
-    const lib = call.library();
+    const lib = await call.library();
     const marks = await call.marks();
     const songs = call.params.get("genre") || call.params.get("fromYear") || call.params.get("toYear")
       ? randomSongsOf(call, lib, size)
       : call.deps.catalog.entriesAt(sample(ranksBelow(call.deps.catalog.size, size), size));
     return { randomSongs: { song: songs.map((s) => song(lib, s, marks)) } };
   },
-  getGenres: (call) => {
-    const genres = [...call.library().genres.entries()].sort(([a], [b]) => a.localeCompare(b));
+  getGenres: async (call) => {
+    const genres = [...(await call.library()).genres.entries()].sort(([a], [b]) => a.localeCompare(b));
     return {
       genres: {
         genre: genres.map(([value, count]) => ({ value, songCount: count.songs, albumCount: count.albums })),
@@ -418,13 +418,13 @@ export const BROWSE_METHODS: Record<string, Method> = {
     const genre = call.params.required("genre");
     const count = call.params.int("count", 10, 1, LIST_MAX);
     const offset = call.params.int("offset", 0, 0);
-    const lib = call.library();
+    const lib = await call.library();
     const marks = await call.marks();
     const songs = songsOfGenre(call, lib, genre, offset, count);
     return { songsByGenre: { song: songs.map((s) => song(lib, s, marks)) } };
   },
   search3: async (call) => {
-    const found = search(call, await call.marks());
+    const found = await search(call, await call.marks());
     return {
       searchResult3: {
         artist: found.artists.map((a) => artistItem(a, found.marks)),
@@ -434,7 +434,7 @@ export const BROWSE_METHODS: Record<string, Method> = {
     };
   },
   search2: async (call) => {
-    const found = search(call, await call.marks());
+    const found = await search(call, await call.marks());
     return {
       searchResult2: {
         artist: found.artists.map((a) => ({ id: a.id, name: a.name })),

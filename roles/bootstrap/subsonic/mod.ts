@@ -71,7 +71,7 @@ export interface Call {
   ctx: RouteContext;
   format: Format;
   /** The library as it is now. */
-  library(): LibrarySnapshot;
+  library(): Promise<LibrarySnapshot>;
   /** The caller's stars, ratings and plays (read once per call). */
   marks(): Promise<UserMarks>;
   /** The per-user store, or code 0 when there is none. */

@@ -70,7 +70,7 @@ function playlistInfo(call: Call, info: PlaylistInfo, songs?: string[]): Item {
 }
 
 async function playlistAnswer(call: Call, playlist: Playlist): Promise<Item> {
-  const lib = call.library();
+  const lib = await call.library();
   const marks = await call.marks();
   const entry: Item[] = [];
   for (const id of playlist.songs) {
@@ -94,7 +94,7 @@ async function ownPlaylist(call: Call, id: string): Promise<Playlist> {
 }
 
 async function starred(call: Call) {
-  const lib = call.library();
+  const lib = await call.library();
   const marks = await call.marks();
   const stars = [...marks.starred.entries()].sort(([, a], [, b]) => b - a).map(([id]) => id);
   const songs = [];
@@ -237,7 +237,7 @@ export const STATE_METHODS: Record<string, Method> = {
   getPlayQueue: async (call) => {
     const queue = await call.userData().playQueue(call.caller.userId);
     if (!queue) return {};
-    const lib = call.library();
+    const lib = await call.library();
     const marks = await call.marks();
     const entry: Item[] = [];
     for (const id of queue.songs) {

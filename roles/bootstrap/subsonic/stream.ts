@@ -140,8 +140,8 @@ async function askReplicas(call: Call, entry: CatalogEntry, path: string): Promi
 }
 
 /** The track whose cover stands for a cover art id: a song's own, or an album's chosen track. */
-function coverTrack(call: Call, id: string): CatalogEntry {
-  const lib = call.library();
+async function coverTrack(call: Call, id: string): Promise<CatalogEntry> {
+  const lib = await call.library();
   // An album's cover is its first track's (the one known to have one, when the members said).
   const ofAlbum = (album: Album | undefined) =>
     album && call.deps.catalog.rows([album.coverRow >= 0 ? album.coverRow : album.songs[0] ?? -1])[0];
@@ -180,7 +180,7 @@ export const STREAM_METHODS: Record<string, Method> = {
   stream: streamOrDownload,
   download: streamOrDownload,
   getCoverArt: async (call) => {
-    const track = coverTrack(call, call.params.required("id"));
+    const track = await coverTrack(call, call.params.required("id"));
     const size = coverSize(call);
     const res = await askReplicas(
       call,
