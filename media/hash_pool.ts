@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { canLoadWorker } from "../daemon/runtime/workers.ts";
 import { type FileDigest, hashFile } from "./hash.ts";
 import { type DetailedTags, readDetailedTags } from "./tags.ts";
 
@@ -49,10 +49,9 @@ export function localHasher(signal?: AbortSignal): Hasher {
   };
 }
 
-/** Whether workers can load their module: they need read access to it, and print an error when they cannot. */
+/** Whether workers can load their module. */
 export function canStartWorkers(): boolean {
-  if (WORKER_URL.protocol !== "file:") return false;
-  return Deno.permissions.querySync({ name: "read", path: fileURLToPath(WORKER_URL) }).state === "granted";
+  return canLoadWorker(WORKER_URL);
 }
 
 /** One worker thread; see `hash_worker.ts`. */

@@ -132,7 +132,7 @@ function entryOf(row: TrackRow): CatalogEntry {
 }
 
 /** What {@linkcode Catalog.albums} asks SQLite: a row per album artist and album name, as tagged. */
-export const ALBUMS_SQL = "SELECT coalesce(album_artist, artist) AS artist, album, count(*) AS songs, " +
+export const ALBUMS_SQL = "SELECT coalesce(album_artist, artist) AS artist, album, " +
   "total(duration) AS duration, min(year) AS year, max(year) AS lastYear, max(added_at) AS addedAt, " +
   "min(CASE WHEN cover THEN n END) AS cover, group_concat(genres, char(31)) AS genres, " +
   "group_concat(n, ',' ORDER BY coalesce(disc, 1), coalesce(track_no, 0), title, n) AS rows " +
@@ -144,7 +144,6 @@ export interface AlbumRow {
   artist: string;
   /** The album's name ("" when untagged). */
   album: string;
-  songs: number;
   /** Seconds. */
   duration: number;
   year: number | null;

@@ -192,16 +192,14 @@ function ranksBelow(total: number, count: number): number[] {
  * are found first (by their genres and years); their songs are then drawn at random and read, a few more than
  * asked for each round, until enough passed or none are left.
  */
-function randomSongsOf(call: Call, lib: LibrarySnapshot, size: number): CatalogEntry[] {
-  const { params } = call;
-  const genre = params.get("genre");
-  const years = params.get("fromYear") || params.get("toYear");
-  const from = params.int("fromYear", 0, 0, 9999);
-  const to = params.int("toYear", 9999, 0, 9999);
+function randomSongsOf(filter: SongFilter, call: Call, lib: LibrarySnapshot, size: number): CatalogEntry[] {
+  const { genre, years } = filter;
   const rows: number[] = [];
   for (const album of lib.albums) {
     if (genre && !album.genres.includes(genre)) continue;
-    if (years && (album.year === undefined || album.lastYear! < from || album.year > to)) continue;
+    if (years && (album.year === undefined || album.lastYear! < years.from || album.year > years.to)) {
+      continue;
+    }
     for (const n of album.songs) rows.push(n);
   }
   const out: CatalogEntry[] = [];
@@ -215,7 +213,7 @@ function randomSongsOf(call: Call, lib: LibrarySnapshot, size: number): CatalogE
       [rows[i], rows[left]] = [rows[left]!, rows[i]!];
       batch.push(rows[left]!);
     }
-    out.push(...filterSongs(call, call.deps.catalog.rows(batch)).slice(0, size - out.length));
+    out.push(...call.deps.catalog.rows(batch).filter(filter.passes).slice(0, size - out.length));
   }
   return out;
 }
@@ -251,21 +249,30 @@ function songsOfGenre(
   return out;
 }
 
-function filterSongs(call: Call, songs: readonly CatalogEntry[]): CatalogEntry[] {
+/** A call's `genre`, `fromYear` and `toYear`, and whether a song passes them. */
+interface SongFilter {
+  genre: string | undefined;
+  years: { from: number; to: number } | undefined;
+  passes: (song: CatalogEntry) => boolean;
+}
+
+/** The song filter a call asks for; undefined when it asks for none. */
+function songFilterOf(call: Call): SongFilter | undefined {
   const { params } = call;
-  const genre = params.get("genre");
-  const from = params.int("fromYear", 0, 0, 9999);
-  const to = params.int("toYear", 9999, 0, 9999);
-  return songs.filter((s) => {
-    if (genre && !(s.details?.genres ?? []).includes(genre)) return false;
-    const year = s.details?.year;
-    if (
-      (params.get("fromYear") || params.get("toYear")) && (year === undefined || year < from || year > to)
-    ) {
-      return false;
-    }
-    return true;
-  });
+  const genre = params.get("genre") || undefined;
+  const years = params.get("fromYear") || params.get("toYear")
+    ? { from: params.int("fromYear", 0, 0, 9999), to: params.int("toYear", 9999, 0, 9999) }
+    : undefined;
+  if (!genre && !years) return undefined;
+  return {
+    genre,
+    years,
+    passes: (s) => {
+      if (genre && !(s.details?.genres ?? []).includes(genre)) return false;
+      const year = s.details?.year;
+      return !years || (year !== undefined && year >= years.from && year <= years.to);
+    },
+  };
 }
 
 /** The browsing methods by name. */
@@ -401,8 +408,9 @@ export const BROWSE_METHODS: Record<string, Method> = {
     const size = call.params.int("size", 10, 1, LIST_MAX);
     const lib = await call.library();
     const marks = await call.marks();
-    const songs = call.params.get("genre") || call.params.get("fromYear") || call.params.get("toYear")
-      ? randomSongsOf(call, lib, size)
+    const filter = songFilterOf(call);
+    const songs = filter
+      ? randomSongsOf(filter, call, lib, size)
       : call.deps.catalog.entriesAt(sample(ranksBelow(call.deps.catalog.size, size), size));
     return { randomSongs: { song: songs.map((s) => song(lib, s, marks)) } };
   },

@@ -16,7 +16,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { fileURLToPath } from "node:url";
+import { canLoadWorker } from "../../../daemon/runtime/workers.ts";
 import {
   albumArtistOf,
   type AlbumRow,
@@ -215,7 +215,7 @@ class RowList {
 const NO_ROWS = new Int32Array(0);
 
 /** What an album row sums up, besides its songs' rows. */
-type AlbumSums = Omit<AlbumRow, "songs" | "rows">;
+type AlbumSums = Omit<AlbumRow, "rows">;
 
 /**
  * The albums of {@linkcode Catalog.albums} as a few arrays: what a worker that summed them up hands over (the
@@ -312,11 +312,11 @@ function merge(album: Album, row: AlbumSums, genres: Map<string, { songs: number
   // The genre lists may be shared with other albums.
   album.genres = [...album.genres];
   album.genreSongs = [...album.genreSongs];
-  album.duration += Number(row.duration);
-  if (row.year !== null) album.year = Math.min(album.year ?? Infinity, Number(row.year));
-  if (row.lastYear !== null) album.lastYear = Math.max(album.lastYear ?? 0, Number(row.lastYear));
-  if (row.addedAt !== null) album.created = Math.max(album.created, Number(row.addedAt));
-  if (album.coverRow < 0 && row.cover !== null) album.coverRow = Number(row.cover);
+  album.duration += row.duration;
+  if (row.year !== null) album.year = Math.min(album.year ?? Infinity, row.year);
+  if (row.lastYear !== null) album.lastYear = Math.max(album.lastYear ?? 0, row.lastYear);
+  if (row.addedAt !== null) album.created = Math.max(album.created, row.addedAt);
+  if (album.coverRow < 0 && row.cover !== null) album.coverRow = row.cover;
   for (const [genre, count] of genreCounts(row)) {
     const at = album.genres.indexOf(genre);
     const total = genres.get(genre) ?? { songs: 0, albums: 0 };
@@ -343,12 +343,6 @@ export type AlbumJob = { file: string };
 export type AlbumReply = { packed: PackedAlbums } | { failed: string };
 
 const WORKER_URL = new URL("./album_worker.ts", import.meta.url);
-
-/** Whether a worker can load its module (read access to it). */
-function canStartWorker(): boolean {
-  if (WORKER_URL.protocol !== "file:") return false;
-  return Deno.permissions.querySync({ name: "read", path: fileURLToPath(WORKER_URL) }).state === "granted";
-}
 
 /** The albums of the catalog in `file`, summed up by a worker thread of their own. */
 function packInWorker(file: string): Promise<PackedAlbums> {
@@ -379,6 +373,9 @@ export class Library {
   #firstSeen = new Map<string, number>();
   #now: () => number;
   #slowMs: number;
+  #workerFrom: number;
+  #building: Promise<LibrarySnapshot> | undefined;
+  #builtBy: "worker" | "thread" | undefined;
 
   /**
    * `slowMs`: a build that took this long (default {@linkcode SLOW_BUILD_MS}) is kept through changes;
@@ -391,10 +388,6 @@ export class Library {
     this.#slowMs = options.slowMs ?? SLOW_BUILD_MS;
     this.#workerFrom = options.workerFrom ?? WORKER_FROM;
   }
-
-  #workerFrom: number;
-  #building: Promise<LibrarySnapshot> | undefined;
-  #builtBy: "worker" | "thread" | undefined;
 
   /** Where the last view's albums were summed up: by a worker, or on this thread (none yet: undefined). */
   get builtBy(): "worker" | "thread" | undefined {
@@ -424,7 +417,7 @@ export class Library {
 
   #inWorker(): boolean {
     const catalog = this.#catalog;
-    return catalog.file !== ":memory:" && catalog.size >= this.#workerFrom && canStartWorker();
+    return catalog.file !== ":memory:" && catalog.size >= this.#workerFrom && canLoadWorker(WORKER_URL);
   }
 
   async #rebuild(version: number): Promise<LibrarySnapshot> {
@@ -514,13 +507,13 @@ export class Library {
         artist: artist.name,
         artistId,
         songs: NO_ROWS,
-        duration: Number(row.duration),
-        year: row.year === null ? undefined : Number(row.year),
-        lastYear: row.lastYear === null ? undefined : Number(row.lastYear),
+        duration: row.duration,
+        year: row.year ?? undefined,
+        lastYear: row.lastYear ?? undefined,
         genres: lists[0],
         genreSongs: lists[1],
-        created: row.addedAt === null ? seen : Number(row.addedAt),
-        coverRow: row.cover === null ? -1 : Number(row.cover),
+        created: row.addedAt ?? seen,
+        coverRow: row.cover ?? -1,
         folded: packed.folded[i]!,
       };
       lists[0].forEach((genre, i) => {
