@@ -439,23 +439,34 @@ export class Library {
     return snapshot;
   }
 
-  /** `marks` with the plays of each album summed from its songs' plays. */
+  /**
+   * `marks` with the plays of each album summed from its songs' plays, when first asked for: a call that shows
+   * no album does not look up the user's played songs.
+   */
   async withAlbumPlays(marks: UserMarks): Promise<UserMarks> {
-    const albums = new Map<string, { count: number; lastPlayed: number }>();
-    if (marks.plays.size > 0) {
-      const lib = await this.snapshot();
+    if (marks.plays.size === 0) return { ...marks, albums: new Map() };
+    const lib = await this.snapshot();
+    let albums: Map<string, { count: number; lastPlayed: number }> | undefined;
+    const sum = () => {
+      albums = new Map();
       for (const [id, row] of this.#catalog.rowsOf(marks.plays.keys())) {
         const album = lib.albumOfRow(row);
         const play = marks.plays.get(id);
         if (!album || !play) continue;
-        const sum = albums.get(album.id);
-        if (sum) {
-          sum.count += play.count;
-          sum.lastPlayed = Math.max(sum.lastPlayed, play.lastPlayed);
+        const total = albums.get(album.id);
+        if (total) {
+          total.count += play.count;
+          total.lastPlayed = Math.max(total.lastPlayed, play.lastPlayed);
         } else albums.set(album.id, { ...play });
       }
-    }
-    return { ...marks, albums };
+      return albums;
+    };
+    return {
+      ...marks,
+      get albums() {
+        return albums ?? sum();
+      },
+    };
   }
 
   #build(packed: PackedAlbums): LibrarySnapshot {
