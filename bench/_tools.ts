@@ -261,3 +261,9 @@ http {
     },
   };
 }
+
+/** Where this process's Deno keeps its cache (on Linux: DENO_DIR, else under XDG_CACHE_HOME or ~/.cache). */
+export function denoDir(): string {
+  const env = (name: string) => Deno.env.get(name) || undefined;
+  return env("DENO_DIR") ?? join(env("XDG_CACHE_HOME") ?? join(env("HOME") ?? "/root", ".cache"), "deno");
+}

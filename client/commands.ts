@@ -13,7 +13,8 @@ import { printErr, printOut } from "../daemon/runtime/log.ts";
 import { httpClientFor, readCa } from "../daemon/http/tls.ts";
 import { CommandError } from "../cli/usage_error.ts";
 import { resolveJoinSecret } from "../daemon/cluster/join_secret.ts";
-import { ChunkBuffers, streamVerified, TransferError } from "../media/transfer.ts";
+import { CheckerThread } from "../media/chunk_checker.ts";
+import { ChunkBuffers, CHUNKS_IN_HAND, streamVerified, TransferError } from "../media/transfer.ts";
 import { AudiodClient } from "./api.ts";
 import { waitForAuth } from "./wait_for_auth.ts";
 import { shortIds } from "./short_id.ts";
@@ -319,6 +320,9 @@ export async function get(
       `Cannot download from ${host}: not signed in there (run audiod login --host ${host} --user NAME)`,
     );
   }
+  // Chunks are checked on a thread of their own while the next ones arrive; it starts while the track is
+  // looked up.
+  using checker = new CheckerThread();
   const limitRate = options.limitRate ? parseRate(options.limitRate) : undefined;
   const client = await clientFor(host, options.ca);
   // Renew a token near its expiry first, so a long download is not cut off.
@@ -340,8 +344,8 @@ export async function get(
   };
   const signals = ["SIGINT", "SIGTERM"] as const;
   for (const name of signals) Deno.addSignalListener(name, onSignal);
-  // Written chunks are read into again: the writes in flight, the chunks checked together, and a few arriving.
-  const buffers = new ChunkBuffers(WRITE_QUEUE + 8);
+  // Written chunks are read into again: the writes in flight, and the chunks being checked or arriving.
+  const buffers = new ChunkBuffers(WRITE_QUEUE + CHUNKS_IN_HAND);
   let writeError: unknown = null;
   try {
     sink = await openSink(options.output);
@@ -349,6 +353,7 @@ export async function get(
       const bytes of streamVerified(track, {
         token: session.token,
         buffers,
+        checker,
         signal: interrupted.signal,
         ...(limitRate ? { limitRate } : {}),
         ...(client.httpClient ? { httpClient: client.httpClient } : {}),

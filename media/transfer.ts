@@ -2,7 +2,8 @@
  * Downloads a track piece by piece and hands on only bytes that passed their check. Each chunk is hashed from
  * the MD5 state the manifest lists for the end of the chunk before and must reach the state listed for its own
  * end; the last chunk must finish to the catalog's MD5. So one pass checks every chunk and the whole file, and
- * four chunks are hashed at once. A replica whose bytes fail or whose connection breaks is dropped and the next
+ * four chunks are hashed at once; given a checker thread, a few batches of four are checked there while the next
+ * ones arrive. A replica whose bytes fail or whose connection breaks is dropped and the next
  * one continues from the last verified byte. A stream cut short is first asked for again at the same replica:
  * a file instance cuts the streams of a session that ended, and then refuses the token (401), which says so.
  *
@@ -19,8 +20,8 @@ import {
   isManifestHead,
   LANES,
   manifestChunks,
-  verifyChunks,
 } from "./chunk_manifest.ts";
+import { type Checked, CheckerLost, checkHere, type ChunkChecker } from "./chunk_checker.ts";
 import type { CatalogTrack, Replica } from "../protocol/catalog.ts";
 import { errorBody } from "../protocol/error.ts";
 import { DOUBLING_LAYOUT_NAME, type ManifestAnswer, manifestAnswer } from "../protocol/manifest.ts";
@@ -61,6 +62,11 @@ export interface StreamOptions {
   stallTimeoutMs?: number;
   /** Where chunk buffers come from; the consumer hands each yielded chunk back when done with it. */
   buffers?: ChunkBuffers;
+  /**
+   * Where chunks are checked: on this thread by default, or on a thread of its own while the next ones arrive
+   * (a `CheckerThread` of chunk_checker.ts).
+   */
+  checker?: ChunkChecker;
 }
 
 /**
@@ -103,6 +109,21 @@ const HEAD_CHUNKS = 4;
  * that took longer is checked and handed on at once, so that nothing waits on a slow link for the next one.
  */
 const HOLD_MS = 20;
+/** Batches of chunks (four each) a fast transfer has checked while the next chunks arrive. */
+const BATCHES_IN_FLIGHT = 2;
+/**
+ * Chunks a transfer may hold at once: the batches being checked and the one filling (for sizing
+ * {@linkcode ChunkBuffers}).
+ */
+export const CHUNKS_IN_HAND = (BATCHES_IN_FLIGHT + 1) * LANES;
+
+/** Chunks sent to be checked together. */
+interface Batch {
+  first: number;
+  count: number;
+  result: Promise<Checked>;
+  done: boolean;
+}
 
 /** What every request of a transfer carries. */
 interface Access {
@@ -161,6 +182,7 @@ export async function* streamVerified(
   let offset = from;
   const limiter = options.limitRate ? new RateLimiter(options.limitRate) : null;
   const stallMs = options.stallTimeoutMs ?? STALL_TIMEOUT_MS;
+  const checker = options.checker ?? checkHere;
 
   const fail = (replica: Replica, reason: string) => {
     failures.push(`${replica.url}: ${reason}`);
@@ -216,29 +238,58 @@ export async function* streamVerified(
         receiving = true;
         access.flowed = true;
         const wait = <T>(read: Promise<T>) => patient(read, stallMs, request);
-        /** Checks the chunks held back, yields those that pass, and fails the replica at the first that does not. */
-        const settle = async function* (this: void): AsyncGenerator<Uint8Array> {
+        /** Chunks arrived and not yet sent to be checked. */
+        const pending: { index: number; bytes: Uint8Array }[] = [];
+        /** Batches being checked, oldest first. */
+        const checking: Batch[] = [];
+        /** Sends the chunks held back to be checked. */
+        const send = () => {
           if (pending.length === 0) return;
           const first = pending[0]!.index;
-          const passed = verifyChunks(manifest!, first, pending.map((c) => c.bytes));
-          for (const { index, bytes } of pending.splice(0, passed)) {
-            const { start } = chunkBounds(manifest!, index);
-            const piece = start < offset ? bytes.subarray(offset - start) : bytes;
-            offset = start + bytes.length;
-            options.onEvent?.({ type: "progress", verifiedBytes: offset, size: track.size });
-            verified++;
-            if (limiter) await limiter.take(bytes.length, signal);
-            if (piece.length > 0) yield piece;
-          }
-          if (pending.length > 0) {
-            const index = pending[0]!.index;
-            pending.length = 0;
-            throw new ReplicaFailure(
-              `chunk ${index} (bytes ${chunkBounds(manifest!, index).start}+) failed its MD5 check`,
-            );
+          const chunks = pending.splice(0).map((c) => c.bytes);
+          const batch: Batch = {
+            first,
+            count: chunks.length,
+            done: false,
+            result: checker.check(manifest!, first, chunks),
+          };
+          // Marks it done either way (and so handles a rejection nobody may await, once a batch before it failed).
+          batch.result.then(() => batch.done = true, () => batch.done = true);
+          checking.push(batch);
+        };
+        /**
+         * Yields the checked chunks in order: those of the batches whose check is done, and of as many more as
+         * it takes to leave at most `keep` in flight. Fails the replica at the first chunk that did not pass.
+         */
+        const release = async function* (this: void, keep: number): AsyncGenerator<Uint8Array> {
+          while (checking.length > 0 && (checking.length > keep || checking[0]!.done)) {
+            const batch = checking.shift()!;
+            const { passed, chunks } = await batch.result;
+            for (let i = 0; i < passed; i++) {
+              const bytes = chunks[i]!;
+              const { start } = chunkBounds(manifest!, batch.first + i);
+              const piece = start < offset ? bytes.subarray(offset - start) : bytes;
+              offset = start + bytes.length;
+              options.onEvent?.({ type: "progress", verifiedBytes: offset, size: track.size });
+              verified++;
+              if (limiter) await limiter.take(bytes.length, signal);
+              if (piece.length > 0) yield piece;
+            }
+            if (passed < batch.count) {
+              // What came after a chunk that failed is of no use: those bytes are fetched again elsewhere.
+              checking.length = 0;
+              const index = batch.first + passed;
+              throw new ReplicaFailure(
+                `chunk ${index} (bytes ${chunkBounds(manifest!, index).start}+) failed its MD5 check`,
+              );
+            }
           }
         };
-        const pending: { index: number; bytes: Uint8Array }[] = [];
+        /** Checks every chunk arrived, and yields those that pass. */
+        const settle = async function* (this: void): AsyncGenerator<Uint8Array> {
+          send();
+          yield* release(0);
+        };
         let lastChunkAt = performance.now();
         for await (
           const chunk of chunksOf(res.body!, manifest, chunkIndex, { wait, signal, buffers: options.buffers })
@@ -267,15 +318,20 @@ export async function* streamVerified(
             complete = true;
           }
           pending.push(chunk);
-          // The first chunk is checked alone, so that playback starts at once; then four at a time while they
-          // come fast (one at a time when the rate is capped or the link is slow, so that nothing waits on a
-          // slow stream).
+          // The first chunk is checked alone, so that playback starts at once. While chunks come fast, they are
+          // checked four at a time, and a few batches are checked while the next chunks arrive. When the rate is
+          // capped or the link is slow, each chunk is checked and handed on at once, so that nothing waits on a
+          // slow stream.
           const end = chunkBounds(manifest, chunk.index).end;
           const now = performance.now();
-          const quick = now - lastChunkAt < HOLD_MS;
+          const steady = verified > 0 && now - lastChunkAt < HOLD_MS && !limiter && end <= rangeEnd;
           lastChunkAt = now;
-          if (verified > 0 && quick && pending.length < (limiter ? 1 : LANES) && end <= rangeEnd) continue;
-          yield* settle();
+          if (steady && pending.length < LANES) {
+            yield* release(BATCHES_IN_FLIGHT);
+            continue;
+          }
+          send();
+          yield* release(steady ? BATCHES_IN_FLIGHT : 0);
         }
         // What arrived before the stream ended still counts.
         yield* settle();
@@ -286,6 +342,11 @@ export async function* streamVerified(
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
       if (error instanceof TransferError) throw error;
+      if (error instanceof CheckerLost) {
+        // The chunks being checked went with the thread; the same replica sends them again (checked here now).
+        queue.splice(at + 1, 0, replica);
+        continue;
+      }
       const reason = request.signal.reason instanceof ReplicaFailure ? request.signal.reason : error;
       const why = reason instanceof ReplicaFailure ? reason.message : describeFetchError(reason, false);
       const cut = receiving && (reason instanceof StreamCut || !(reason instanceof ReplicaFailure));
@@ -375,7 +436,10 @@ async function fetchManifest(
   return { manifest, complete };
 }
 
-/** Cuts a byte stream into the manifest's chunks, starting at chunk `first`; `wait` guards each read. */
+/**
+ * Cuts a byte stream into the manifest's chunks, starting at chunk `first`; `wait` guards each read. A byte
+ * stream (as fetch's bodies are) is read straight into the chunks' buffers.
+ */
 async function* chunksOf(
   body: ReadableStream<Uint8Array>,
   manifest: ChunkManifest,
@@ -388,36 +452,63 @@ async function* chunksOf(
 ): AsyncGenerator<{ index: number; bytes: Uint8Array }> {
   const { wait, signal, buffers } = options;
   const take = (size: number) => buffers?.take(size) ?? new Uint8Array(size);
-  const reader = body.getReader();
+  const byob = byobReader(body);
+  const plain = byob ? null : body.getReader();
   // The manifest may hold only the first chunks' digests: the count comes from the size.
   const count = manifestChunks(manifest);
   let index = first;
   let bounds = chunkBounds(manifest, index);
   let buffer = take(bounds.end - bounds.start);
   let filled = 0;
+  /** The chunk filled; then the next one's buffer, or false after the last. */
+  const next = () => {
+    index++;
+    if (index >= count) return false;
+    bounds = chunkBounds(manifest, index);
+    buffer = take(bounds.end - bounds.start);
+    filled = 0;
+    return true;
+  };
   try {
     while (index < count) {
       signal?.throwIfAborted();
-      const { done, value } = await wait(reader.read());
-      if (done) return;
-      let at = 0;
-      while (at < value.length) {
-        const n = Math.min(buffer.length - filled, value.length - at);
-        buffer.set(value.subarray(at, at + n), filled);
-        filled += n;
-        at += n;
-        if (filled === buffer.length) {
+      if (byob) {
+        // The read moves the buffer (the old view is left empty) and answers with a view of the bytes read,
+        // already in place.
+        const { done, value } = await wait(byob.read(buffer.subarray(filled)));
+        if (done || value === undefined) return;
+        buffer = new Uint8Array(value.buffer, 0, bounds.end - bounds.start);
+        filled += value.length;
+      } else {
+        const { done, value } = await wait(plain!.read());
+        if (done) return;
+        for (let at = 0;;) {
+          const n = Math.min(buffer.length - filled, value.length - at);
+          buffer.set(value.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+          if (at === value.length) break;
+          // The read holds the start of the next chunk too.
           yield { index, bytes: buffer };
-          index++;
-          if (index >= count) return;
-          bounds = chunkBounds(manifest, index);
-          buffer = take(bounds.end - bounds.start);
-          filled = 0;
+          if (!next()) return;
         }
+      }
+      if (filled === buffer.length) {
+        yield { index, bytes: buffer };
+        if (!next()) return;
       }
     }
   } finally {
-    await reader.cancel().catch(() => {});
+    await (byob ?? plain!).cancel().catch(() => {});
+  }
+}
+
+/** A reader that reads into buffers given, when `body` is a byte stream. */
+function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | null {
+  try {
+    return body.getReader({ mode: "byob" });
+  } catch {
+    return null; // not a byte stream
   }
 }
 

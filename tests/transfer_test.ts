@@ -1,12 +1,14 @@
 /**
  * Verified transfer against real processes: the manifest head a file instance sends before it has computed a
- * track's manifest, and a download that gives up on a replica that hangs.
+ * track's manifest, a download that gives up on a replica that hangs, and one checked on a thread of its own that
+ * gives up on a replica whose bytes go wrong midway.
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { asMember, audiod, isolatedEnv, startBootstrap, startDaemon, tempDir, waitFor } from "./_harness.ts";
 import { computeManifest } from "../media/chunk_manifest.ts";
+import { CheckerThread } from "../media/chunk_checker.ts";
 import { streamVerified, type TransferEvent } from "../media/transfer.ts";
 import type { CatalogTrack } from "../protocol/mod.ts";
 
@@ -44,6 +46,7 @@ Deno.test({
     await Deno.mkdir(media);
     await writeTrack(join(media, "noise.wav"), 6);
     await writeTrack(join(media, "other.wav"), 7);
+    await writeTrack(join(media, "long.wav"), 24);
     const env = isolatedEnv(root, "servers");
     await using bootstrap = await startBootstrap(join(root, "boot"), env);
     await using _auth = await startDaemon(["auth", "--bootstrap", bootstrap.url], { env });
@@ -63,12 +66,16 @@ Deno.test({
     assert.equal(reg.code, 0, reg.stderr);
     const token =
       JSON.parse(await Deno.readTextFile(join(listener.AUDIOD_CONFIG_DIR!, "session.json"))).token;
-    const tracks = await waitFor("both tracks in the catalog", async () => {
+    const tracks = await waitFor("the three tracks in the catalog", async () => {
       const body = await (await fetch(`${bootstrap.url}/v1/tracks`, await asMember(bootstrap.url)))
         .json() as { tracks: CatalogTrack[] };
-      return body.tracks.length === 2 ? body.tracks : undefined;
+      return body.tracks.length === 3 ? body.tracks : undefined;
     });
-    const [track, other] = [...tracks].sort((a, b) => a.size - b.size) as [CatalogTrack, CatalogTrack];
+    const [track, other, long] = [...tracks].sort((a, b) => a.size - b.size) as [
+      CatalogTrack,
+      CatalogTrack,
+      CatalogTrack,
+    ];
     const expected = await computeManifest(join(media, "noise.wav"));
     const manifestUrl = `${file.url}/v1/tracks/${track.id}/manifest`;
     const headers = { authorization: `Bearer ${token}` };
@@ -147,5 +154,77 @@ Deno.test({
         await accepting.catch(() => {});
       }
     });
+
+    await t.step(
+      "checked on a thread of its own, a download gives up on a replica whose bytes go wrong midway",
+      async () => {
+        // A replica that passes the file instance's answers on, with one byte flipped 16 MiB into its stream:
+        // the chunks before it pass (several batches are in flight on the checker thread meanwhile).
+        const flipAt = 16 * MIB;
+        const target = new URL(file.url);
+        const proxy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+        const conns: Deno.Conn[] = [];
+        const serving = (async () => {
+          for await (const conn of proxy) {
+            conns.push(conn);
+            const upstream = await Deno.connect({ hostname: target.hostname, port: Number(target.port) });
+            conns.push(upstream);
+            conn.readable.pipeTo(upstream.writable).catch(() => {});
+            let passed = 0;
+            upstream.readable.pipeThrough(
+              new TransformStream<Uint8Array, Uint8Array>({
+                transform(bytes, out) {
+                  if (passed <= flipAt && flipAt < passed + bytes.length) bytes[flipAt - passed]! ^= 0x40;
+                  passed += bytes.length;
+                  out.enqueue(bytes);
+                },
+              }),
+            ).pipeTo(conn.writable).catch(() => {});
+          }
+        })();
+        try {
+          const proxyUrl = `http://127.0.0.1:${(proxy.addr as Deno.NetAddr).port}`;
+          const replica = long.replicas[0]!;
+          const twoReplicas: CatalogTrack = {
+            ...long,
+            replicas: [{ ...replica, instance: "flipping", url: proxyUrl }, replica],
+          };
+          using checker = new CheckerThread();
+          for (let i = 0; i < 200 && !checker.ready; i++) await new Promise((r) => setTimeout(r, 10));
+          assert.ok(checker.ready, "the checker thread started");
+          const events: TransferEvent[] = [];
+          const got = new Uint8Array(long.size);
+          let at = 0;
+          for await (
+            const piece of streamVerified(twoReplicas, {
+              token,
+              checker,
+              onEvent: (e) => events.push(e),
+            })
+          ) {
+            got.set(piece, at);
+            at += piece.length;
+          }
+          assert.equal(at, long.size);
+          assert.deepEqual(got, await Deno.readFile(join(media, "long.wav")));
+          const failed = events.filter((e) => e.type === "replica-failed");
+          assert.equal(failed.length, 1, JSON.stringify(failed));
+          assert.ok(failed[0]!.type === "replica-failed" && failed[0]!.replica === proxyUrl);
+          assert.match(failed[0]!.reason, /failed its MD5 check/);
+          // The good replica took over near the flipped byte, not from the start.
+          const resumed = events.find((e) => e.type === "replica" && e.replica === replica.url);
+          assert.ok(resumed?.type === "replica" && resumed.from > 8 * MIB, JSON.stringify(resumed));
+          assert.ok(checker.checkedThere > 8, `the checker thread checked ${checker.checkedThere} chunks`);
+        } finally {
+          proxy.close();
+          for (const conn of conns) {
+            try {
+              conn.close();
+            } catch { /* closed already */ }
+          }
+          await serving.catch(() => {});
+        }
+      },
+    );
   },
 });
