@@ -320,16 +320,18 @@ export async function get(
       `Cannot download from ${host}: not signed in there (run audiod login --host ${host} --user NAME)`,
     );
   }
-  // Chunks are checked on a thread of their own while the next ones arrive; it starts while the track is
-  // looked up.
-  using checker = new CheckerThread();
   const limitRate = options.limitRate ? parseRate(options.limitRate) : undefined;
   const client = await clientFor(host, options.ca);
   // Renew a token near its expiry first, so a long download is not cut off.
   const fresh = await client.fresh(session);
   if (fresh !== session) await saveSession(session = fresh);
   client.token = session.token;
-  const track = await client.track(ref);
+  const lookup = client.track(ref);
+  lookup.catch(() => {}); // awaited below
+  // Chunks are checked on a thread of their own while the next ones arrive. Starting it holds this thread for
+  // a while (~20 ms here), which the track's lookup spends on the network meanwhile.
+  using checker = new CheckerThread();
+  const track = await lookup;
   const progress = new ProgressLine(`${track.title}`, track.size);
   let sink: Sink | null = null;
   let writing = Promise.resolve();
