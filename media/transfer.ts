@@ -201,8 +201,16 @@ export async function* streamVerified(
     signal?.addEventListener("abort", onAbort, { once: true });
     /** A body is being read: an error now (other than a failed check or a stall) is a cut stream. */
     let receiving = false;
+    /** The first range, asked for before the manifest arrived. */
+    let early: Promise<Response> | null = null;
     try {
       if (!manifest) {
+        // From the start of the track the first range is the same in every layout (bytes=0-): it is asked for
+        // together with the manifest, so that the first bytes wait for one round trip, not two.
+        if (offset === 0 && !limiter && track.size > 0) {
+          early = get(`${replica.url}/v1/tracks/${track.id}`, access, request.signal, "bytes=0-");
+          early.catch(() => {}); // awaited below, or aborted with the request
+        }
         // The head answers at once (a cached manifest, or a few chunks hashed), so a replica gets little time.
         ({ manifest, complete } = await patient(
           fetchManifest(track, replica, access, request.signal, HEAD_CHUNKS),
@@ -226,8 +234,10 @@ export async function* streamVerified(
         const range = rangeEnd === track.size - 1
           ? `bytes=${rangeStart}-`
           : `bytes=${rangeStart}-${rangeEnd}`;
+        const asked = early && rangeStart === 0 && range === "bytes=0-" ? early : null;
+        early = null;
         const res = await patient(
-          get(`${replica.url}/v1/tracks/${track.id}`, access, request.signal, range),
+          asked ?? get(`${replica.url}/v1/tracks/${track.id}`, access, request.signal, range),
           stallMs,
           request,
         );
