@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { printOut } from "../daemon/runtime/log.ts";
+import { printErr, printOut } from "../daemon/runtime/log.ts";
 import { type BenchCase, createContext } from "./_context.ts";
 import { formatTarget, type Report, toMarkdown, toSvg } from "./_report.ts";
 import type { CaseResult } from "./_stats.ts";
@@ -107,25 +107,59 @@ async function previousCases(keep: (name: string) => boolean): Promise<CaseResul
   }
 }
 
+const USAGE = `Usage: deno task bench [--quick] [--only CASE,...] [--readme] [--runs N]
+
+Measures audiod and its baseline side by side and writes bench/results/latest.{json,md,svg}; a full run (no
+--only, no --quick) also updates the README's table.
+
+  --quick        smaller sizes and 3 runs (results are not put in the README)
+  --only CASES   run only these cases (comma-separated); the other cases' last results are kept
+  --readme       with --only: put the table in the README as well
+  --runs N       runs per case, 1 to 50 (default 5, or 3 with --quick)
+  -h, --help     show this help
+
+Cases: ${CASES.map((c) => c.id).join(", ")}`;
+
+/** Reads the options; a bad one is reported with the usage (exit 2), --help shows it (exit 0). */
+function options() {
+  try {
+    const { values } = parseArgs({
+      args: Deno.args,
+      options: {
+        quick: { type: "boolean", default: false },
+        only: { type: "string" },
+        runs: { type: "string" },
+        readme: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    if (values.help) {
+      printOut(USAGE);
+      Deno.exit(0);
+    }
+    return values;
+  } catch (error) {
+    printErr(`bench: ${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+    Deno.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      quick: { type: "boolean", default: false },
-      only: { type: "string" },
-      runs: { type: "string" },
-      readme: { type: "boolean", default: false },
-    },
-  });
+  const values = options();
   const quick = values.quick ?? false;
   const runs = values.runs ? Number(values.runs) : quick ? 3 : 5;
   if (!Number.isSafeInteger(runs) || runs < 1 || runs > 50) {
-    throw new Error(`Cannot run ${values.runs} times`);
+    printErr(`bench: Cannot run ${values.runs} times: give --runs 1 to 50`);
+    Deno.exit(2);
   }
   const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
   const chosen = only ? CASES.filter((c) => only.includes(c.id)) : CASES;
   if (only && chosen.length !== only.length) {
-    throw new Error(`Cannot find case(s) ${only.join(", ")}: known are ${CASES.map((c) => c.id).join(", ")}`);
+    const unknown = only.filter((id) => !CASES.some((c) => c.id === id));
+    printErr(
+      `bench: Cannot find case(s) ${unknown.join(", ")}: known are ${CASES.map((c) => c.id).join(", ")}`,
+    );
+    Deno.exit(2);
   }
   await ensureTools();
   const root = await Deno.makeTempDir({ prefix: "audiod-bench-" });

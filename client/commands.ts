@@ -303,7 +303,7 @@ async function openSink(output: string): Promise<Sink> {
 }
 
 /** Verified pieces `get` hands to the disk before it waits for the disk to take them. */
-const WRITE_QUEUE = 8;
+const WRITE_QUEUE = 4;
 
 /** `audiod get TRACK -o FILE`: download, verify, and only then write FILE (see {@linkcode Sink}). */
 export async function get(

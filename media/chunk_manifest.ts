@@ -3,12 +3,12 @@
  * state at the end of each chunk. A client checks chunk k by hashing it from the state at the end of chunk k-1
  * (or MD5's start for the first) and comparing the result with the state at its end (or, for the last chunk,
  * the finished hash with the file's MD5): one pass over the bytes checks every chunk and the whole file, and
- * chunks can be checked in any order, four at once. Manifests of the fixed layout list the chunks' own MD5s too,
- * for other tools; those of the doubling layout (small chunks first, `protocol/chunk_layout.ts`) do not.
+ * chunks can be checked in any order, up to twelve at once. Manifests of the fixed layout list the chunks' own
+ * MD5s too, for other tools; those of the doubling layout (small chunks first, `protocol/chunk_layout.ts`) do not.
  *
  * @module
  */
-import { hex16, md5Blocks, md5Blocks4, md5Finish, md5Start, stateFromHex, stateHex } from "./md5.ts";
+import { hex16, MD5_LANES, md5Blocks, md5Finish, md5Lanes, md5Start, stateFromHex, stateHex } from "./md5.ts";
 import {
   chunkAt,
   chunkCountOf,
@@ -41,8 +41,10 @@ export interface ComputeManifestOptions {
 
 const HEX_MD5 = /^[0-9a-f]{32}$/;
 const EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e";
-/** Chunks hashed side by side in SIMD lanes. */
-export const LANES = 4;
+/** Chunks a manifest's computation hashes side by side in SIMD lanes. */
+const BUILD_LANES = 4;
+/** Chunks a check hashes side by side in SIMD lanes (and so a transfer sends to be checked together). */
+export const LANES = MD5_LANES;
 
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
@@ -130,7 +132,7 @@ export class ManifestBuilder {
   constructor(chunkSize = CHUNK_SIZE) {
     checkChunkSize(chunkSize);
     this.chunkSize = chunkSize;
-    this.#group = new Uint8Array(LANES * chunkSize);
+    this.#group = new Uint8Array(BUILD_LANES * chunkSize);
   }
 
   update(bytes: Uint8Array): void {
@@ -141,7 +143,7 @@ export class ManifestBuilder {
       this.#filled += take;
       at += take;
       // Keep the last chunk back until the end: the last one is finished differently.
-      if (this.#filled === this.#group.length && at < bytes.length) this.#flush(LANES);
+      if (this.#filled === this.#group.length && at < bytes.length) this.#flush(BUILD_LANES);
     }
     this.#size += bytes.length;
   }
@@ -155,7 +157,7 @@ export class ManifestBuilder {
       (_, i) => this.#group.subarray(i * chunkSize, (i + 1) * chunkSize),
     );
     const own = pieces.map(() => md5Start());
-    md5Blocks4(own, pieces);
+    md5Lanes(own, pieces);
     for (let i = 0; i < count; i++) {
       this.chunks.push(md5Finish(own[i]!, NOTHING, chunkSize));
       md5Blocks(this.#chain, pieces[i]!);
@@ -188,14 +190,19 @@ export class ManifestBuilder {
 }
 
 /**
- * Hashes 1 MiB of zeros (in small chunks, so that little memory is taken), so that V8 has compiled the MD5
- * WebAssembly at full speed before a listener waits for it: the first four chunk digests a fresh process
- * computes take about 40 ms, the next ones about 18 ms, and after this about 20 ms. Takes about 16 ms.
+ * Hashes 1 MiB of zeros (in small chunks, so that little memory is taken), and a little in every lane kernel, so
+ * that V8 has compiled the MD5 WebAssembly at full speed before a listener waits for it: the first four chunk
+ * digests a fresh process computes take about 40 ms, the next ones about 18 ms, and after this about 20 ms.
+ * Takes about 20 ms.
  */
 export function warmUpHashing(): void {
   const builder = new ManifestBuilder(64 * 1024);
   builder.update(new Uint8Array(1024 * 1024));
   builder.head();
+  for (const lanes of [8, 12]) {
+    const pieces = Array.from({ length: lanes }, () => new Uint8Array(4096));
+    md5Lanes(pieces.map(() => md5Start()), pieces);
+  }
 }
 
 /**
@@ -225,7 +232,7 @@ export async function computeManifest(
 /**
  * Checks chunk `index` of a file against `manifest`: hashed from the state at the end of the chunk before, it
  * must reach the state at its own end, or for the last chunk the file's MD5. `chunks` are the bytes of as many
- * consecutive chunks from `first` as are at hand (four are hashed at once); answers how many of them, from the
+ * consecutive chunks from `first` as are at hand (up to twelve are hashed at once); answers how many of them, from the
  * first, passed.
  */
 export function verifyChunks(manifest: ChunkManifest, first: number, chunks: readonly Uint8Array[]): number {
@@ -255,7 +262,7 @@ export function verifyChunks(manifest: ChunkManifest, first: number, chunks: rea
     }
     for (const group of byLength.values()) {
       if (group.length === 1) md5Blocks(states[group[0]!]!, batch[group[0]!]!);
-      else md5Blocks4(group.map((i) => states[i]!), group.map((i) => batch[i]!));
+      else md5Lanes(group.map((i) => states[i]!), group.map((i) => batch[i]!));
     }
     for (let i = 0; i < states.length; i++) {
       const index = indices[i]!;

@@ -217,29 +217,34 @@ Deno.test("isManifestHead() accepts the digests and states of some but not all c
   }
 });
 
-Deno.test("verifyChunks() checks chunks against the states, in any order and in fours, and finds the bad one", async () => {
-  const size = 9 * 4096 + 100;
+Deno.test("verifyChunks() checks chunks against the states, in any order and in twelves, and finds the bad one", async () => {
+  const size = 25 * 4096 + 100;
   const bytes = randomBytes(size);
   await withFile(bytes, async (path) => {
     const chunkSize = 4096;
     const manifest = await computeManifest(path, { chunkSize });
     assert.equal(manifest.md5, await md5OfFile(path));
-    assert.equal(manifest.states.length, 9);
+    assert.equal(manifest.states.length, 25);
     const chunk = (i: number) => bytes.slice(i * chunkSize, Math.min(size, (i + 1) * chunkSize));
-    const all = Array.from({ length: 10 }, (_, i) => chunk(i));
-    assert.equal(verifyChunks(manifest, 0, all), 10);
+    const all = Array.from({ length: 26 }, (_, i) => chunk(i));
+    // Three batches: twelve, twelve and two.
+    assert.equal(verifyChunks(manifest, 0, all), 26);
     // From the middle, and the last (short) chunk alone.
     assert.equal(verifyChunks(manifest, 5, all.slice(5, 8)), 3);
-    assert.equal(verifyChunks(manifest, 9, [chunk(9)]), 1);
+    assert.equal(verifyChunks(manifest, 25, [chunk(25)]), 1);
     // One flipped bit in chunk 6: chunks 4 and 5 pass, 6 does not, and nothing after it counts.
     const bad = all.map((c) => c.slice());
     bad[6]![100]! ^= 1;
     assert.equal(verifyChunks(manifest, 4, bad.slice(4)), 2);
+    // In the second batch of twelve: the first batch and three of the second pass.
+    const late = all.map((c) => c.slice());
+    late[15]![7]! ^= 1;
+    assert.equal(verifyChunks(manifest, 0, late), 15);
     // A flipped bit in the last chunk fails the whole-file MD5; a chunk in the wrong place fails.
-    bad[9]![0]! ^= 1;
-    assert.equal(verifyChunks(manifest, 9, [bad[9]!]), 0);
+    bad[25]![0]! ^= 1;
+    assert.equal(verifyChunks(manifest, 25, [bad[25]!]), 0);
     assert.equal(verifyChunks(manifest, 2, [chunk(3)]), 0);
-    assert.equal(verifyChunks(manifest, 8, [chunk(8), chunk(9).subarray(1)]), 1);
+    assert.equal(verifyChunks(manifest, 24, [chunk(24), chunk(25).subarray(1)]), 1);
   });
 });
 
@@ -262,7 +267,7 @@ Deno.test("ManifestBuilder.head() gives the first chunks' digests and states bef
   );
 });
 
-Deno.test("a doubling manifest from the scan's states checks small chunks first, in fours, and finds the bad one", () => {
+Deno.test("a doubling manifest from the scan's states checks small chunks first, side by side, and finds the bad one", () => {
   const bytes = new Uint8Array(3 * (1 << 20) + 777);
   for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
   const recorder = new ChainRecorder();

@@ -6,7 +6,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { chunkEnd, DOUBLING_LAYOUT } from "../protocol/chunk_layout.ts";
 import { ChainRecorder, packStates, stateBytes } from "./chain_states.ts";
-import { md5Blocks, md5Blocks4, md5Finish, md5LaneWindows, md5Start, type Md5State } from "./md5.ts";
+import { md5Blocks, md5Finish, md5Lanes, md5LaneWindows, md5Start, type Md5State } from "./md5.ts";
 
 /** Digests and size of a file's content; digests are lowercase hex. */
 export interface FileDigest {
@@ -101,7 +101,7 @@ export type LaneResult<T> = { job: T; digest: FileDigest } | { job: T; error: Er
 
 /**
  * Hashes up to four files at once with blocking reads, for the scan's worker threads: each round reads the next
- * 256 KiB of every file in a lane, runs MD5 over the four in the SIMD lanes of {@linkcode md5Blocks4} (about 2.5 times
+ * 256 KiB of every file in a lane, runs MD5 over the four in the SIMD lanes of {@linkcode md5Lanes} (about 2.5 times
  * node:crypto's speed on one stream) and SHA-256 over each with node:crypto. A lane freed by a finished file takes
  * the next one, so files of any sizes keep the lanes full.
  */
@@ -113,7 +113,7 @@ export class HashLanes<T> {
    * from its first read to its last hash without yielding, so they hold nothing between rounds and other users
    * of the module on this thread never disturb a round.
    */
-  #buffers = md5LaneWindows().map((window) => window.subarray(0, LANE_READ));
+  #buffers = md5LaneWindows().slice(0, HashLanes.LANES).map((window) => window.subarray(0, LANE_READ));
   #probe = new Uint8Array(64);
   #onBytes: (job: T, n: number) => void;
   /** Files that could not be opened, reported by the next round. */
@@ -192,7 +192,7 @@ export class HashLanes<T> {
       const to = Math.min(...longer.map(stop));
       const pieces = longer.map(({ buffer }) => buffer.subarray(from, to));
       if (longer.length === 1) md5Blocks(longer[0]!.lane.md5, pieces[0]!);
-      else md5Blocks4(longer.map(({ lane }) => lane.md5), pieces);
+      else md5Lanes(longer.map(({ lane }) => lane.md5), pieces);
       for (const { lane } of longer) {
         if (lane.size + to !== lane.nextEnd) continue;
         lane.states.push(stateBytes(lane.md5));

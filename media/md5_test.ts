@@ -3,9 +3,10 @@ import { createHash } from "node:crypto";
 import {
   hex16,
   hex16Into,
+  MD5_LANES,
   md5Blocks,
-  md5Blocks4,
   md5Finish,
+  md5Lanes,
   md5LaneWindows,
   md5Start,
   stateFromHex,
@@ -89,40 +90,47 @@ Deno.test("stateFromHex reads only 32 lowercase hex digits; hex16 and hex16Into 
   assert.equal(hex16Into("xyz", bytes, 0), false);
 });
 
-Deno.test("md5Blocks4 hashes four different streams in lanes exactly as one at a time, past one window", () => {
+Deno.test("md5Lanes hashes up to twelve different streams exactly as one at a time, past one window", () => {
   const length = (1 << 20) + 64 * 3;
-  for (const lanes of [1, 3, 4]) {
+  for (const lanes of [1, 3, 4, 5, 8, 9, 12]) {
     const data = Array.from({ length: lanes }, (_, j) => random(length, 100 + j));
     const states = data.map(() => md5Start());
-    md5Blocks4(states, data);
+    md5Lanes(states, data);
     data.forEach((piece, j) => {
       assert.equal(md5Finish(states[j]!, new Uint8Array(0), length), nodeMd5(piece), `lane ${j} of ${lanes}`);
     });
   }
+  assert.equal(MD5_LANES, 12);
   assert.throws(
-    () => md5Blocks4([md5Start(), md5Start()], [new Uint8Array(64), new Uint8Array(128)]),
+    () => md5Lanes([md5Start(), md5Start()], [new Uint8Array(64), new Uint8Array(128)]),
     /differ/,
   );
+  const many = Array.from({ length: MD5_LANES + 1 }, () => new Uint8Array(64));
+  assert.throws(() => md5Lanes(many.map(() => md5Start()), many), /1 to 12/);
+  assert.throws(() => md5Lanes([], []), /1 to 12/);
 });
 
-Deno.test("md5Blocks4 hashes pieces read into the lane windows where they are, from any offset", () => {
+Deno.test("md5Lanes hashes pieces read into the lane windows where they are, from any offset", () => {
   const windows = md5LaneWindows();
-  const data = [random(4096, 7), random(4096, 8), random(4096, 9)];
-  // Lanes 0, 2 and 3 hold data, at different offsets: the other pieces' windows are not disturbed.
+  assert.equal(windows.length, 12);
+  const data = [7, 8, 9, 10, 11].map((seed) => random(4096, seed));
+  // Lanes 0, 2, 3, 7 and 11 hold data, at different offsets: the other pieces' windows are not disturbed.
   const pieces = [
     windows[0]!.subarray(0, 4096),
     windows[2]!.subarray(640, 640 + 4096),
     windows[3]!.subarray(64, 64 + 4096),
+    windows[7]!.subarray(128, 128 + 4096),
+    windows[11]!.subarray(0, 4096),
   ];
   pieces.forEach((piece, j) => piece.set(data[j]!));
   const states = pieces.map(() => md5Start());
-  md5Blocks4(states, pieces);
+  md5Lanes(states, pieces);
   data.forEach((piece, j) => {
     assert.equal(md5Finish(states[j]!, new Uint8Array(0), 4096), nodeMd5(piece), `piece ${j}`);
     assert.deepEqual(pieces[j], piece, `piece ${j} is unchanged`);
   });
   assert.throws(
-    () => md5Blocks4([md5Start(), md5Start()], [pieces[0]!, data[1]!]),
+    () => md5Lanes([md5Start(), md5Start()], [pieces[0]!, data[1]!]),
     /all pieces in the lane windows or none/,
   );
 });
