@@ -31,6 +31,11 @@ export interface Cluster extends AsyncDisposable {
   track(title: string): Promise<CatalogTrack>;
   /** Starts one more file instance serving `media`. */
   addFile(media: string): Promise<Daemon>;
+  /**
+   * Stops file instance `i` and starts it again on the same media and data folders (on a new port); the new one
+   * is `files[i]`. It may not be in the catalog yet.
+   */
+  restartFile(i: number): Promise<Daemon>;
 }
 
 /** Options of {@linkcode startCluster}. */
@@ -69,13 +74,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       auth.push(d);
     }
     let fileCount = 0;
-    const addFile = async (media: string) => {
-      const data = join(root, `file-${fileCount++}`);
+    const folders = new Map<Daemon, { media: string; data: string }>();
+    const addFile = async (media: string, data = join(root, `file-${fileCount++}`)) => {
       const d = await startDaemon(
         ["file", "--bootstrap", bootstrap.url, "--media", media, "--data", data, "--listen", "127.0.0.1:0"],
         { env, timeoutMs: options.readyTimeoutMs ?? 120_000 },
       );
       started.push(d);
+      folders.set(d, { media, data });
       return d;
     };
     const files: Daemon[] = [];
@@ -124,6 +130,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         );
         if (!res.ok) throw new Error(`Cannot find track ${title}: ${await res.text()}`);
         return await res.json() as CatalogTrack;
+      },
+      restartFile: async (i) => {
+        const old = files[i];
+        if (!old) throw new Error(`No file instance ${i}`);
+        const { media, data } = folders.get(old)!;
+        await old.stop();
+        const d = await addFile(media, data);
+        files[i] = d;
+        return d;
       },
       [Symbol.asyncDispose]: stopAll,
     };
