@@ -51,9 +51,10 @@ export const getCase: BenchCase = {
       }
       return (track.size / MIB) / (r.ms / 1000);
     };
-    // Each get deletes the file the one before wrote, and the kernel hands the pages it freed to the next
-    // download's writes when it can (see the README on this VM's free page reporting). So the first get also
-    // finds a file of that size to delete, written here: the page cache is as the later gets find it.
+    // Each get to a file deletes the file the one before wrote, and the kernel hands the pages it freed to the
+    // next download's writes when it can (see the README on this VM's free page reporting). A file of the
+    // track's size is written here for that; the warm-up get below writes to the same path, so it is that get
+    // which deletes it (and the first get to a file finds the warm-up's 1 MiB).
     const scrap = await Deno.open(out, { write: true, create: true, truncate: true });
     const zeros = new Uint8Array(8 * MIB);
     for (let left = track.size; left > 0;) {

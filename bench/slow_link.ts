@@ -196,25 +196,20 @@ export const slowLinkCase: BenchCase = {
       // mpv's part of the link is its time less its time from disk: when that comes out at or below zero, the
       // link added less than mpv's own start-up varies by, and a ratio against it would mean nothing.
       const mpvLink = median(mpvMs);
+      const measured = { audiod: median(audiodMs), rawUnit: "ms", better: "lower", runs: ctx.runs } as const;
       results.push(result(
         `slow-link first audio, ${condition.name}`,
         mpvLink > 0
           ? {
-            audiod: median(audiodMs),
+            ...measured,
             baseline: mpvLink,
-            rawUnit: "ms",
             target: 1 / 1.5,
-            better: "lower",
-            runs: ctx.runs,
             note:
               "first verified bytes; baseline: mpv on nginx's URL over the same link, to its first decoded audio",
           }
           : {
-            audiod: median(audiodMs),
-            rawUnit: "ms",
+            ...measured,
             target: null,
-            better: "lower",
-            runs: ctx.runs,
             note: `first verified bytes; no ratio: mpv's time over the link less its ${
               Math.round(mpvStart)
             } ms from disk came out at ${Math.round(mpvLink)} ms, within its start-up's spread`,
